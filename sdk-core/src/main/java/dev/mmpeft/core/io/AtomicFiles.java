@@ -1,0 +1,114 @@
+package dev.mmpeft.core.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * Writes files and folders so that a reader sees either the old content or the new one, never a
+ * half-written file: content goes to a temporary sibling, is flushed to disk, then renamed over
+ * the real name in one atomic step.
+ *
+ * <p>Checkpoints, adapters and reports all go through here, so a crash or a kill at any moment
+ * leaves the previous version intact.
+ */
+public final class AtomicFiles {
+    private AtomicFiles() {}
+
+    /** Writes content produced by {@code writer} to {@code target} atomically. */
+    public static void write(Path target, IoConsumer<OutputStream> writer) throws IOException {
+        Path dir = parentOf(target);
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                    OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
+                writer.accept(out);
+                out.flush();
+                channel.force(true);
+            }
+            move(tmp, target);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Writes a UTF-8 string atomically. */
+    public static void writeString(Path target, String content) throws IOException {
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        write(target, out -> out.write(bytes));
+    }
+
+    /** Writes bytes atomically. */
+    public static void writeBytes(Path target, byte[] content) throws IOException {
+        write(target, out -> out.write(content));
+    }
+
+    /**
+     * Fills a new folder through {@code filler} and then puts it in place of {@code target}: the
+     * folder appears complete or not at all. An existing {@code target} is replaced (it is first
+     * renamed aside, then deleted), so a crash in between leaves either the old or the new folder
+     * under the real name, plus at most one stale {@code .old} sibling.
+     */
+    public static void writeDirectory(Path target, IoConsumer<Path> filler) throws IOException {
+        Path parent = parentOf(target);
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".");
+        try {
+            filler.accept(tmp);
+            if (Files.exists(target)) {
+                Path old = parent.resolve("." + target.getFileName() + ".old");
+                deleteRecursively(old);
+                move(target, old);
+                move(tmp, target);
+                deleteRecursively(old);
+            } else {
+                move(tmp, target);
+            }
+        } finally {
+            deleteRecursively(tmp);
+        }
+    }
+
+    /** Deletes a file or a folder tree if it exists. */
+    public static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static Path parentOf(Path target) {
+        Path parent = target.toAbsolutePath().getParent();
+        if (parent == null) {
+            throw new IllegalArgumentException("no parent folder for " + target);
+        }
+        return parent;
+    }
+
+    /** A consumer that may throw {@link IOException}. */
+    @FunctionalInterface
+    public interface IoConsumer<T> {
+        void accept(T value) throws IOException;
+    }
+}

@@ -1,0 +1,98 @@
+package dev.mmpeft.models.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * PyTorch's {@code nn.Linear}: {@code y = x W^T + b} with {@code weight [out, in]} and an optional
+ * {@code bias [out]}, under those names.
+ *
+ * <p>Every projection of every model is one of these, which is what lets a PEFT method reach any
+ * of them by name: adapters attached with {@link #attach} see the input and output of the layer.
+ */
+public final class Linear extends HfBlock {
+    private final int inFeatures;
+    private final int outFeatures;
+    private final Parameter weight;
+    private final @Nullable Parameter bias;
+    private final Map<String, LinearAdapter> adapters = new LinkedHashMap<>();
+
+    public Linear(int inFeatures, int outFeatures, boolean bias) {
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
+        this.weight = parameter("weight", Parameter.Type.WEIGHT, new Shape(outFeatures, inFeatures));
+        this.bias = bias ? parameter("bias", Parameter.Type.BIAS, new Shape(outFeatures)) : null;
+    }
+
+    public int inFeatures() {
+        return inFeatures;
+    }
+
+    public int outFeatures() {
+        return outFeatures;
+    }
+
+    public Parameter weight() {
+        return weight;
+    }
+
+    public @Nullable Parameter bias() {
+        return bias;
+    }
+
+    public boolean hasBias() {
+        return bias != null;
+    }
+
+    /** The base layer alone, without adapters. */
+    public NDArray forwardBase(NDArray x) {
+        NDArray w = weight.getArray();
+        return bias == null
+                ? ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow()
+                : ai.djl.nn.core.Linear.linear(x, w, bias.getArray()).singletonOrThrow();
+    }
+
+    /** The layer with its active adapters applied in attach order. */
+    public NDArray forward(NDArray x) {
+        NDArray y = forwardBase(x);
+        for (LinearAdapter a : adapters.values()) {
+            if (a.isActive()) {
+                y = a.adapt(x, y);
+            }
+        }
+        return y;
+    }
+
+    /**
+     * Attaches an adapter under {@code name}; one that is an {@link HfBlock} also becomes a child,
+     * so its parameters are named {@code <layer>.<name>...}.
+     */
+    public void attach(String name, LinearAdapter adapter) {
+        if (adapters.containsKey(name)) {
+            throw new IllegalStateException("an adapter named '" + name + "' is already attached");
+        }
+        adapters.put(name, adapter);
+        if (adapter instanceof HfBlock) {
+            child(name, (HfBlock) adapter);
+        }
+    }
+
+    /** Detaches an adapter; returns whether one was attached under that name. */
+    public boolean detach(String name) {
+        LinearAdapter removed = adapters.remove(name);
+        if (removed instanceof HfBlock) {
+            removeChild(name);
+        }
+        return removed != null;
+    }
+
+    /** The attached adapters by name, in order. */
+    public Map<String, LinearAdapter> adapters() {
+        return Collections.unmodifiableMap(adapters);
+    }
+}

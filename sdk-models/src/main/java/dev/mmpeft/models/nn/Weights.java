@@ -1,0 +1,111 @@
+package dev.mmpeft.models.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import dev.mmpeft.core.safetensors.Checkpoint;
+import dev.mmpeft.core.safetensors.TensorInfo;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Puts arrays into a block tree's declared parameters: from a checkpoint (by Hugging Face name,
+ * shapes checked, one tensor at a time so the checkpoint and the model are never both in memory)
+ * or at random (deterministic for a seed, for tests and tiny generated models).
+ */
+public final class Weights {
+    private Weights() {}
+
+    /**
+     * Loads every parameter of {@code root} from {@code checkpoint}, where the tensor of parameter
+     * {@code p} is named {@code prefix + p}.
+     *
+     * @param ignoredExtras checkpoint names that may be present without a parameter (for example
+     *     buffers such as {@code position_ids}); matched as exact names
+     * @throws WeightMismatchException listing missing, unexpected and mis-shaped tensors; nothing is
+     *     loaded in that case
+     */
+    public static void load(
+            HfBlock root, Checkpoint checkpoint, String prefix, NDManager manager, java.util.Set<String> ignoredExtras) {
+        Map<String, Parameter> params = root.namedParameters();
+        Map<String, Shape> shapes = root.parameterShapes();
+        List<String> missing = new ArrayList<>();
+        List<String> mismatched = new ArrayList<>();
+        for (String name : params.keySet()) {
+            String key = prefix + name;
+            var info = checkpoint.find(key);
+            if (info.isEmpty()) {
+                missing.add(key);
+            } else if (!Arrays.equals(info.get().shape(), shapes.get(name).getShape())) {
+                mismatched.add(key + ": checkpoint " + Arrays.toString(info.get().shape()) + ", model expects " + shapes.get(name));
+            }
+        }
+        List<String> unexpected = new ArrayList<>();
+        for (String name : checkpoint.names()) {
+            if (name.startsWith(prefix) && !params.containsKey(name.substring(prefix.length())) && !ignoredExtras.contains(name)) {
+                unexpected.add(name);
+            }
+        }
+        if (!missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty()) {
+            throw new WeightMismatchException(checkpoint.location().toString(), missing, unexpected, mismatched);
+        }
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            TensorInfo info = checkpoint.info(prefix + e.getKey());
+            NDArray array = checkpoint.load(info.name(), manager);
+            if (array.getDataType() != DataType.FLOAT32 && array.getDataType().isFloating()) {
+                // models compute in float32 on the CPU (F16 matmul is ~100x slower there)
+                NDArray f32 = array.toType(DataType.FLOAT32, false);
+                array.close();
+                array = f32;
+            }
+            e.getValue().setArray(array);
+        }
+    }
+
+    /**
+     * Fills every parameter with deterministic pseudo-random values: weights from N(0, std),
+     * biases zero, norm scales one. Used by tests and by the tiny models the project generates.
+     */
+    public static void initRandom(HfBlock root, NDManager manager, long seed, float std) {
+        SplittableRandom random = new SplittableRandom(seed);
+        for (Map.Entry<String, Shape> e : root.parameterShapes().entrySet()) {
+            Parameter p = root.namedParameters().get(e.getKey());
+            int n = Math.toIntExact(e.getValue().size());
+            float[] values = new float[n];
+            if (p.getType() == Parameter.Type.GAMMA) {
+                Arrays.fill(values, 1f);
+            } else if (p.getType() != Parameter.Type.BIAS && p.getType() != Parameter.Type.BETA) {
+                for (int i = 0; i < n; i++) {
+                    values[i] = (float) (gaussian(random) * std);
+                }
+            }
+            // engine-owned memory filled through a writable view: no Java direct buffer behind it
+            NDArray array = manager.create(e.getValue(), DataType.FLOAT32);
+            if (n > 0) {
+                array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().put(values);
+            }
+            p.setArray(array);
+        }
+    }
+
+    /** Every parameter's array under its Hugging Face name (for saving). */
+    public static Map<String, NDArray> arrays(HfBlock root) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        root.namedParameters().forEach((k, v) -> out.put(k, v.getArray()));
+        return out;
+    }
+
+    private static double gaussian(SplittableRandom random) {
+        // Box-Muller: reproducible across JVMs, unlike ThreadLocalRandom
+        double u1 = random.nextDouble();
+        double u2 = random.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
+}
