@@ -1,0 +1,138 @@
+package dev.mmpeft.core.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Optional;
+
+/**
+ * Typed access to one JSON object of a config file, with the file and the field path in every
+ * error. Absent or {@code null} fields take the caller's default (Hugging Face's default for that
+ * field); unknown fields are ignored, as transformers ignores them.
+ */
+final class ConfigReader {
+    private final String source;
+    private final String path;
+    private final JsonNode node;
+
+    ConfigReader(String source, String path, JsonNode node) {
+        this.source = source;
+        this.path = path;
+        this.node = node;
+        if (!node.isObject()) {
+            throw new ConfigException(source + ": " + (path.isEmpty() ? "config" : "field '" + path + "'") + " must be a JSON object, found " + node.getNodeType());
+        }
+    }
+
+    String source() {
+        return source;
+    }
+
+    JsonNode node() {
+        return node;
+    }
+
+    private String field(String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    private Optional<JsonNode> get(String name) {
+        JsonNode v = node.get(name);
+        return v == null || v.isNull() ? Optional.empty() : Optional.of(v);
+    }
+
+    boolean has(String name) {
+        return get(name).isPresent();
+    }
+
+    private ConfigException wrongType(String name, String expected, JsonNode found) {
+        return new ConfigException(source + ": field '" + field(name) + "' must be " + expected + ", found " + found);
+    }
+
+    private ConfigException missing(String name) {
+        return new ConfigException(source + ": required field '" + field(name) + "' is missing");
+    }
+
+    Optional<Integer> optInt(String name) {
+        return get(name).map(v -> {
+            if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+                throw wrongType(name, "an integer", v);
+            }
+            return v.intValue();
+        });
+    }
+
+    int intOr(String name, int fallback) {
+        return optInt(name).orElse(fallback);
+    }
+
+    int requireInt(String name) {
+        return optInt(name).orElseThrow(() -> missing(name));
+    }
+
+    int positiveIntOr(String name, int fallback) {
+        int v = intOr(name, fallback);
+        if (v <= 0) {
+            throw new ConfigException(source + ": field '" + field(name) + "' must be > 0, found " + v);
+        }
+        return v;
+    }
+
+    Optional<Double> optDouble(String name) {
+        return get(name).map(v -> {
+            if (!v.isNumber()) {
+                throw wrongType(name, "a number", v);
+            }
+            return v.doubleValue();
+        });
+    }
+
+    double doubleOr(String name, double fallback) {
+        return optDouble(name).orElse(fallback);
+    }
+
+    boolean boolOr(String name, boolean fallback) {
+        return get(name).map(v -> {
+            if (!v.isBoolean()) {
+                throw wrongType(name, "true or false", v);
+            }
+            return v.booleanValue();
+        }).orElse(fallback);
+    }
+
+    Optional<String> optString(String name) {
+        return get(name).map(v -> {
+            if (!v.isTextual()) {
+                throw wrongType(name, "a string", v);
+            }
+            return v.asText();
+        });
+    }
+
+    String stringOr(String name, String fallback) {
+        return optString(name).orElse(fallback);
+    }
+
+    String requireString(String name) {
+        return optString(name).orElseThrow(() -> missing(name));
+    }
+
+    /** A token id that transformers allows as an int or a list of ints (first one taken). */
+    Optional<Integer> optTokenId(String name) {
+        return get(name).map(v -> {
+            if (v.isArray() && v.size() > 0 && v.get(0).canConvertToInt()) {
+                return v.get(0).intValue();
+            }
+            if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+                throw wrongType(name, "a token id", v);
+            }
+            return v.intValue();
+        });
+    }
+
+    Optional<ConfigReader> optObject(String name) {
+        return get(name).map(v -> new ConfigReader(source, field(name), v));
+    }
+
+    ConfigReader requireObject(String name) {
+        return optObject(name).orElseThrow(() -> missing(name));
+    }
+}

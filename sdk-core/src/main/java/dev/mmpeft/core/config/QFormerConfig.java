@@ -1,0 +1,142 @@
+package dev.mmpeft.core.config;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mmpeft.core.io.Json;
+import org.immutables.value.Value;
+
+/** transformers' {@code InstructBlipQFormerConfig}, with its defaults. */
+@Value.Immutable
+public abstract class QFormerConfig implements ModelConfig {
+    @Override
+    public String modelType() {
+        return "instructblip_qformer";
+    }
+
+    @Value.Default
+    public int vocabSize() {
+        return 30522;
+    }
+
+    @Value.Default
+    public int hiddenSize() {
+        return 768;
+    }
+
+    @Value.Default
+    public int numHiddenLayers() {
+        return 12;
+    }
+
+    @Value.Default
+    public int numAttentionHeads() {
+        return 12;
+    }
+
+    @Value.Default
+    public int intermediateSize() {
+        return 3072;
+    }
+
+    @Value.Default
+    public String hiddenAct() {
+        return "gelu";
+    }
+
+    @Value.Default
+    public double hiddenDropoutProb() {
+        return 0.1;
+    }
+
+    @Value.Default
+    public double attentionProbsDropoutProb() {
+        return 0.1;
+    }
+
+    @Value.Default
+    public int maxPositionEmbeddings() {
+        return 512;
+    }
+
+    @Value.Default
+    public double layerNormEps() {
+        return 1e-12;
+    }
+
+    @Value.Default
+    public int padTokenId() {
+        return 0;
+    }
+
+    @Value.Default
+    public String positionEmbeddingType() {
+        return "absolute";
+    }
+
+    /** Layer N has cross-attention to the image when N % cross_attention_frequency == 0. */
+    @Value.Default
+    public int crossAttentionFrequency() {
+        return 2;
+    }
+
+    /** Width of the image features; InstructBlipConfig sets it to the vision hidden size. */
+    @Value.Default
+    public int encoderHiddenSize() {
+        return 1408;
+    }
+
+    /** Whether layer {@code n} has cross-attention. */
+    public boolean hasCrossAttention(int layer) {
+        return layer % crossAttentionFrequency() == 0;
+    }
+
+    @Value.Check
+    protected void check() {
+        Configs.positive("qformer_config", "hidden_size", hiddenSize());
+        Configs.divides("qformer_config", "hidden_size", hiddenSize(), "num_attention_heads", numAttentionHeads());
+        Configs.positive("qformer_config", "cross_attention_frequency", crossAttentionFrequency());
+    }
+
+    static QFormerConfig read(ConfigReader r) {
+        ImmutableQFormerConfig.Builder b = ImmutableQFormerConfig.builder();
+        r.optInt("vocab_size").ifPresent(b::vocabSize);
+        r.optInt("hidden_size").ifPresent(b::hiddenSize);
+        r.optInt("num_hidden_layers").ifPresent(b::numHiddenLayers);
+        r.optInt("num_attention_heads").ifPresent(b::numAttentionHeads);
+        r.optInt("intermediate_size").ifPresent(b::intermediateSize);
+        r.optString("hidden_act").ifPresent(b::hiddenAct);
+        r.optDouble("hidden_dropout_prob").ifPresent(b::hiddenDropoutProb);
+        r.optDouble("attention_probs_dropout_prob").ifPresent(b::attentionProbsDropoutProb);
+        r.optInt("max_position_embeddings").ifPresent(b::maxPositionEmbeddings);
+        r.optDouble("layer_norm_eps").ifPresent(b::layerNormEps);
+        r.optTokenId("pad_token_id").ifPresent(b::padTokenId);
+        r.optString("position_embedding_type").ifPresent(b::positionEmbeddingType);
+        r.optInt("cross_attention_frequency").ifPresent(b::crossAttentionFrequency);
+        r.optInt("encoder_hidden_size").ifPresent(b::encoderHiddenSize);
+        return Configs.build(r, b::build);
+    }
+
+    @Override
+    public ObjectNode toJson() {
+        ObjectNode n = Json.mapper().createObjectNode();
+        n.put("model_type", modelType());
+        n.put("vocab_size", vocabSize());
+        n.put("hidden_size", hiddenSize());
+        n.put("num_hidden_layers", numHiddenLayers());
+        n.put("num_attention_heads", numAttentionHeads());
+        n.put("intermediate_size", intermediateSize());
+        n.put("hidden_act", hiddenAct());
+        n.put("hidden_dropout_prob", hiddenDropoutProb());
+        n.put("attention_probs_dropout_prob", attentionProbsDropoutProb());
+        n.put("max_position_embeddings", maxPositionEmbeddings());
+        n.put("layer_norm_eps", layerNormEps());
+        n.put("pad_token_id", padTokenId());
+        n.put("position_embedding_type", positionEmbeddingType());
+        n.put("cross_attention_frequency", crossAttentionFrequency());
+        n.put("encoder_hidden_size", encoderHiddenSize());
+        return n;
+    }
+
+    public static ImmutableQFormerConfig.Builder builder() {
+        return ImmutableQFormerConfig.builder();
+    }
+}
