@@ -1,0 +1,39 @@
+package dev.mmpeft.core.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model the trainer can fit: it turns a batch of items into a scalar loss and names the tensors
+ * that training may change. Everything else stays frozen and never gets a gradient or optimizer
+ * state.
+ *
+ * @param <E> the items a batch is made of (for InstructBLIP: rendered {@code Prompt}s)
+ */
+public interface TrainableModel<E> {
+    /**
+     * The trainable parameters under stable names (for PEFT models, the names of the adapter file),
+     * in a fixed order. Their arrays require gradients; no other parameter does.
+     */
+    Map<String, Parameter> trainableParameters();
+
+    /**
+     * The mean loss over {@code batch}, computed in the current mode. Every intermediate array must
+     * belong to {@code scope} (the trainer closes it after the step), never to the model's manager.
+     */
+    NDArray loss(List<E> batch, NDManager scope);
+
+    /** Switches between training (dropout active) and evaluation. */
+    void setTraining(boolean training);
+
+    /**
+     * Writes the trainable state in the model's own format (for PEFT models: the Hugging Face PEFT
+     * adapter layout), atomically.
+     */
+    void saveTrainable(Path directory) throws IOException;
+}
