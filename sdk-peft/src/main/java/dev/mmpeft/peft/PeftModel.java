@@ -254,6 +254,7 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
             throw e;
         }
         Adapter a = create(name, plan, trainable);
+        int count = loaded.size();
         install(a, loaded);
         if (!missing.isEmpty() || !unexpected.isEmpty()) {
             LOG.warn("adapter {} loaded from {}: {} missing tensors {}, {} unexpected tensors {}",
@@ -264,7 +265,7 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
                 .adapter(name)
                 .missing(missing)
                 .unexpected(unexpected)
-                .loaded(loaded.size())
+                .loaded(count)
                 .build();
     }
 
