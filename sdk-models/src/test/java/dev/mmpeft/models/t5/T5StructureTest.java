@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.types.Shape;
 import dev.mmpeft.core.Component;
+import dev.mmpeft.core.config.Configs;
+import dev.mmpeft.core.config.InstructBlipConfig;
 import dev.mmpeft.core.config.T5Config;
+import dev.mmpeft.core.testing.TestResources;
 import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.Linear;
 import java.util.Map;
@@ -37,6 +40,16 @@ class T5StructureTest {
         T5Model model = T5Model.fromConfig(flanT5Xl());
         assertEquals(2_849_757_184L, model.parameterCount());
         assertFalse(model.shared().weight().isInitialized(), "no arrays allocated");
+    }
+
+    @Test
+    void hubConfigOfInstructBlipFlanT5XlCountsTheSame() {
+        InstructBlipConfig blip = Configs.read(TestResources.hfConfig("instructblip-flan-t5-xl"), InstructBlipConfig.class);
+        T5Config text = (T5Config) blip.textConfig();
+        T5Model model = T5Model.fromConfig(text);
+        assertEquals(2_849_757_184L, model.parameterCount());
+        assertEquals("gelu", text.denseActFn(), "InstructBLIP's text_config overrides gelu_new with the erf gelu");
+        assertTrue(model.encoder().blocks().get(0).feedForward().isGated());
     }
 
     @Test
