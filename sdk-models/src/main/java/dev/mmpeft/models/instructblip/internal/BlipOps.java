@@ -81,8 +81,9 @@ public final class BlipOps {
      */
     public static NDArray additiveMask(NDArray mask) {
         NDArray m = mask.toType(DataType.FLOAT32, false);
-        // (1 - mask) * min, exactly transformers' get_extended_attention_mask
-        NDArray additive = m.neg().add(1f).mul(MASK_VALUE);
+        // (1 - mask) * min, transformers' get_extended_attention_mask, written (mask - 1) * max so
+        // that attended positions get +0 rather than -0
+        NDArray additive = m.sub(1f).mul(Float.MAX_VALUE);
         return additive.reshape(new Shape(mask.getShape().get(0), 1, 1, mask.getShape().get(1)));
     }
 
