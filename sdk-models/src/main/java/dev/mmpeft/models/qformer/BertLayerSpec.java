@@ -33,7 +33,7 @@ public record BertLayerSpec(
                 c.hiddenSize(),
                 c.numAttentionHeads(),
                 c.intermediateSize(),
-                BlipOps.checkActivation("qformer_config", c.hiddenAct()),
+                check("qformer_config", c.hiddenAct()),
                 (float) c.layerNormEps(),
                 (float) c.hiddenDropoutProb(),
                 (float) c.attentionProbsDropoutProb(),
@@ -49,7 +49,7 @@ public record BertLayerSpec(
                 c.hiddenSize(),
                 c.numAttentionHeads(),
                 c.intermediateSize(),
-                BlipOps.checkActivation("bert config", c.hiddenAct()),
+                check("bert config", c.hiddenAct()),
                 (float) c.layerNormEps(),
                 (float) c.hiddenDropoutProb(),
                 (float) c.attentionProbsDropoutProb(),
@@ -57,6 +57,11 @@ public record BertLayerSpec(
                 c.hiddenSize(),
                 false,
                 "self");
+    }
+
+    private static String check(String where, String act) {
+        BlipOps.activation(where, act);
+        return act;
     }
 
     /** Whether layer {@code index} has cross-attention. */

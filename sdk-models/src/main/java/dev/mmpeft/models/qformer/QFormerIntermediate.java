@@ -7,15 +7,15 @@ import dev.mmpeft.models.nn.Linear;
 
 /** BERT's {@code BertIntermediate}: {@code act(dense(x))} into the intermediate width. */
 public final class QFormerIntermediate extends HfBlock {
-    private final String act;
+    private final java.util.function.UnaryOperator<NDArray> act;
     private final Linear dense;
 
     public QFormerIntermediate(BertLayerSpec spec) {
-        this.act = spec.hiddenAct();
+        this.act = BlipOps.activation("hidden_act", spec.hiddenAct());
         this.dense = child("dense", new Linear(spec.hiddenSize(), spec.intermediateSize(), true));
     }
 
     public NDArray forward(NDArray x) {
-        return BlipOps.activation(act, dense.forward(x));
+        return act.apply(dense.forward(x));
     }
 }

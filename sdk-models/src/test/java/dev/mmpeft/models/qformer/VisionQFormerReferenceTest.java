@@ -79,8 +79,8 @@ class VisionQFormerReferenceTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray mask = m.create(new long[] {1, 1, 0}, new ai.djl.ndarray.types.Shape(1, 3));
             float[] add = BlipOps.additiveMask(mask).toFloatArray();
-            assertEquals(0f, add[0]);
-            assertEquals(0f, add[1]);
+            assertEquals(0f, add[0], 0f);
+            assertEquals(0f, add[1], 0f);
             assertEquals(-Float.MAX_VALUE, add[2]);
         }
     }
