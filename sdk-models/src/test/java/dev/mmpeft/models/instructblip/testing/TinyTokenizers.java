@@ -1,8 +1,6 @@
 package dev.mmpeft.models.instructblip.testing;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mmpeft.core.io.Json;
+import dev.mmpeft.models.processing.WordLevelTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +25,7 @@ public final class TinyTokenizers {
      * {@code <image>} is the last id when {@code withImageToken}.
      */
     public static int writeT5(Path dir, boolean withImageToken) throws IOException {
-        List<String> specials = List.of("<pad>", "</s>", "<unk>");
-        return write(dir, specials, "<unk>", withImageToken, false, "</s>", "<pad>");
+        return WordLevelTokenizer.write(dir, WORDS, WordLevelTokenizer.Family.T5, withImageToken);
     }
 
     /**
@@ -36,90 +33,7 @@ public final class TinyTokenizers {
      * then {@code <pad>}; {@code <image>} after it when {@code withImageToken}.
      */
     public static int writeLlama(Path dir, boolean withImageToken) throws IOException {
-        List<String> specials = List.of("<unk>", "<s>", "</s>");
-        return write(dir, specials, "<unk>", withImageToken, true, "<s>", "<pad>");
-    }
-
-    /** Size of the vocabulary written (ids 0..size-1). */
-    private static int write(Path dir, List<String> specials, String unk, boolean image, boolean bosFirst, String template, String pad)
-            throws IOException {
-        Files.createDirectories(dir);
-        ObjectNode root = Json.mapper().createObjectNode();
-        root.put("version", "1.0");
-        root.putNull("truncation");
-        root.putNull("padding");
-        ArrayNode added = root.putArray("added_tokens");
-        ObjectNode vocab = Json.mapper().createObjectNode();
-        int id = 0;
-        for (String s : specials) {
-            addSpecial(added, s, id);
-            vocab.put(s, id++);
-        }
-        for (String w : WORDS) {
-            vocab.put(w, id++);
-        }
-        if (bosFirst) {
-            addSpecial(added, pad, id);
-            vocab.put(pad, id++);
-        }
-        if (image) {
-            addSpecial(added, "<image>", id);
-            vocab.put("<image>", id++);
-        }
-        ObjectNode normalizer = root.putObject("normalizer");
-        normalizer.put("type", "Lowercase");
-        ObjectNode pre = root.putObject("pre_tokenizer");
-        pre.put("type", "Whitespace");
-        ObjectNode post = root.putObject("post_processor");
-        post.put("type", "TemplateProcessing");
-        ArrayNode single = post.putArray("single");
-        ArrayNode pair = post.putArray("pair");
-        if (bosFirst) {
-            single.addObject().putObject("SpecialToken").put("id", template).put("type_id", 0);
-            single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-            pair.addObject().putObject("SpecialToken").put("id", template).put("type_id", 0);
-            pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-            pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
-        } else {
-            single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-            single.addObject().putObject("SpecialToken").put("id", template).put("type_id", 0);
-            pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-            pair.addObject().putObject("SpecialToken").put("id", template).put("type_id", 0);
-            pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
-            pair.addObject().putObject("SpecialToken").put("id", template).put("type_id", 1);
-        }
-        ObjectNode st = post.putObject("special_tokens").putObject(template);
-        st.put("id", template);
-        st.putArray("ids").add(vocab.get(template).intValue());
-        st.putArray("tokens").add(template);
-        ObjectNode decoder = root.putObject("decoder");
-        decoder.put("type", "WordPiece");
-        decoder.put("prefix", "##");
-        decoder.put("cleanup", true);
-        ObjectNode model = root.putObject("model");
-        model.put("type", "WordLevel");
-        model.set("vocab", vocab);
-        model.put("unk_token", unk);
-        Files.writeString(dir.resolve("tokenizer.json"), Json.write(root));
-        ObjectNode cfg = Json.mapper().createObjectNode();
-        cfg.put("pad_token", pad);
-        cfg.put("eos_token", bosFirst ? "</s>" : "</s>");
-        if (bosFirst) {
-            cfg.put("bos_token", "<s>");
-        }
-        Files.writeString(dir.resolve("tokenizer_config.json"), Json.write(cfg));
-        return id;
-    }
-
-    private static void addSpecial(ArrayNode added, String content, int id) {
-        ObjectNode t = added.addObject();
-        t.put("id", id);
-        t.put("content", content);
-        t.put("single_word", false);
-        t.put("lstrip", false);
-        t.put("rstrip", false);
-        t.put("normalized", false);
-        t.put("special", true);
+        return WordLevelTokenizer.write(dir, WORDS, WordLevelTokenizer.Family.LLAMA, withImageToken);
     }
 
     /** Copies the tiny BERT WordPiece tokenizer (vocabulary 1124) into {@code dir} as the Q-Former's. */
