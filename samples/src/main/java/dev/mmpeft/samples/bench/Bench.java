@@ -12,8 +12,6 @@ import dev.mmpeft.core.train.listener.StepEvent;
 import dev.mmpeft.core.train.listener.TrainingListener;
 import dev.mmpeft.core.train.optim.AdamW;
 import dev.mmpeft.models.instructblip.InstructBlip;
-import dev.mmpeft.models.instructblip.InstructBlipPresets;
-import dev.mmpeft.peft.Adaptables;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftModel;
 import java.util.ArrayList;
@@ -40,7 +38,7 @@ public final class Bench {
     /** One benchmark run: matmul probe, forward, forward+backward, then training steps. */
     public static BenchResult run(BenchSettings s) {
         double matmul = MatmulProbe.gflops(2048, 5);
-        InstructBlipConfig config = InstructBlipPresets.bench();
+        InstructBlipConfig config = s.config();
         try (InstructBlip base = InstructBlip.random(config, s.seed(), 0.02f)) {
             InstructBlip net;
             Map<String, Parameter> trainable;
@@ -50,7 +48,7 @@ public final class Bench {
                 trainable = new LinkedHashMap<>(base.namedParameters());
                 trainable.values().forEach(p -> p.getArray().setRequiresGradient(true));
             } else {
-                peft = Peft.lora().rank(s.rank()).alpha(s.alpha()).targetRegex(LORA_TARGETS).on(Adaptables.instructBlip(base));
+                peft = Peft.lora().rank(s.rank()).alpha(s.alpha()).targetRegex(LORA_TARGETS).on(new BenchAdaptable(base));
                 net = peft.model();
                 trainable = peft.trainableParameters();
             }
