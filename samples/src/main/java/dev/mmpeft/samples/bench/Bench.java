@@ -37,7 +37,7 @@ public final class Bench {
 
     /** One benchmark run: matmul probe, forward, forward+backward, then training steps. */
     public static BenchResult run(BenchSettings s) {
-        double matmul = MatmulProbe.gflops(2048, 5);
+        double matmul = MatmulProbe.gflops(s.matmulSize(), 5);
         InstructBlipConfig config = s.config();
         try (InstructBlip base = InstructBlip.random(config, s.seed(), 0.02f)) {
             InstructBlip net;

@@ -9,12 +9,12 @@ import dev.mmpeft.models.instructblip.InstructBlipPresets;
  */
 public record BenchSettings(
         InstructBlipConfig config, boolean full, int rank, double alpha, int steps, int warmup, int batch,
-        int promptTokens, int answerTokens, long seed) {
+        int promptTokens, int answerTokens, long seed, int matmulSize) {
     /**
      * The issue's run: the "bench" model, LoRA r = 2, alpha 4; 8 timed steps after 2 warm-up;
-     * batch 8; prompt 64 and answer 8 tokens.
+     * batch 8; prompt 64 and answer 8 tokens; the fp32 matmul probe at 2048 x 2048.
      */
     public static BenchSettings defaults() {
-        return new BenchSettings(InstructBlipPresets.bench(), false, 2, 4, 8, 2, 8, 64, 8, 0);
+        return new BenchSettings(InstructBlipPresets.bench(), false, 2, 4, 8, 2, 8, 64, 8, 0, 2048);
     }
 }

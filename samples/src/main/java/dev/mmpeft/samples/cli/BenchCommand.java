@@ -53,7 +53,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--rank, --steps, --batch, --prompt and --answer must be >= 1 and --warmup >= 0");
         }
-        BenchSettings s = new BenchSettings(InstructBlipPresets.bench(), full, rank, 2.0 * rank, steps, warmup, batch, prompt, answer, 0);
+        BenchSettings s = new BenchSettings(InstructBlipPresets.bench(), full, rank, 2.0 * rank, steps, warmup, batch, prompt, answer, 0, 2048);
         String line = Bench.run(s).toJsonLine();
         PrintWriter out = spec.commandLine().getOut();
         out.println(line);

@@ -23,7 +23,7 @@ class BenchCommandTest {
     @Test
     void loraRunOnATinyModelReportsRealNumbers() throws Exception {
         InstructBlipConfig tiny = InstructBlipPresets.tiny(true, 40, 40, null);
-        String line = Bench.run(new BenchSettings(tiny, false, 2, 4, 2, 1, 2, 6, 3, 0)).toJsonLine();
+        String line = Bench.run(new BenchSettings(tiny, false, 2, 4, 1, 0, 2, 6, 3, 0, 256)).toJsonLine();
         JsonNode j = new ObjectMapper().readTree(line);
         assertEquals("lora", j.get("mode").asText());
         // LoRA r=2 on every Q-Former linear (2 layers, cross-attention on layer 0) and T5 q, v, wi_0, wi_1, wo:
@@ -40,7 +40,7 @@ class BenchCommandTest {
     @Test
     void fullRunTrainsEveryTensor() throws Exception {
         InstructBlipConfig tiny = InstructBlipPresets.tiny(true, 40, 40, null);
-        JsonNode j = new ObjectMapper().readTree(Bench.run(new BenchSettings(tiny, true, 2, 4, 1, 1, 2, 6, 3, 0)).toJsonLine());
+        JsonNode j = new ObjectMapper().readTree(Bench.run(new BenchSettings(tiny, true, 2, 4, 1, 0, 2, 6, 3, 0, 256)).toJsonLine());
         assertEquals("full", j.get("mode").asText());
         assertEquals(j.get("params_total").asLong(), j.get("params_trainable").asLong());
     }
