@@ -13,6 +13,7 @@ final class Commands {
     static List<Object> all() {
         List<Object> commands = new ArrayList<>();
         commands.add(new InspectCommand());
+        commands.add(new ForwardCommand());
         commands.add(new DatasetCommand());
         return commands;
     }
