@@ -41,6 +41,7 @@ public final class Devices {
     /**
      * Checks that a device exists on this machine.
      *
+     * @return the device, when present (the CPU always is)
      * @throws MmpeftException naming the device and what the machine has
      */
     public static Device require(Device device) {
@@ -50,7 +51,10 @@ public final class Devices {
                             + device
                             + " is not available: this machine has "
                             + gpuCount()
-                            + " GPU(s) visible to the engine");
+                            + " GPU(s) visible to the engine"
+                            + (gpuCount() == 0
+                                    ? " (a CPU-only PyTorch engine, or no CUDA driver; use cpu, or see README 'Engines and devices')"
+                                    : "; valid: gpu:0 to gpu:" + (gpuCount() - 1)));
         }
         return device;
     }

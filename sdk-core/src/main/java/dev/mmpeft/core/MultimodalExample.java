@@ -81,15 +81,20 @@ public abstract class MultimodalExample {
         return answers().isEmpty() ? Optional.empty() : Optional.of(answers().get(0));
     }
 
+    /**
+     * Checks that the fields agree with each other.
+     *
+     * @throws InvalidExampleException naming the example id and the field
+     */
     @Value.Check
     protected void check() {
         if (id().isBlank()) {
-            throw new IllegalStateException("example id must not be blank");
+            throw new InvalidExampleException("example id must not be blank (question: '" + question() + "')");
         }
         if (answerIndex().isPresent()) {
             int a = answerIndex().getAsInt();
             if (a < 0 || a >= choices().size()) {
-                throw new IllegalStateException(
+                throw new InvalidExampleException(
                         "example "
                                 + id()
                                 + ": answer index "
@@ -100,7 +105,7 @@ public abstract class MultimodalExample {
             }
         }
         if (!choiceImages().isEmpty() && choiceImages().size() != choices().size()) {
-            throw new IllegalStateException(
+            throw new InvalidExampleException(
                     "example "
                             + id()
                             + ": "

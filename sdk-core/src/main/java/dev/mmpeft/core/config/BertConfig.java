@@ -104,10 +104,14 @@ public abstract class BertConfig implements ModelConfig {
         r.optDouble("layer_norm_eps").ifPresent(b::layerNormEps);
         r.optTokenId("pad_token_id").ifPresent(b::padTokenId);
         r.optString("position_embedding_type").ifPresent(b::positionEmbeddingType);
-        if (r.has("num_labels")) {
-            b.numLabels(r.requireInt("num_labels"));
-        } else if (r.has("id2label")) {
+        // as in PretrainedConfig: id2label, when present, decides the label count over num_labels
+        if (r.has("id2label")) {
+            if (!r.node().get("id2label").isObject()) {
+                throw r.invalid("id2label", "must be an object of label names, found " + r.node().get("id2label"));
+            }
             b.numLabels(r.node().get("id2label").size());
+        } else {
+            r.optInt("num_labels").ifPresent(b::numLabels);
         }
         return Configs.build(r, b::build);
     }

@@ -26,6 +26,11 @@ final class ConfigReader {
         return source;
     }
 
+    /** The field path of this object in its file ({@code ""} for the root, else e.g. {@code text_config}). */
+    String path() {
+        return path;
+    }
+
     JsonNode node() {
         return node;
     }
@@ -45,6 +50,11 @@ final class ConfigReader {
 
     private ConfigException wrongType(String name, String expected, JsonNode found) {
         return new ConfigException(source + ": field '" + field(name) + "' must be " + expected + ", found " + found);
+    }
+
+    /** An error about one field of this object, naming the file and the field path. */
+    ConfigException invalid(String name, String problem) {
+        return new ConfigException(source + ": field '" + field(name) + "' " + problem);
     }
 
     private ConfigException missing(String name) {
@@ -89,13 +99,17 @@ final class ConfigReader {
         return optDouble(name).orElse(fallback);
     }
 
-    boolean boolOr(String name, boolean fallback) {
+    Optional<Boolean> optBoolean(String name) {
         return get(name).map(v -> {
             if (!v.isBoolean()) {
                 throw wrongType(name, "true or false", v);
             }
             return v.booleanValue();
-        }).orElse(fallback);
+        });
+    }
+
+    boolean boolOr(String name, boolean fallback) {
+        return optBoolean(name).orElse(fallback);
     }
 
     Optional<String> optString(String name) {

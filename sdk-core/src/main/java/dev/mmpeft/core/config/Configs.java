@@ -21,9 +21,12 @@ public final class Configs {
      * @throws ConfigException naming the file and field on any problem
      */
     public static ModelConfig read(Path fileOrDirectory) {
+        if (!Files.exists(fileOrDirectory)) {
+            throw new ConfigException(fileOrDirectory + ": no such config file or model directory");
+        }
         Path file = Files.isDirectory(fileOrDirectory) ? fileOrDirectory.resolve("config.json") : fileOrDirectory;
         if (!Files.isRegularFile(file)) {
-            throw new ConfigException(file + ": no such config file");
+            throw new ConfigException(file + ": no such config file (a model directory holds config.json)");
         }
         JsonNode root;
         try {
@@ -77,13 +80,13 @@ public final class Configs {
         }
     }
 
+    /** Builds a value, turning its validation errors into ConfigExceptions naming the file and object. */
     static <T> T build(ConfigReader r, Supplier<T> builder) {
         try {
             return builder.get();
-        } catch (ConfigException e) {
-            throw new ConfigException(r.source() + ": " + e.getMessage(), e);
-        } catch (IllegalStateException e) {
-            throw new ConfigException(r.source() + ": " + e.getMessage(), e);
+        } catch (ConfigException | IllegalStateException e) {
+            String where = r.path().isEmpty() ? "" : "in '" + r.path() + "': ";
+            throw new ConfigException(r.source() + ": " + where + e.getMessage(), e);
         }
     }
 

@@ -56,6 +56,11 @@ public abstract class InstructBlipConfig implements ModelConfig {
         ImmutableInstructBlipConfig.Builder b = ImmutableInstructBlipConfig.builder();
         b.visionConfig(r.optObject("vision_config").map(VisionConfig::read).orElseGet(() -> VisionConfig.builder().build()));
         b.qformerConfig(r.optObject("qformer_config").map(QFormerConfig::read).orElseGet(() -> QFormerConfig.builder().build()));
+        if (!r.has("text_config")) {
+            // transformers would fall back to an OPT language model, which mmpeft does not implement
+            throw new ConfigException(
+                    r.source() + ": required field 'text_config' is missing; expected the language model's config (model_type t5 or llama)");
+        }
         ConfigReader text = r.requireObject("text_config");
         b.textConfig(Configs.readText(text));
         r.optInt("num_query_tokens").ifPresent(b::numQueryTokens);
@@ -73,7 +78,7 @@ public abstract class InstructBlipConfig implements ModelConfig {
         n.putArray("architectures").add("InstructBlipForConditionalGeneration");
         n.put("model_type", "instructblip");
         n.put("num_query_tokens", numQueryTokens());
-        imageTokenId().ifPresent(id -> n.put("image_token_id", id));
+        imageTokenId().ifPresent(id -> n.put("image_token_index", id));
         n.set("vision_config", visionConfig().toJson());
         n.set("qformer_config", qformerConfig().toJson());
         n.set("text_config", textConfig().toJson());

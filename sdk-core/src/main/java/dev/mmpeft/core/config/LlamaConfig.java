@@ -118,7 +118,7 @@ public abstract class LlamaConfig implements TextModelConfig {
 
     static LlamaConfig read(ConfigReader r) {
         if (r.has("rope_scaling")) {
-            throw new ConfigException(r.source() + ": field 'rope_scaling' is not supported yet (found " + r.node().get("rope_scaling") + ")");
+            throw r.invalid("rope_scaling", "is not supported yet (found " + r.node().get("rope_scaling") + "); expected it absent or null");
         }
         ImmutableLlamaConfig.Builder b = ImmutableLlamaConfig.builder();
         r.optInt("vocab_size").ifPresent(b::vocabSize);
@@ -132,15 +132,9 @@ public abstract class LlamaConfig implements TextModelConfig {
         r.optInt("max_position_embeddings").ifPresent(b::maxPositionEmbeddings);
         r.optDouble("rms_norm_eps").ifPresent(b::rmsNormEps);
         r.optDouble("rope_theta").ifPresent(b::ropeTheta);
-        if (r.has("attention_bias")) {
-            b.attentionBias(r.boolOr("attention_bias", false));
-        }
-        if (r.has("mlp_bias")) {
-            b.mlpBias(r.boolOr("mlp_bias", false));
-        }
-        if (r.has("tie_word_embeddings")) {
-            b.tieWordEmbeddings(r.boolOr("tie_word_embeddings", false));
-        }
+        r.optBoolean("attention_bias").ifPresent(b::attentionBias);
+        r.optBoolean("mlp_bias").ifPresent(b::mlpBias);
+        r.optBoolean("tie_word_embeddings").ifPresent(b::tieWordEmbeddings);
         r.optTokenId("bos_token_id").ifPresent(b::bosTokenId);
         r.optTokenId("eos_token_id").ifPresent(b::eosTokenId);
         r.optTokenId("pad_token_id").ifPresent(b::padTokenId);

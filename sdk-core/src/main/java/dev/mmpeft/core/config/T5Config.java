@@ -7,8 +7,15 @@ import org.immutables.value.Value;
 /**
  * transformers' {@code T5Config} (T5, T5 v1.1, Flan-T5), with its defaults.
  *
- * <p>{@code feed_forward_proj} is {@code relu} (T5) or {@code gated-gelu} (T5 v1.1, Flan-T5);
- * as in transformers, {@code gated-gelu} means the tanh-approximated {@code gelu_new}.
+ * <p>{@code feed_forward_proj} is {@code relu} (T5) or {@code gated-gelu} (T5 v1.1, Flan-T5). As in
+ * transformers, the activation ({@link #denseActFn()}) and gating ({@link #isGatedAct()}) are derived
+ * from it ({@code gated-gelu} means the tanh-approximated {@code gelu_new}) unless the file sets
+ * {@code dense_act_fn} / {@code is_gated_act} itself: transformers applies such extra keys after
+ * deriving, so they win. This matters for InstructBLIP: its Flan-T5 {@code text_config} says
+ * {@code "dense_act_fn": "gelu"} (the exact erf GELU), not {@code gelu_new}.
+ *
+ * <p>transformers' aliases {@code hidden_size}, {@code num_attention_heads} and
+ * {@code num_hidden_layers} (its {@code attribute_map}) are honoured the same way.
  */
 @Value.Immutable
 public abstract class T5Config implements TextModelConfig {
@@ -111,12 +118,22 @@ public abstract class T5Config implements TextModelConfig {
         return true;
     }
 
-    /** Whether the feed-forward is gated ({@code wi_0}, {@code wi_1}) rather than single ({@code wi}). */
+    /**
+     * Whether the feed-forward is gated ({@code wi_0}, {@code wi_1}) rather than single
+     * ({@code wi}): {@code feed_forward_proj} starts with {@code gated-}, unless the file's
+     * {@code is_gated_act} says otherwise.
+     */
+    @Value.Default
     public boolean isGatedAct() {
         return feedForwardProj().split("-")[0].equals("gated");
     }
 
-    /** The activation name as transformers resolves it ({@code relu}, {@code gelu_new}, ...). */
+    /**
+     * The feed-forward activation as transformers resolves it: the last part of
+     * {@code feed_forward_proj} ({@code relu}, {@code gelu}, ...), {@code gelu_new} for
+     * {@code gated-gelu}, or the file's {@code dense_act_fn} when present (it wins).
+     */
+    @Value.Default
     public String denseActFn() {
         if (feedForwardProj().equals("gated-gelu")) {
             return "gelu_new";
@@ -124,6 +141,9 @@ public abstract class T5Config implements TextModelConfig {
         String[] parts = feedForwardProj().split("-");
         return parts[parts.length - 1];
     }
+
+    /** The beginning-of-sequence id, when the file sets one (T5 itself has none). */
+    public abstract java.util.Optional<Integer> bosTokenId();
 
     @Value.Check
     protected void check() {
@@ -144,20 +164,28 @@ public abstract class T5Config implements TextModelConfig {
         r.optInt("d_model").ifPresent(b::dModel);
         r.optInt("d_kv").ifPresent(b::dKv);
         r.optInt("d_ff").ifPresent(b::dFf);
-        r.optInt("num_layers").ifPresent(b::numLayers);
-        r.optInt("num_decoder_layers").ifPresent(b::numDecoderLayers);
+        int numLayers = r.intOr("num_layers", 6);
+        b.numLayers(numLayers);
+        // transformers takes the decoder depth from num_layers as passed, before any alias applies
+        b.numDecoderLayers(r.intOr("num_decoder_layers", numLayers));
         r.optInt("num_heads").ifPresent(b::numHeads);
         r.optInt("relative_attention_num_buckets").ifPresent(b::relativeAttentionNumBuckets);
         r.optInt("relative_attention_max_distance").ifPresent(b::relativeAttentionMaxDistance);
         r.optDouble("dropout_rate").ifPresent(b::dropoutRate);
         r.optDouble("layer_norm_epsilon").ifPresent(b::layerNormEpsilon);
         r.optString("feed_forward_proj").ifPresent(b::feedForwardProj);
-        if (r.has("tie_word_embeddings")) {
-            b.tieWordEmbeddings(r.boolOr("tie_word_embeddings", true));
-        }
+        // keys transformers sets after deriving them from feed_forward_proj: the file wins
+        r.optString("dense_act_fn").ifPresent(b::denseActFn);
+        r.optBoolean("is_gated_act").ifPresent(b::isGatedAct);
+        r.optBoolean("tie_word_embeddings").ifPresent(b::tieWordEmbeddings);
         r.optTokenId("pad_token_id").ifPresent(b::padTokenId);
         r.optTokenId("eos_token_id").ifPresent(b::eosTokenId);
+        r.optTokenId("bos_token_id").ifPresent(b::bosTokenId);
         r.optTokenId("decoder_start_token_id").ifPresent(b::decoderStartTokenId);
+        // transformers' attribute_map aliases, applied last as in PretrainedConfig
+        r.optInt("hidden_size").ifPresent(b::dModel);
+        r.optInt("num_attention_heads").ifPresent(b::numHeads);
+        r.optInt("num_hidden_layers").ifPresent(b::numLayers);
         return Configs.build(r, b::build);
     }
 
@@ -178,10 +206,13 @@ public abstract class T5Config implements TextModelConfig {
         n.put("dropout_rate", dropoutRate());
         n.put("layer_norm_epsilon", layerNormEpsilon());
         n.put("feed_forward_proj", feedForwardProj());
+        n.put("dense_act_fn", denseActFn());
+        n.put("is_gated_act", isGatedAct());
         n.put("tie_word_embeddings", tieWordEmbeddings());
         n.put("is_encoder_decoder", true);
         n.put("pad_token_id", padTokenId());
         n.put("eos_token_id", eosTokenId());
+        bosTokenId().ifPresent(id -> n.put("bos_token_id", id));
         n.put("decoder_start_token_id", decoderStartTokenId());
         return n;
     }

@@ -88,9 +88,7 @@ public abstract class VisionConfig implements ModelConfig {
         r.optString("hidden_act").ifPresent(b::hiddenAct);
         r.optDouble("layer_norm_eps").ifPresent(b::layerNormEps);
         r.optDouble("attention_dropout").ifPresent(b::attentionDropout);
-        if (r.has("qkv_bias")) {
-            b.qkvBias(r.boolOr("qkv_bias", true));
-        }
+        r.optBoolean("qkv_bias").ifPresent(b::qkvBias);
         return Configs.build(r, b::build);
     }
 

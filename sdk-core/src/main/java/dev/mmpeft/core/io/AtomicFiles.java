@@ -25,14 +25,28 @@ public final class AtomicFiles {
 
     /** Writes content produced by {@code writer} to {@code target} atomically. */
     public static void write(Path target, IoConsumer<OutputStream> writer) throws IOException {
+        writeChannel(
+                target,
+                channel -> {
+                    OutputStream out = java.nio.channels.Channels.newOutputStream(channel);
+                    writer.accept(out);
+                    out.flush();
+                });
+    }
+
+    /**
+     * Writes content to {@code target} atomically through a file channel (for large binary files:
+     * buffers, including memory-mapped ones, go to disk without a copy through the heap). If
+     * {@code writer} throws, the target is untouched and the temporary file is removed.
+     */
+    public static void writeChannel(Path target, IoConsumer<FileChannel> writer) throws IOException {
         Path dir = parentOf(target);
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         try {
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                    OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
-                writer.accept(out);
-                out.flush();
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                writer.accept(channel);
+                // on disk before the rename, so a crash cannot leave a renamed but empty file
                 channel.force(true);
             }
             move(tmp, target);

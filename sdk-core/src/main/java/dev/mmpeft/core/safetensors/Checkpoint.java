@@ -21,8 +21,9 @@ import java.util.stream.Stream;
 /**
  * The tensors of a Hugging Face checkpoint, whether in one file or sharded, under one name space.
  *
- * <p>{@link #open(Path)} takes a directory ({@code model.safetensors}, or the shards listed by
- * {@code model.safetensors.index.json}, or a lone {@code *.safetensors}) or a single file. Shards
+ * <p>{@link #open(Path)} takes a directory ({@code model.safetensors}, else the shards listed by
+ * {@code model.safetensors.index.json}, else a lone {@code *.safetensors}: the order transformers
+ * looks in), a single {@code .safetensors} file, or an index file. Shards
  * are memory-mapped, and each tensor is read only when asked for, so loading a model never holds
  * the checkpoint and the model in memory at once.
  */
@@ -60,13 +61,14 @@ public final class Checkpoint implements Closeable {
         if (!Files.isDirectory(location)) {
             throw new SafetensorsException(location + ": no such checkpoint file or directory");
         }
-        Path index = location.resolve(INDEX_FILE);
-        if (Files.isRegularFile(index)) {
-            return openIndex(index);
-        }
+        // the order transformers looks in: the single file wins over an index
         Path single = location.resolve(SINGLE_FILE);
         if (Files.isRegularFile(single)) {
             return single(location, SafetensorsFile.open(single));
+        }
+        Path index = location.resolve(INDEX_FILE);
+        if (Files.isRegularFile(index)) {
+            return openIndex(index);
         }
         List<Path> candidates = new ArrayList<>();
         try (Stream<Path> list = Files.list(location)) {
@@ -198,6 +200,15 @@ public final class Checkpoint implements Closeable {
             throw new SafetensorsException(location + ": no tensor named '" + name + "'");
         }
         return f.load(name, manager);
+    }
+
+    /** A tensor exactly as stored, for bit-exact copying (see {@link SafetensorsFile#data}). */
+    public TensorData data(String name) {
+        SafetensorsFile f = owner.get(name);
+        if (f == null) {
+            throw new SafetensorsException(location + ": no tensor named '" + name + "'");
+        }
+        return f.data(name);
     }
 
     /** Total number of elements over all tensors. */

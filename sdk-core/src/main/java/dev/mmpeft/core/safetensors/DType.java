@@ -1,26 +1,41 @@
 package dev.mmpeft.core.safetensors;
 
 import ai.djl.ndarray.types.DataType;
+import java.util.Arrays;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The element types a safetensors file may hold, with their byte sizes and the DJL type each is
  * loaded as.
  *
- * <p>BF16 is widened to F32 and I16 to I32 in Java while loading, because creating either type
- * aborts the whole JVM in DJL's PyTorch engine (see DJL_NOTES.md); F16 loads as F16.
+ * <p>The constants are declared in the reference implementation's order (increasing alignment),
+ * which its writer uses to lay tensors out: larger types first, so every tensor stays aligned.
+ *
+ * <p>BF16 is widened to F32, I16 and U16 to I32, and U32 to I64 in Java while loading, because
+ * creating BF16 or a 16/32-bit integer type DJL's engine cannot name aborts the whole JVM (see
+ * DJL_NOTES.md); every widening is exact. F16 loads as F16. The 8-bit float formats, U64 and C64
+ * are recognised (a file holding them opens, and {@link SafetensorsFile#data} copies them
+ * byte for byte) but cannot become DJL arrays: {@link #isLoadable()} is false for them.
  */
 public enum DType {
-    F64(8, DataType.FLOAT64),
-    F32(4, DataType.FLOAT32),
+    BOOL(1, DataType.BOOLEAN),
+    U8(1, DataType.UINT8),
+    I8(1, DataType.INT8),
+    F8_E5M2(1, null),
+    F8_E4M3(1, null),
+    F8_E8M0(1, null),
+    I16(2, DataType.INT32),
+    U16(2, DataType.INT32),
     F16(2, DataType.FLOAT16),
     BF16(2, DataType.FLOAT32),
-    I64(8, DataType.INT64),
     I32(4, DataType.INT32),
-    I16(2, DataType.INT32),
-    I8(1, DataType.INT8),
-    U8(1, DataType.UINT8),
-    BOOL(1, DataType.BOOLEAN);
+    U32(4, DataType.INT64),
+    F32(4, DataType.FLOAT32),
+    C64(8, null),
+    F64(8, DataType.FLOAT64),
+    I64(8, DataType.INT64),
+    U64(8, null);
 
     private final int byteSize;
     private final DataType loadedAs;
@@ -35,14 +50,22 @@ public enum DType {
         return byteSize;
     }
 
-    /** The DJL type a tensor of this type has once loaded (wider than the file's for BF16, I16). */
+    /** Whether tensors of this type can be loaded as DJL arrays. */
+    public boolean isLoadable() {
+        return loadedAs != null;
+    }
+
+    /**
+     * The DJL type a tensor of this type has once loaded (wider than the file's for BF16, I16, U16
+     * and U32); {@link DataType#UNKNOWN} when it cannot be loaded.
+     */
     public DataType loadedAs() {
-        return loadedAs;
+        return loadedAs == null ? DataType.UNKNOWN : loadedAs;
     }
 
     /** Whether loading converts the bytes instead of copying them. */
     public boolean isWidened() {
-        return this == BF16 || this == I16;
+        return this == BF16 || this == I16 || this == U16 || this == U32;
     }
 
     /** The file's name of this type ({@code "F32"}, ...). */
@@ -58,6 +81,11 @@ public enum DType {
             }
         }
         return Optional.empty();
+    }
+
+    /** Every type name this reader knows, for error messages. */
+    static String knownNames() {
+        return Arrays.stream(values()).map(Enum::name).collect(Collectors.joining(", "));
     }
 
     /**

@@ -100,18 +100,24 @@ public final class SafetensorsFile implements Closeable {
         ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         readFully(channel, lengthBytes, 0);
         long headerLength = lengthBytes.getLong(0);
-        if (headerLength < 0 || headerLength > fileSize - 8) {
+        // read as unsigned, like the reference: a "negative" length is a huge one
+        if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
             throw new SafetensorsException(
                     path
                             + ": header length "
                             + Long.toUnsignedString(headerLength)
+                            + " exceeds the limit of "
+                            + MAX_HEADER_BYTES
+                            + " bytes (not a safetensors file?)");
+        }
+        if (headerLength > fileSize - 8) {
+            throw new SafetensorsException(
+                    path
+                            + ": header length "
+                            + headerLength
                             + " goes beyond the end of the file ("
                             + fileSize
-                            + " bytes)");
-        }
-        if (headerLength > MAX_HEADER_BYTES) {
-            throw new SafetensorsException(
-                    path + ": header length " + headerLength + " exceeds the limit of " + MAX_HEADER_BYTES + " bytes");
+                            + " bytes; truncated or not a safetensors file?)");
         }
         ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
         readFully(channel, headerBytes, 8);
@@ -143,7 +149,10 @@ public final class SafetensorsFile implements Closeable {
         for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             if (entry.getKey().equals("__metadata__")) {
-                metadata = parseMetadata(path, entry.getValue());
+                // the reference reads it as an optional map: null means none
+                if (!entry.getValue().isNull()) {
+                    metadata = parseMetadata(path, entry.getValue());
+                }
             } else {
                 tensors.put(entry.getKey(), parseTensor(path, entry.getKey(), entry.getValue(), dataSize));
             }
@@ -186,7 +195,8 @@ public final class SafetensorsFile implements Closeable {
                                                 where
                                                         + ": unknown dtype '"
                                                         + dtypeNode.asText()
-                                                        + "'; expected one of F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL"));
+                                                        + "'; expected one of "
+                                                        + DType.knownNames()));
         JsonNode shapeNode = node.get("shape");
         if (shapeNode == null || !shapeNode.isArray()) {
             throw new SafetensorsException(where + ": missing or non-array 'shape'");
@@ -364,12 +374,61 @@ public final class SafetensorsFile implements Closeable {
     }
 
     /**
+     * A tensor exactly as stored (type, shape, bytes), for copying it to another file without
+     * decoding: BF16 stays BF16. The bytes are mapped when the writer asks for them.
+     */
+    public TensorData data(String name) {
+        TensorInfo info = info(name);
+        return new TensorData() {
+            @Override
+            public DType dtype() {
+                return info.dtype();
+            }
+
+            @Override
+            public long[] shape() {
+                return info.shape();
+            }
+
+            @Override
+            public ByteBuffer bytes() {
+                return rawBytes(name);
+            }
+
+            @Override
+            public String toString() {
+                return path + ": " + info;
+            }
+        };
+    }
+
+    /**
      * Loads one tensor into a new array owned by {@code manager}, copying it out of the file (so
-     * the array can be trained or merged into). BF16 becomes F32 and I16 becomes I32, exactly.
+     * the array can be trained or merged into). BF16 becomes F32, I16 and U16 become I32 and U32
+     * becomes I64, exactly.
+     *
+     * @throws SafetensorsException naming the file and tensor when it is absent, of a type DJL
+     *     cannot hold ({@link DType#isLoadable()}), larger than 2 GiB once loaded, or the engine
+     *     refuses it
      */
     public NDArray load(String name, NDManager manager) {
         TensorInfo info = info(name);
-        return TensorCodec.decode(info, rawBytes(name), manager);
+        if (!info.dtype().isLoadable()) {
+            throw new SafetensorsException(
+                    path + ": tensor '" + name + "' has dtype " + info.dtype()
+                            + ", which cannot be loaded as a DJL array (data() copies it as stored)");
+        }
+        long loadedBytes = info.elementCount() * info.dtype().loadedAs().getNumOfBytes();
+        if (loadedBytes > Integer.MAX_VALUE - 8) {
+            throw new SafetensorsException(
+                    path + ": tensor '" + name + "' needs " + loadedBytes + " bytes once loaded; a single array over 2 GiB is not supported");
+        }
+        ByteBuffer bytes = rawBytes(name);
+        try {
+            return TensorCodec.decode(info, bytes, manager);
+        } catch (RuntimeException e) {
+            throw new SafetensorsException(path + ": cannot load tensor '" + name + "' (" + info + "): " + e.getMessage(), e);
+        }
     }
 
     @Override

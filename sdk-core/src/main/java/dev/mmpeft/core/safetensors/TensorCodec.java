@@ -32,16 +32,28 @@ final class TensorCodec {
         }
         ByteBuffer dst = array.toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        // count fits an int: the caller caps a loaded array at 2 GiB
+        int n = Math.toIntExact(count);
         switch (info.dtype()) {
             case BF16:
                 // bfloat16 is the upper half of a float32: widening is a 16-bit shift, exact.
-                for (int i = 0; i < count; i++) {
+                for (int i = 0; i < n; i++) {
                     dst.putInt(i * 4, (in.getShort(i * 2) & 0xFFFF) << 16);
                 }
                 break;
             case I16:
-                for (int i = 0; i < count; i++) {
+                for (int i = 0; i < n; i++) {
                     dst.putInt(i * 4, in.getShort(i * 2));
+                }
+                break;
+            case U16:
+                for (int i = 0; i < n; i++) {
+                    dst.putInt(i * 4, in.getShort(i * 2) & 0xFFFF);
+                }
+                break;
+            case U32:
+                for (int i = 0; i < n; i++) {
+                    dst.putLong(i * 8, in.getInt(i * 4) & 0xFFFFFFFFL);
                 }
                 break;
             default:

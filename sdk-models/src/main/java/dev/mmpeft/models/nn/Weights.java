@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.mmpeft.core.safetensors.Checkpoint;
-import dev.mmpeft.core.safetensors.TensorInfo;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,22 +33,59 @@ public final class Weights {
      */
     public static void load(
             HfBlock root, Checkpoint checkpoint, String prefix, NDManager manager, java.util.Set<String> ignoredExtras) {
+        load(root, checkpoint, prefix, manager, ignoredExtras, Map.of());
+    }
+
+    /**
+     * Like {@link #load(HfBlock, Checkpoint, String, NDManager, java.util.Set)}, where a parameter
+     * whose own name is absent may also be read from an alternative name: a tied embedding that a
+     * checkpoint stores only as {@code encoder.embed_tokens.weight}, for example.
+     *
+     * @param ignoredExtras full checkpoint names (prefix included) that may be present without a
+     *     parameter
+     * @param aliases per parameter name (relative to {@code root}), alternative names (also
+     *     relative; {@code prefix} is prepended) tried in order; present aliases are never reported
+     *     as unexpected
+     */
+    public static void load(
+            HfBlock root,
+            Checkpoint checkpoint,
+            String prefix,
+            NDManager manager,
+            java.util.Set<String> ignoredExtras,
+            Map<String, List<String>> aliases) {
         Map<String, Parameter> params = root.namedParameters();
         Map<String, Shape> shapes = root.parameterShapes();
+        Map<String, String> source = new LinkedHashMap<>();
+        java.util.Set<String> aliasNames = new java.util.HashSet<>();
+        aliases.values().forEach(list -> list.forEach(a -> aliasNames.add(prefix + a)));
         List<String> missing = new ArrayList<>();
         List<String> mismatched = new ArrayList<>();
         for (String name : params.keySet()) {
             String key = prefix + name;
+            if (checkpoint.find(key).isEmpty()) {
+                for (String alias : aliases.getOrDefault(name, List.of())) {
+                    if (checkpoint.find(prefix + alias).isPresent()) {
+                        key = prefix + alias;
+                        break;
+                    }
+                }
+            }
             var info = checkpoint.find(key);
             if (info.isEmpty()) {
-                missing.add(key);
+                missing.add(prefix + name);
             } else if (!Arrays.equals(info.get().shape(), shapes.get(name).getShape())) {
                 mismatched.add(key + ": checkpoint " + Arrays.toString(info.get().shape()) + ", model expects " + shapes.get(name));
+            } else {
+                source.put(name, key);
             }
         }
         List<String> unexpected = new ArrayList<>();
         for (String name : checkpoint.names()) {
-            if (name.startsWith(prefix) && !params.containsKey(name.substring(prefix.length())) && !ignoredExtras.contains(name)) {
+            if (name.startsWith(prefix)
+                    && !params.containsKey(name.substring(prefix.length()))
+                    && !ignoredExtras.contains(name)
+                    && !aliasNames.contains(name)) {
                 unexpected.add(name);
             }
         }
@@ -57,8 +93,7 @@ public final class Weights {
             throw new WeightMismatchException(checkpoint.location().toString(), missing, unexpected, mismatched);
         }
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            TensorInfo info = checkpoint.info(prefix + e.getKey());
-            NDArray array = checkpoint.load(info.name(), manager);
+            NDArray array = checkpoint.load(source.get(e.getKey()), manager);
             if (array.getDataType() != DataType.FLOAT32 && array.getDataType().isFloating()) {
                 // models compute in float32 on the CPU (F16 matmul is ~100x slower there)
                 NDArray f32 = array.toType(DataType.FLOAT32, false);

@@ -1,0 +1,63 @@
+package dev.mmpeft.models.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Additive attention masks as transformers builds them: 0 where a key may be attended to, the
+ * most negative float32 ({@code torch.finfo(torch.float32).min}) where it may not.
+ *
+ * <p>Using exactly that value (not {@code -inf}, not {@code -1e9}) matters twice: a row whose keys
+ * are all masked (left padding) gets a uniform softmax instead of NaN, and that uniform row is
+ * what transformers computes too, so even the logits of padded positions agree.
+ */
+public final class Masks {
+    /** {@code torch.finfo(torch.float32).min}. */
+    public static final float MIN = -Float.MAX_VALUE;
+
+    private Masks() {}
+
+    /**
+     * Padding mask {@code [batch, keys]} (1 = attend, 0 = padding, any integer or float type) to the
+     * additive bias {@code [batch, 1, 1, keys]}: {@code (1 - mask) * MIN}, as transformers'
+     * {@code invert_attention_mask} / encoder extended mask.
+     */
+    public static NDArray padding(NDArray mask) {
+        Shape s = mask.getShape();
+        NDArray f = mask.toType(DataType.FLOAT32, false).reshape(s.get(0), 1, 1, s.get(1));
+        return f.neg().add(1f).mul(MIN);
+    }
+
+    /**
+     * Causal mask combined with an optional padding mask, as transformers'
+     * {@code _prepare_4d_causal_attention_mask_with_cache_position}: query {@code i} sits at absolute
+     * position {@code pastLength + i} and may attend to key {@code j} when {@code j <= pastLength + i}
+     * and {@code mask[b, j] == 1}.
+     *
+     * @param manager where the result lives when {@code mask} is null (otherwise the mask's manager)
+     * @param mask {@code [batch, keys]} or null (no padding)
+     * @return {@code [batch or 1, 1, queries, keys]}
+     */
+    public static NDArray causal(NDManager manager, @Nullable NDArray mask, int queries, int keys, int pastLength) {
+        float[] allowed = new float[queries * keys];
+        for (int i = 0; i < queries; i++) {
+            int limit = Math.min(keys - 1, pastLength + i);
+            for (int j = 0; j <= limit; j++) {
+                allowed[i * keys + j] = 1f;
+            }
+        }
+        NDManager target = mask == null ? manager : mask.getManager();
+        NDArray a = target.create(allowed, new Shape(1, 1, queries, keys));
+        if (mask != null) {
+            Shape s = mask.getShape();
+            if (s.get(1) != keys) {
+                throw new IllegalArgumentException("attention mask covers " + s.get(1) + " keys, expected " + keys);
+            }
+            a = mask.toType(DataType.FLOAT32, false).reshape(s.get(0), 1, 1, keys).mul(a);
+        }
+        return a.neg().add(1f).mul(MIN);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.mmpeft.peft.internal;
+
+import ai.djl.ndarray.NDArray;
+import dev.mmpeft.core.io.AtomicFiles;
+import dev.mmpeft.core.io.Json;
+import dev.mmpeft.core.safetensors.Checkpoint;
+import dev.mmpeft.core.safetensors.SafetensorsException;
+import dev.mmpeft.core.safetensors.SafetensorsWriter;
+import dev.mmpeft.peft.LoraConfig;
+import dev.mmpeft.peft.PeftException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The Hugging Face PEFT adapter directory: {@code adapter_config.json} and
+ * {@code adapter_model.safetensors} (metadata {@code format: pt}, as {@code save_pretrained} writes
+ * it).
+ */
+public final class AdapterFiles {
+    public static final String CONFIG = "adapter_config.json";
+    public static final String WEIGHTS = "adapter_model.safetensors";
+    public static final String PICKLE_WEIGHTS = "adapter_model.bin";
+
+    private AdapterFiles() {}
+
+    /**
+     * Writes an adapter. A new directory appears complete or not at all; into an existing
+     * directory each file is replaced atomically, weights first, so other files there survive.
+     */
+    public static void write(Path dir, LoraConfig config, Map<String, NDArray> tensors) throws IOException {
+        String json = Json.write(config.toAdapterJson());
+        AtomicFiles.IoConsumer<Path> fill = d -> {
+            SafetensorsWriter.write(d.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
+            AtomicFiles.writeString(d.resolve(CONFIG), json);
+        };
+        if (Files.isDirectory(dir)) {
+            fill.accept(dir);
+        } else {
+            AtomicFiles.writeDirectory(dir, fill);
+        }
+    }
+
+    /** Reads and validates {@code adapter_config.json} of an adapter directory. */
+    public static LoraConfig readConfig(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new PeftException(dir + ": no such adapter directory");
+        }
+        Path file = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(file)) {
+            throw new PeftException(dir + ": not a PEFT adapter directory (no " + CONFIG + ")");
+        }
+        try {
+            return LoraConfig.fromAdapterJson(Json.read(file), file.toString());
+        } catch (Json.JsonFileException e) {
+            throw new PeftException(e.getMessage(), e);
+        }
+    }
+
+    /** Opens {@code adapter_model.safetensors} of an adapter directory. */
+    public static Checkpoint openWeights(Path dir) {
+        Path file = dir.resolve(WEIGHTS);
+        if (!Files.isRegularFile(file)) {
+            if (Files.isRegularFile(dir.resolve(PICKLE_WEIGHTS))) {
+                throw new PeftException(
+                        dir + ": only " + PICKLE_WEIGHTS + " found; pickle files can run code and are not read here. "
+                                + "Convert it to " + WEIGHTS + " (safetensors) first");
+            }
+            throw new PeftException(dir + ": no " + WEIGHTS);
+        }
+        try {
+            return Checkpoint.open(file);
+        } catch (SafetensorsException e) {
+            throw new PeftException(e.getMessage(), e);
+        }
+    }
+}

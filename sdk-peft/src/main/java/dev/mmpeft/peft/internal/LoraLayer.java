@@ -1,0 +1,265 @@
+package dev.mmpeft.peft.internal;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.norm.Dropout;
+import dev.mmpeft.models.nn.HfBlock;
+import dev.mmpeft.models.nn.Linear;
+import dev.mmpeft.models.nn.LinearAdapter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * LoRA on one {@link Linear}, as PEFT's {@code lora.Linear}:
+ * {@code y = base(x) + sum over active adapters of lora_B(lora_A(dropout(x))) * scaling}.
+ *
+ * <p>The matrices live in two child blocks of the layer named {@code lora_A} and {@code lora_B},
+ * each holding one {@code nn.Linear} per adapter, so in-memory parameter names are PEFT's:
+ * {@code <module>.lora_A.<adapter>.weight} {@code [r, in]} and {@code <module>.lora_B.<adapter>.weight}
+ * {@code [out, r]}. {@code lora_A} does the computing; {@code lora_B} only holds parameters.
+ *
+ * <p>Merging points the layer's weight at a new array {@code W + sum(scaling * B A)}; unmerging
+ * points it back at the original array, so the base model's shared arrays are never written.
+ */
+public final class LoraLayer {
+    private final String moduleName;
+    private final Linear base;
+    private final Dict loraA = new Dict(true);
+    private final Dict loraB = new Dict(false);
+    private final Map<String, Slot> slots = new LinkedHashMap<>();
+    private List<String> active = List.of();
+    private boolean disabled;
+    private @Nullable NDArray originalWeight;
+    private @Nullable NDArray originalBias;
+    private @Nullable NDArray mergedWeight;
+    private @Nullable NDArray mergedBias;
+
+    /** Per-adapter settings of this layer. */
+    private static final class Slot {
+        final int r;
+        final double alpha;
+        final double scaling;
+        final double dropout;
+        final Linear a;
+        final Linear b;
+
+        Slot(int r, double alpha, double scaling, double dropout, Linear a, Linear b) {
+            this.r = r;
+            this.alpha = alpha;
+            this.scaling = scaling;
+            this.dropout = dropout;
+            this.a = a;
+            this.b = b;
+        }
+    }
+
+    /** Attaches empty {@code lora_A}/{@code lora_B} containers to {@code base}. */
+    public LoraLayer(String moduleName, Linear base) {
+        this.moduleName = moduleName;
+        this.base = base;
+        base.attach("lora_A", loraA);
+        base.attach("lora_B", loraB);
+    }
+
+    public String moduleName() {
+        return moduleName;
+    }
+
+    public Linear base() {
+        return base;
+    }
+
+    /**
+     * Adds an adapter's matrices (parameters declared, arrays set by the caller).
+     *
+     * @return the {@code nn.Linear} blocks holding A {@code [r, in]} and B {@code [out, r]}
+     */
+    public Linear[] add(String adapter, int r, double alpha, double scaling, double dropout, boolean loraBias) {
+        if (slots.containsKey(adapter)) {
+            throw new IllegalStateException(moduleName + " already has an adapter named '" + adapter + "'");
+        }
+        Linear a = new Linear(base.inFeatures(), r, false);
+        Linear b = new Linear(r, base.outFeatures(), loraBias);
+        loraA.put(adapter, a);
+        loraB.put(adapter, b);
+        a.setTraining(loraA.isTraining());
+        b.setTraining(loraA.isTraining());
+        slots.put(adapter, new Slot(r, alpha, scaling, dropout, a, b));
+        return new Linear[] {a, b};
+    }
+
+    /** Removes an adapter's matrices (the caller closes their arrays). */
+    public void remove(String adapter) {
+        if (slots.remove(adapter) != null) {
+            loraA.drop(adapter);
+            loraB.drop(adapter);
+            List<String> rest = new ArrayList<>(active);
+            rest.remove(adapter);
+            active = List.copyOf(rest);
+        }
+    }
+
+    /** Whether no adapter is left (the containers can be detached). */
+    public boolean isEmpty() {
+        return slots.isEmpty();
+    }
+
+    /** Detaches the containers from the base layer. */
+    public void detach() {
+        base.detach("lora_A");
+        base.detach("lora_B");
+    }
+
+    public boolean has(String adapter) {
+        return slots.containsKey(adapter);
+    }
+
+    /** The adapters in use, in order (PEFT's active adapters of this layer). */
+    public void setActive(List<String> adapters) {
+        List<String> present = new ArrayList<>();
+        for (String a : adapters) {
+            if (slots.containsKey(a)) {
+                present.add(a);
+            }
+        }
+        active = List.copyOf(present);
+    }
+
+    public List<String> active() {
+        return Collections.unmodifiableList(active);
+    }
+
+    /** Turns every adapter of this layer off (base output only) or back on. */
+    public void setDisabled(boolean disabled) {
+        this.disabled = disabled;
+    }
+
+    /** The A and B blocks of an adapter. */
+    public Optional<Linear[]> matrices(String adapter) {
+        Slot s = slots.get(adapter);
+        return s == null ? Optional.empty() : Optional.of(new Linear[] {s.a, s.b});
+    }
+
+    /** The scaling of an adapter on this layer. */
+    public double scaling(String adapter) {
+        return slots.get(adapter).scaling;
+    }
+
+    public boolean isMerged() {
+        return mergedWeight != null;
+    }
+
+    /**
+     * Points the layer's weight (and bias, for adapters with a lora_B bias) at new arrays with the
+     * active adapters folded in: {@code W + sum(scaling * B @ A)}. The original arrays are kept and
+     * never written.
+     */
+    public void merge() {
+        if (isMerged() || active.isEmpty()) {
+            return;
+        }
+        Parameter w = base.weight();
+        NDArray weight = w.getArray();
+        NDArray delta = null;
+        NDArray biasDelta = null;
+        for (String name : active) {
+            Slot s = slots.get(name);
+            // B @ A in the adapter's manager (first operand), so nothing lands in the base model's manager
+            NDArray d = s.b.weight().getArray().matMul(s.a.weight().getArray()).muli(s.scaling);
+            delta = delta == null ? d : delta.addi(d);
+            Parameter bb = s.b.bias();
+            if (bb != null) {
+                NDArray db = bb.getArray().mul(s.scaling);
+                biasDelta = biasDelta == null ? db : biasDelta.addi(db);
+            }
+        }
+        NDArray merged = delta.addi(weight);
+        merged.setRequiresGradient(false);
+        originalWeight = weight;
+        mergedWeight = merged;
+        ParameterArrays.set(w, merged, false);
+        Parameter b = base.bias();
+        if (biasDelta != null) {
+            if (b == null) {
+                biasDelta.close();
+                throw new IllegalStateException(
+                        "cannot merge " + moduleName + ": an adapter has a lora_B bias but the layer has no bias");
+            }
+            NDArray mb = biasDelta.addi(b.getArray());
+            originalBias = b.getArray();
+            mergedBias = mb;
+            ParameterArrays.set(b, mb, b.requiresGradient());
+        }
+    }
+
+    /** Points the layer back at its original arrays and frees the merged ones. */
+    public void unmerge() {
+        if (!isMerged()) {
+            return;
+        }
+        ParameterArrays.set(base.weight(), originalWeight, false);
+        mergedWeight.close();
+        mergedWeight = null;
+        originalWeight = null;
+        if (mergedBias != null) {
+            Parameter b = base.bias();
+            ParameterArrays.set(b, originalBias, b.requiresGradient());
+            mergedBias.close();
+            mergedBias = null;
+            originalBias = null;
+        }
+    }
+
+    /** The layer's output for input {@code x} given the base output {@code y}. */
+    NDArray adapt(NDArray x, NDArray y) {
+        if (disabled || isMerged()) {
+            return y;
+        }
+        NDArray out = y;
+        boolean training = loraA.isTraining();
+        for (String name : active) {
+            Slot s = slots.get(name);
+            // nn.Dropout(p) in training mode, nn.Identity otherwise (PEFT uses Identity for p = 0)
+            NDArray in = s.dropout > 0 && training ? Dropout.dropout(x, (float) s.dropout, true).singletonOrThrow() : x;
+            NDArray d = s.b.forward(s.a.forward(in)).mul(s.scaling);
+            out = out.add(d);
+        }
+        return out;
+    }
+
+    private boolean applies() {
+        return !disabled && !isMerged() && !active.isEmpty();
+    }
+
+    /** PEFT's {@code ModuleDict} of per-adapter linear layers; the {@code lora_A} one computes. */
+    private final class Dict extends HfBlock implements LinearAdapter {
+        private final boolean computes;
+
+        Dict(boolean computes) {
+            this.computes = computes;
+        }
+
+        void put(String adapter, Linear l) {
+            child(adapter, l);
+        }
+
+        void drop(String adapter) {
+            removeChild(adapter);
+        }
+
+        @Override
+        public NDArray adapt(NDArray input, NDArray output) {
+            return computes ? LoraLayer.this.adapt(input, output) : output;
+        }
+
+        @Override
+        public boolean isActive() {
+            return computes && applies();
+        }
+    }
+}

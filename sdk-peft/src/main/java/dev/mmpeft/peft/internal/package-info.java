@@ -1,0 +1,10 @@
+/**
+ * The block surgery behind {@link dev.mmpeft.peft.PeftModel}: LoRA layers attached to
+ * {@link dev.mmpeft.models.nn.Linear}, PEFT's target matching, initialisation, the adapter file
+ * format, and swapping a parameter's array without touching arrays shared with the base model.
+ * Not part of the public API: names and signatures here may change.
+ */
+@NullMarked
+package dev.mmpeft.peft.internal;
+
+import org.jspecify.annotations.NullMarked;
