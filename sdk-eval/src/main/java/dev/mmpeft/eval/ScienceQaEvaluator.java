@@ -13,7 +13,7 @@ import java.util.Optional;
  * ScienceQA accuracy with the breakdown of the official {@code tools/evaluate_acc.py}
  * (lupantech/ScienceQA): NAT, SOC, LAN by subject; TXT for a non-empty hint; IMG when the record
  * names an image; NO when it has neither; G1-6 and G7-12 by grade; Avg over all; then the
- * accuracy per topic ({@code topic=physics}, ...).
+ * accuracy per topic, alphabetically ({@code topic=biology}, ...).
  *
  * <p>The official script decides TXT and IMG from the record's own fields: a hint that is not the
  * empty string, and an {@code image} field that is set (whether or not the file was
@@ -40,7 +40,9 @@ public final class ScienceQaEvaluator implements Evaluator {
     public EvaluationResult evaluate(List<MultimodalExample> examples, Map<String, Prediction> predictions) {
         Scoring.checkIds(NAME, examples, predictions);
         Tally groups = new Tally().declare(GROUPS);
-        Tally topics = new Tally();
+        // Topics alphabetically, after the official groups.
+        Tally topics = new Tally().declare(examples.stream().map(e -> e.meta("topic").orElse(""))
+                .filter(t -> !t.isEmpty()).distinct().sorted().map(t -> "topic=" + t).toList());
         var result = Tally.result(NAME, "accuracy");
         for (MultimodalExample ex : examples) {
             if (!ex.isMultipleChoice() || ex.answerIndex().isEmpty()) {

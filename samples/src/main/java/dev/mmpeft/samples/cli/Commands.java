@@ -10,6 +10,6 @@ final class Commands {
     private Commands() {}
 
     static List<Object> all() {
-        return List.of();
+        return List.of(new ScoreCommand());
     }
 }
