@@ -15,6 +15,8 @@ final class Commands {
         commands.add(new InspectCommand());
         commands.add(new ForwardCommand());
         commands.add(new GenerateCommand());
+        commands.add(new DatasetCommand());
+        commands.add(new ScoreCommand());
         return commands;
     }
 }
