@@ -1,15 +1,19 @@
 package dev.mmpeft.samples.cli;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The registry of {@code ./mmpeft} subcommands. Each command is a picocli {@code @Command} class in
- * this package; add new ones here.
+ * this package; add new ones here, one line each.
  */
 final class Commands {
     private Commands() {}
 
     static List<Object> all() {
-        return List.of();
+        List<Object> commands = new ArrayList<>();
+        commands.add(new InspectCommand());
+        commands.add(new ForwardCommand());
+        return commands;
     }
 }

@@ -3,6 +3,7 @@ package dev.mmpeft.core.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import dev.mmpeft.core.Device;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,4 +37,21 @@ public interface TrainableModel<E> {
      * adapter layout), atomically.
      */
     void saveTrainable(Path directory) throws IOException;
+
+    /**
+     * An independent copy of this model on {@code device} for data-parallel training: its own
+     * arrays (frozen weights copied to that device once), the same trainable parameter names and
+     * values, nothing shared that a step on one copy could change on another. Models that do not
+     * support several devices keep this default, which refuses with a clear message.
+     *
+     * @throws TrainingException when the model cannot be replicated
+     */
+    default TrainableModel<E> replicate(Device device) {
+        throw new TrainingException(
+                getClass().getSimpleName()
+                        + " cannot be replicated to "
+                        + device
+                        + " for data-parallel training (it does not implement TrainableModel.replicate);"
+                        + " train on its own device only");
+    }
 }

@@ -1,0 +1,132 @@
+package dev.mmpeft.samples.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.mmpeft.core.MmpeftException;
+import dev.mmpeft.core.safetensors.Checkpoint;
+import dev.mmpeft.core.safetensors.SafetensorsWriter;
+import dev.mmpeft.models.instructblip.ImmutableInstructBlipInputs;
+import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.models.instructblip.InstructBlipInputs;
+import dev.mmpeft.models.instructblip.InstructBlipOutput;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./mmpeft forward}: one forward pass of a Hugging Face InstructBLIP directory on inputs
+ * named as transformers names them, read from a safetensors file; writes {@code logits} and (with
+ * labels) {@code loss} to another. The way to check a port against Python numbers.
+ */
+@Command(
+        name = "forward",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs one forward pass of an InstructBLIP model on inputs from a safetensors file and writes logits and loss.",
+            "Inputs (transformers' names): pixel_values (float), qformer_input_ids, input_ids (int32 or int64),"
+                    + " optional qformer_attention_mask, attention_mask, labels, decoder_input_ids, decoder_attention_mask."
+        })
+public final class ForwardCommand implements Callable<Integer> {
+    static final List<String> REQUIRED = List.of("pixel_values", "qformer_input_ids", "input_ids");
+    static final List<String> OPTIONAL =
+            List.of("qformer_attention_mask", "attention_mask", "labels", "decoder_input_ids", "decoder_attention_mask");
+
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face InstructBLIP directory (config.json + safetensors).")
+    Path model;
+
+    @Option(names = "--inputs", required = true, paramLabel = "IN.safetensors", description = "Model inputs under transformers' names.")
+    Path inputs;
+
+    @Option(names = "--output", required = true, paramLabel = "OUT.safetensors", description = "Where to write logits and loss (written atomically).")
+    Path output;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isDirectory(model)) {
+            throw new MmpeftException(model + ": no such model directory");
+        }
+        if (!Files.isRegularFile(inputs)) {
+            throw new MmpeftException(inputs + ": no such inputs file");
+        }
+        try (InstructBlip blip = InstructBlip.load(model);
+                Checkpoint in = Checkpoint.open(inputs);
+                NDManager scope = NDManager.newBaseManager()) {
+            InstructBlipInputs batch = read(in, scope);
+            InstructBlipOutput out = blip.forward(batch);
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            tensors.put("logits", out.logits().toType(DataType.FLOAT32, false));
+            out.loss().ifPresent(l -> tensors.put("loss", l.toType(DataType.FLOAT32, false)));
+            SafetensorsWriter.write(output, tensors);
+            StringBuilder line = new StringBuilder("logits ").append(out.logits().getShape());
+            out.loss().ifPresent(l -> line.append(String.format(Locale.ROOT, ", loss %.6f", l.toType(DataType.FLOAT32, false).getFloat())));
+            spec.commandLine().getOut().println(line.append(" -> ").append(output));
+            spec.commandLine().getOut().flush();
+        }
+        return 0;
+    }
+
+    /**
+     * Reads the inputs file: required and optional tensors by name; anything else is an error, as
+     * transformers refuses unknown keyword arguments.
+     */
+    static InstructBlipInputs read(Checkpoint in, NDManager scope) {
+        for (String name : in.names()) {
+            if (!REQUIRED.contains(name) && !OPTIONAL.contains(name)) {
+                throw new MmpeftException(in.location() + ": unexpected input tensor '" + name + "'; expected " + REQUIRED + " and optionally " + OPTIONAL);
+            }
+        }
+        for (String name : REQUIRED) {
+            if (in.find(name).isEmpty()) {
+                throw new MmpeftException(in.location() + ": missing input tensor '" + name + "'");
+            }
+        }
+        ImmutableInstructBlipInputs.Builder b = InstructBlipInputs.builder()
+                .pixelValues(floats(in, "pixel_values", scope))
+                .qformerInputIds(ints(in, "qformer_input_ids", scope))
+                .inputIds(ints(in, "input_ids", scope));
+        if (in.find("qformer_attention_mask").isPresent()) {
+            b.qformerAttentionMask(ints(in, "qformer_attention_mask", scope));
+        }
+        if (in.find("attention_mask").isPresent()) {
+            b.attentionMask(ints(in, "attention_mask", scope));
+        }
+        if (in.find("labels").isPresent()) {
+            b.labels(ints(in, "labels", scope));
+        }
+        if (in.find("decoder_input_ids").isPresent()) {
+            b.decoderInputIds(ints(in, "decoder_input_ids", scope));
+        }
+        if (in.find("decoder_attention_mask").isPresent()) {
+            b.decoderAttentionMask(ints(in, "decoder_attention_mask", scope));
+        }
+        return b.build();
+    }
+
+    private static NDArray floats(Checkpoint in, String name, NDManager scope) {
+        NDArray a = in.load(name, scope);
+        if (!a.getDataType().isFloating()) {
+            throw new MmpeftException(in.location() + ": input '" + name + "' must be floating point, found " + a.getDataType());
+        }
+        return a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
+    }
+
+    private static NDArray ints(Checkpoint in, String name, NDManager scope) {
+        NDArray a = in.load(name, scope);
+        DataType t = a.getDataType();
+        if (t != DataType.INT64 && t != DataType.INT32) {
+            throw new MmpeftException(in.location() + ": input '" + name + "' must be int64 or int32, found " + t);
+        }
+        return t == DataType.INT64 ? a : a.toType(DataType.INT64, false);
+    }
+}

@@ -1,0 +1,204 @@
+package dev.mmpeft.samples.cli;
+
+import dev.mmpeft.core.MmpeftException;
+import dev.mmpeft.core.safetensors.Checkpoint;
+import dev.mmpeft.core.safetensors.SafetensorsFile;
+import dev.mmpeft.core.safetensors.TensorInfo;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./mmpeft inspect PATH}: what a checkpoint holds, without loading it. Every tensor with its
+ * dtype, shape and parameter count, grouped by top-level module with subtotals, the file's
+ * metadata, and the exact total.
+ *
+ * <p>One method per kind of input ({@link #inspectCheckpoint}, {@link #inspectConfig}), chosen in
+ * {@link #call()}, so that other kinds (a {@code config.json} with structural counts per part)
+ * and options (a LoRA rank and targets, to count adapter parameters) slot in as small additions.
+ */
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Lists the tensors of a checkpoint (name, dtype, shape, parameters) grouped by top-level module,",
+            "its metadata and the exact total parameter count. Reads only the headers.",
+        })
+public final class InspectCommand implements Callable<Integer> {
+    @Parameters(
+            index = "0",
+            paramLabel = "PATH",
+            description = "A checkpoint directory (model.safetensors or sharded with model.safetensors.index.json),"
+                    + " a .safetensors file, or a shard index.")
+    Path path;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        if (!Files.exists(path)) {
+            throw new MmpeftException(path + ": no such file or directory");
+        }
+        if (isConfigFile(path)) {
+            inspectConfig(path, out);
+        } else {
+            inspectCheckpoint(path, out);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** A {@code .json} file that is not a shard index: a model's {@code config.json}. */
+    static boolean isConfigFile(Path p) {
+        String name = p.getFileName().toString();
+        return Files.isRegularFile(p) && name.endsWith(".json") && !name.endsWith(".index.json");
+    }
+
+    /**
+     * Structural counts from a {@code config.json} (no weights needed): not available yet, so
+     * this says what to pass instead.
+     */
+    void inspectConfig(Path config, PrintWriter out) {
+        throw new MmpeftException(
+                config + ": inspecting a config.json is not supported yet; pass the checkpoint directory or a .safetensors file");
+    }
+
+    /** Prints every tensor of a checkpoint, grouped by top-level module, its metadata and the total. */
+    void inspectCheckpoint(Path location, PrintWriter out) throws IOException {
+        try (Checkpoint checkpoint = Checkpoint.open(location)) {
+            List<SafetensorsFile> files = checkpoint.files();
+            long bytes = 0;
+            for (SafetensorsFile f : files) {
+                bytes += f.fileSize();
+            }
+            out.printf(Locale.ROOT, "checkpoint: %s%n", location);
+            out.printf(Locale.ROOT, "files: %s (%s)%n",
+                    files.size() == 1 ? files.get(0).path().getFileName() : files.size() + " shards",
+                    humanBytes(bytes));
+            printMetadata(checkpoint.metadata(), out);
+
+            Map<String, List<TensorInfo>> groups = new TreeMap<>();
+            for (String name : checkpoint.names()) {
+                groups.computeIfAbsent(topLevelModule(name), k -> new ArrayList<>()).add(checkpoint.info(name));
+            }
+            // column widths from the content, so names, shapes and counts line up
+            int nameWidth = 1;
+            int typeWidth = 1;
+            int shapeWidth = 1;
+            int countWidth = 1;
+            for (String name : checkpoint.names()) {
+                TensorInfo t = checkpoint.info(name);
+                nameWidth = Math.max(nameWidth, name.length());
+                typeWidth = Math.max(typeWidth, t.dtype().fileName().length());
+                shapeWidth = Math.max(shapeWidth, shape(t.shape()).length());
+                countWidth = Math.max(countWidth, grouped(t.elementCount()).length());
+            }
+            String row = "  %-" + nameWidth + "s  %-" + typeWidth + "s  %-" + shapeWidth + "s  %" + countWidth + "s%n";
+            long total = 0;
+            for (Map.Entry<String, List<TensorInfo>> group : groups.entrySet()) {
+                List<TensorInfo> tensors = group.getValue();
+                tensors.sort(Comparator.comparing(TensorInfo::name, InspectCommand::compareNatural));
+                long sum = tensors.stream().mapToLong(TensorInfo::elementCount).sum();
+                total += sum;
+                out.println();
+                out.printf(Locale.ROOT, "%s  (%s, %s parameters)%n", group.getKey(), plural(tensors.size(), "tensor"), grouped(sum));
+                for (TensorInfo t : tensors) {
+                    out.printf(Locale.ROOT, row,
+                            t.name(), t.dtype().fileName(), shape(t.shape()), grouped(t.elementCount()));
+                }
+            }
+            out.println();
+            out.printf(Locale.ROOT, "total parameters: %s in %s%n", grouped(total), plural(checkpoint.names().size(), "tensor"));
+        }
+    }
+
+    private static void printMetadata(Map<String, String> metadata, PrintWriter out) {
+        if (metadata.isEmpty()) {
+            out.println("metadata: none");
+            return;
+        }
+        out.println("metadata:");
+        new TreeMap<>(metadata).forEach((k, v) -> out.printf(Locale.ROOT, "  %s: %s%n", k, v));
+    }
+
+    /** The first part of a dotted tensor name ({@code vision_model}, {@code model}, {@code lm_head}). */
+    static String topLevelModule(String name) {
+        int dot = name.indexOf('.');
+        return dot < 0 ? name : name.substring(0, dot);
+    }
+
+    static String grouped(long n) {
+        return String.format(Locale.ROOT, "%,d", n);
+    }
+
+    static String shape(long[] shape) {
+        return LongStream.of(shape).mapToObj(Long::toString).collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    private static String plural(long n, String word) {
+        return grouped(n) + " " + word + (n == 1 ? "" : "s");
+    }
+
+    private static String humanBytes(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = -1;
+        do {
+            v /= 1024;
+            u++;
+        } while (v >= 1024 && u < units.length - 1);
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    /** Orders {@code layers.2} before {@code layers.10}: runs of digits compare as numbers. */
+    static int compareNatural(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            char x = a.charAt(i);
+            char y = b.charAt(j);
+            if (Character.isDigit(x) && Character.isDigit(y)) {
+                int si = i;
+                int sj = j;
+                while (i < a.length() && Character.isDigit(a.charAt(i))) {
+                    i++;
+                }
+                while (j < b.length() && Character.isDigit(b.charAt(j))) {
+                    j++;
+                }
+                String na = a.substring(si, i).replaceFirst("^0+(?=.)", "");
+                String nb = b.substring(sj, j).replaceFirst("^0+(?=.)", "");
+                int c = na.length() != nb.length() ? Integer.compare(na.length(), nb.length()) : na.compareTo(nb);
+                if (c != 0) {
+                    return c;
+                }
+            } else {
+                if (x != y) {
+                    return Character.compare(x, y);
+                }
+                i++;
+                j++;
+            }
+        }
+        int c = Integer.compare(a.length() - i, b.length() - j);
+        return c != 0 ? c : a.compareTo(b);
+    }
+}

@@ -1,0 +1,188 @@
+package dev.mmpeft.core.train;
+
+import dev.mmpeft.core.Device;
+import dev.mmpeft.core.train.optim.AdamW;
+import dev.mmpeft.core.train.optim.OptimizerSpec;
+import dev.mmpeft.core.train.schedule.LrSchedule;
+import dev.mmpeft.core.train.schedule.Schedules;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.immutables.value.Value;
+
+/**
+ * Everything a {@link Trainer} run is set up with, validated when built. Made through
+ * {@link Trainer#builder()}; kept in provenance and checked on resume.
+ */
+@Value.Immutable
+public abstract class TrainerConfig {
+    /** The optimizer (AdamW with PyTorch's defaults and lr 1e-3 unless set). */
+    @Value.Default
+    public OptimizerSpec optimizer() {
+        return AdamW.lr(1e-3);
+    }
+
+    /** The learning-rate schedule (constant unless set). */
+    @Value.Default
+    public LrSchedule schedule() {
+        return Schedules.constant();
+    }
+
+    /** Epochs to train; 1 when neither this nor {@link #maxSteps()} is set. */
+    public abstract OptionalInt epochs();
+
+    /** A limit on optimizer steps (the smaller limit wins when epochs are set too). */
+    public abstract OptionalLong maxSteps();
+
+    /** Examples per forward pass (micro-batch). */
+    @Value.Default
+    public int batchSize() {
+        return 8;
+    }
+
+    /** Micro-batches per optimizer step; the effective batch is {@code batchSize * this}. */
+    @Value.Default
+    public int gradientAccumulation() {
+        return 1;
+    }
+
+    /** Clip gradients to this global L2 norm before each step, when set. */
+    public abstract OptionalDouble maxGradNorm();
+
+    /** Seed of the data order, dropout and every other random choice of the run. */
+    @Value.Default
+    public long seed() {
+        return 42;
+    }
+
+    /** Shuffle the training data each epoch (seeded); false keeps the given order. */
+    @Value.Default
+    public boolean shuffle() {
+        return true;
+    }
+
+    /** Drop the last incomplete effective batch of each epoch (as LAVIS's train loader does). */
+    @Value.Default
+    public boolean dropLast() {
+        return true;
+    }
+
+    /** Devices to train on; several GPUs train data-parallel. */
+    @Value.Default
+    public List<Device> devices() {
+        return List.of(Device.cpu());
+    }
+
+    /** Validate every this many steps; 0 means once per epoch. */
+    @Value.Default
+    public long validateEvery() {
+        return 0;
+    }
+
+    /** Early stopping on the validation metric, when set. */
+    public abstract Optional<EarlyStopping> earlyStopping();
+
+    /** Write a resume checkpoint every this many steps (0: at the end of each epoch only). */
+    @Value.Default
+    public long checkpointEvery() {
+        return 0;
+    }
+
+    /** Save the best validation's trainable tensors to {@code <outputDir>/best}. */
+    @Value.Default
+    public boolean saveBest() {
+        return true;
+    }
+
+    /** Save the final trainable tensors to {@code <outputDir>/last}. */
+    @Value.Default
+    public boolean saveLast() {
+        return false;
+    }
+
+    /** At the end, put the best validation's trainable tensors back into the model. */
+    @Value.Default
+    public boolean restoreBest() {
+        return false;
+    }
+
+    /** Continue from {@code <outputDir>/checkpoint} when it exists. */
+    @Value.Default
+    public boolean resume() {
+        return true;
+    }
+
+    /** What to do with a NaN or infinite loss or gradient norm. */
+    @Value.Default
+    public NonFinitePolicy onNonFinite() {
+        return NonFinitePolicy.STOP;
+    }
+
+    /** Where checkpoints, logs, plots and provenance go; without it nothing is written. */
+    public abstract Optional<Path> outputDir();
+
+    /** Id of the model for provenance (a hub id or path); the model's class name when unset. */
+    public abstract Optional<String> modelId();
+
+    /** Hash of the base model for provenance (e.g. {@code sha256:...} of its weights). */
+    public abstract Optional<String> modelHash();
+
+    /** Name of the training data for provenance. */
+    public abstract Optional<String> datasetName();
+
+    @Value.Check
+    protected void check() {
+        epochs().ifPresent(e -> TrainingException.check(e >= 1, "epochs", e, ">= 1"));
+        maxSteps().ifPresent(s -> TrainingException.check(s >= 1, "maxSteps", s, ">= 1"));
+        TrainingException.check(batchSize() >= 1, "batchSize", batchSize(), ">= 1");
+        TrainingException.check(gradientAccumulation() >= 1, "gradientAccumulation", gradientAccumulation(), ">= 1");
+        maxGradNorm().ifPresent(n -> TrainingException.check(n > 0, "maxGradNorm", n, "> 0"));
+        TrainingException.check(!devices().isEmpty(), "devices", "an empty list", "at least one device");
+        TrainingException.check(validateEvery() >= 0, "validateEvery", validateEvery(), ">= 0 (0: each epoch)");
+        TrainingException.check(checkpointEvery() >= 0, "checkpointEvery", checkpointEvery(), ">= 0 (0: each epoch)");
+        boolean gpus = devices().stream().anyMatch(Device::isGpu);
+        boolean cpus = devices().stream().anyMatch(d -> !d.isGpu());
+        TrainingException.check(!(gpus && cpus), "devices", devices(), "either CPUs or GPUs, not a mix");
+        if (gpus) {
+            TrainingException.check(
+                    devices().stream().distinct().count() == devices().size(), "devices", devices(), "distinct GPUs");
+        }
+    }
+
+    /** The settings as plain values, for provenance. */
+    public Map<String, Object> describe() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("optimizer", optimizer().describe());
+        out.put("schedule", schedule().describe());
+        epochs().ifPresent(e -> out.put("epochs", e));
+        maxSteps().ifPresent(s -> out.put("max_steps", s));
+        out.put("batch_size", batchSize());
+        out.put("gradient_accumulation", gradientAccumulation());
+        maxGradNorm().ifPresent(n -> out.put("max_grad_norm", n));
+        out.put("seed", seed());
+        out.put("shuffle", shuffle());
+        out.put("drop_last", dropLast());
+        out.put("devices", devices().stream().map(Device::toString).toList());
+        out.put("validate_every", validateEvery() == 0 ? "epoch" : validateEvery());
+        earlyStopping().ifPresent(es -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("patience", es.patience());
+            m.put("metric", es.metric().orElse("headline"));
+            m.put("mode", es.mode().name().toLowerCase(java.util.Locale.ROOT));
+            m.put("min_delta", es.minDelta());
+            out.put("early_stopping", m);
+        });
+        out.put("checkpoint_every", checkpointEvery() == 0 ? "epoch" : checkpointEvery());
+        out.put("save_best", saveBest());
+        out.put("save_last", saveLast());
+        out.put("restore_best", restoreBest());
+        out.put("on_non_finite", onNonFinite().name().toLowerCase(java.util.Locale.ROOT));
+        outputDir().ifPresent(d -> out.put("output_dir", d.toString()));
+        return out;
+    }
+}

@@ -1,0 +1,51 @@
+package dev.mmpeft.core.train.listener;
+
+import org.immutables.value.Value;
+
+/** One optimizer step done. */
+@Value.Immutable
+public abstract class StepEvent {
+    /** Steps done so far, this one included (1-based). */
+    public abstract long step();
+
+    public abstract long totalSteps();
+
+    /** 0-based epoch of this step. */
+    public abstract int epoch();
+
+    public abstract int totalEpochs();
+
+    /** The loss of the step's effective batch (NaN for a skipped step). */
+    public abstract double loss();
+
+    /** The learning rate the step used. */
+    public abstract double lr();
+
+    /** Global L2 norm of the gradients before clipping (NaN for a skipped step). */
+    public abstract double gradNorm();
+
+    /** Examples in this step. */
+    public abstract int samples();
+
+    /** Examples per second over this step. */
+    public abstract double samplesPerSecond();
+
+    /** Wall-clock seconds of this step. */
+    public abstract double stepSeconds();
+
+    /** Seconds since the run started (including time before a resume). */
+    public abstract double elapsedSeconds();
+
+    /** Estimated seconds left. */
+    public abstract double etaSeconds();
+
+    /** Whether the step was skipped for a non-finite loss or gradient. */
+    @Value.Default
+    public boolean skipped() {
+        return false;
+    }
+
+    public static ImmutableStepEvent.Builder builder() {
+        return ImmutableStepEvent.builder();
+    }
+}

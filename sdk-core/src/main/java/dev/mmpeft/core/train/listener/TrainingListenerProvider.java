@@ -1,0 +1,21 @@
+package dev.mmpeft.core.train.listener;
+
+/**
+ * Service-provider interface for listeners, found with {@link java.util.ServiceLoader} (register
+ * the class in {@code META-INF/services/dev.mmpeft.core.train.listener.TrainingListenerProvider}).
+ * A run uses the providers it names ({@code Trainer.builder().listeners("progress", ...)}), or,
+ * by default, those that are {@link #enabledByDefault()}; the system property
+ * {@code mmpeft.listeners} (comma-separated names, or {@code none}) overrides the default.
+ */
+public interface TrainingListenerProvider {
+    /** A short unique name ({@code progress}, {@code metrics}, {@code loss-plot}, {@code log}). */
+    String name();
+
+    /** Whether a run uses this provider when it names none. */
+    default boolean enabledByDefault() {
+        return true;
+    }
+
+    /** A fresh listener for one run. */
+    TrainingListener create(ListenerContext context);
+}

@@ -1,0 +1,67 @@
+package dev.mmpeft.core.train.optim;
+
+import ai.djl.ndarray.types.Shape;
+import dev.mmpeft.core.train.TrainingException;
+import java.util.List;
+import org.immutables.value.Value;
+
+/**
+ * Which parameters get weight decay: the two parameter groups LAVIS builds for its AdamW
+ * ({@code lavis/runners/runner_base.py}): no decay for a tensor with fewer than two dimensions or
+ * whose name contains {@code bias}, {@code ln} or {@code bn} (here also {@code norm}, which catches
+ * Hugging Face's {@code LayerNorm}/{@code layer_norm} names); decay for everything else.
+ *
+ * <p>Matching is on plain substrings of the full parameter name, exactly as LAVIS's
+ * {@code "bias" in n} does. {@link #all()} puts every tensor in the decay group, which is what a
+ * plain {@code torch.optim.AdamW(model.parameters())} does.
+ */
+@Value.Immutable
+public abstract class WeightDecayGroups {
+    /** Tensors with fewer dimensions than this get no decay (LAVIS: 2, i.e. biases and norm scales). */
+    @Value.Default
+    public int minDimensions() {
+        return 2;
+    }
+
+    /** A tensor whose name contains any of these gets no decay. */
+    public abstract List<String> excludedNameParts();
+
+    /** LAVIS's rule plus {@code norm}: ndim < 2 or the name contains bias, ln, bn or norm. */
+    public static WeightDecayGroups lavis() {
+        return ImmutableWeightDecayGroups.builder()
+                .minDimensions(2)
+                .addExcludedNameParts("bias", "ln", "bn", "norm")
+                .build();
+    }
+
+    /** Every trainable tensor decays (plain {@code torch.optim.AdamW(params)}). */
+    public static WeightDecayGroups all() {
+        return ImmutableWeightDecayGroups.builder().minDimensions(0).build();
+    }
+
+    /** A custom rule. */
+    public static ImmutableWeightDecayGroups.Builder builder() {
+        return ImmutableWeightDecayGroups.builder();
+    }
+
+    /** Whether the tensor {@code name} of {@code shape} is in the decay group. */
+    public boolean decays(String name, Shape shape) {
+        if (shape.dimension() < minDimensions()) {
+            return false;
+        }
+        for (String part : excludedNameParts()) {
+            if (name.contains(part)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Value.Check
+    protected void check() {
+        TrainingException.check(minDimensions() >= 0, "WeightDecayGroups.minDimensions", minDimensions(), ">= 0");
+        for (String part : excludedNameParts()) {
+            TrainingException.check(!part.isEmpty(), "WeightDecayGroups.excludedNameParts", "an empty string", "non-empty");
+        }
+    }
+}

@@ -1,0 +1,472 @@
+package dev.mmpeft.models.instructblip;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import com.google.common.collect.ImmutableSet;
+import dev.mmpeft.core.Component;
+import dev.mmpeft.core.MmpeftException;
+import dev.mmpeft.core.config.Configs;
+import dev.mmpeft.core.config.InstructBlipConfig;
+import dev.mmpeft.core.config.LlamaConfig;
+import dev.mmpeft.core.config.T5Config;
+import dev.mmpeft.core.config.TextModelConfig;
+import dev.mmpeft.core.safetensors.Checkpoint;
+import dev.mmpeft.models.LanguageModel;
+import dev.mmpeft.models.instructblip.internal.BlipOps;
+import dev.mmpeft.models.nn.HfBlock;
+import dev.mmpeft.models.nn.Linear;
+import dev.mmpeft.models.nn.Weights;
+import dev.mmpeft.models.qformer.InstructBlipQFormerModel;
+import dev.mmpeft.models.qformer.QFormerLayer;
+import dev.mmpeft.models.t5.T5Model;
+import dev.mmpeft.models.vision.InstructBlipVisionModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * InstructBLIP (transformers' {@code InstructBlipForConditionalGeneration}) as one DJL block tree
+ * whose parameters carry the Hugging Face names: {@code vision_model.*}, {@code query_tokens},
+ * {@code qformer.*}, {@code language_projection.*}, {@code language_model.*} (a Flan-T5 or
+ * LLaMA/Vicuna {@link LanguageModel}). A Hugging Face directory loads with no renaming.
+ *
+ * <p>Ways to get one: {@link #load(Path)} (single or sharded safetensors, tensor by tensor),
+ * {@link #fromConfig} (the structure only, no arrays: for structural counts, and for PEFT to build
+ * a second structure over the same arrays with {@link #sharingArraysOf}), {@link #random} (tests).
+ *
+ * <p>How the query outputs reach the language model depends on the checkpoint generation, and is
+ * decided per batch: when the config has an {@code image_token_id} (or {@code image_token_index})
+ * and {@code input_ids} contain it, every row must contain exactly {@code num_query_tokens} of
+ * them and their embeddings are replaced by the projected queries, in order (newer transformers'
+ * {@code masked_scatter}); otherwise the projected queries are put in front of the token
+ * embeddings and the attention mask is extended with ones (older transformers and LAVIS). The two
+ * give the language model the same sequence for the same prompt.
+ *
+ * <p>Memory: every activation is computed from the inputs, so results land in the inputs'
+ * manager; scope each batch in a sub-manager ({@code DJL_NOTES.md}).
+ */
+public final class InstructBlip extends HfBlock implements AutoCloseable {
+    /** Names of the top-level parts, in model order. */
+    public static final String VISION_MODEL = "vision_model";
+    public static final String QUERY_TOKENS = "query_tokens";
+    public static final String QFORMER = "qformer";
+    public static final String LANGUAGE_PROJECTION = "language_projection";
+    public static final String LANGUAGE_MODEL = "language_model";
+
+    private final InstructBlipConfig config;
+    private final InstructBlipVisionModel visionModel;
+    private final Parameter queryTokens;
+    private final InstructBlipQFormerModel qformer;
+    private final Linear languageProjection;
+    private final LanguageModel languageModel;
+    private @Nullable NDManager ownedManager;
+
+    private InstructBlip(InstructBlipConfig config) {
+        this.config = config;
+        this.visionModel = child(VISION_MODEL, new InstructBlipVisionModel(config.visionConfig()));
+        this.queryTokens = parameter(QUERY_TOKENS, Parameter.Type.WEIGHT,
+                new Shape(1, config.numQueryTokens(), config.qformerConfig().hiddenSize()));
+        this.qformer = child(QFORMER, new InstructBlipQFormerModel(config.qformerConfig()));
+        this.languageProjection = child(LANGUAGE_PROJECTION,
+                new Linear(config.qformerConfig().hiddenSize(), config.textConfig().hiddenSize(), true));
+        this.languageModel = languageModelOf(config.textConfig());
+        child(LANGUAGE_MODEL, languageModel.block());
+    }
+
+    private static LanguageModel languageModelOf(TextModelConfig text) {
+        if (text instanceof T5Config) {
+            return T5Model.fromConfig((T5Config) text);
+        }
+        if (text instanceof LlamaConfig) {
+            throw new MmpeftException("text_config: the LLaMA backbone is not in this build yet");
+        }
+        throw new MmpeftException("text_config: model_type '" + text.modelType() + "' is not supported; expected t5 or llama");
+    }
+
+    /** The structure of a model from its config: declared shapes, no arrays. */
+    public static InstructBlip fromConfig(InstructBlipConfig config) {
+        return new InstructBlip(config);
+    }
+
+    /**
+     * A new structure whose every parameter holds the very array of {@code base}'s parameter of
+     * the same name (no copy): what PEFT builds its adapted model on, leaving {@code base} as it
+     * was. The new model does not own the arrays; closing it frees nothing.
+     */
+    public static InstructBlip sharingArraysOf(InstructBlip base) {
+        InstructBlip copy = new InstructBlip(base.config);
+        Map<String, Parameter> from = base.namedParameters();
+        for (Map.Entry<String, Parameter> e : copy.namedParameters().entrySet()) {
+            Parameter source = from.get(e.getKey());
+            if (source == null || !source.isInitialized()) {
+                throw new IllegalStateException("base model has no array for '" + e.getKey() + "'");
+            }
+            e.getValue().setArray(source.getArray());
+        }
+        return copy;
+    }
+
+    /**
+     * A model with deterministic random weights (weights N(0, std), biases zero, norm scales one)
+     * in arrays it owns, for tests and tiny generated models.
+     */
+    public static InstructBlip random(InstructBlipConfig config, long seed, float std) {
+        InstructBlip model = new InstructBlip(config);
+        NDManager manager = NDManager.newBaseManager();
+        try {
+            Weights.initRandom(model, manager, seed, std);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+        model.ownedManager = manager;
+        return model;
+    }
+
+    /** {@link #load(Path, Device)} on the CPU. */
+    public static InstructBlip load(Path directory) {
+        return load(directory, Device.cpu());
+    }
+
+    /**
+     * Loads a Hugging Face InstructBLIP directory ({@code config.json} and {@code model.safetensors}
+     * or {@code model-0000K-of-0000N.safetensors} with {@code model.safetensors.index.json}) onto a
+     * device, one tensor at a time (the checkpoint is memory-mapped, so at most one tensor is held
+     * twice). Older checkpoints with the vision attention's separate {@code q_bias}/{@code v_bias}
+     * load too ({@code qkv.bias = cat(q_bias, 0, v_bias)}). Half precision is widened to float32.
+     *
+     * @throws MmpeftException ({@code ConfigException}, {@code SafetensorsException},
+     *     {@code WeightMismatchException} listing missing, unexpected and mis-shaped tensors) naming
+     *     the directory and what is wrong
+     */
+    public static InstructBlip load(Path directory, Device device) {
+        InstructBlipConfig config = Configs.read(directory, InstructBlipConfig.class);
+        InstructBlip model = new InstructBlip(config);
+        NDManager manager = NDManager.newBaseManager(device);
+        try (Checkpoint checkpoint = Checkpoint.open(directory)) {
+            InstructBlipWeights.load(model, checkpoint, manager);
+        } catch (IOException e) {
+            manager.close();
+            throw new UncheckedIOException(directory + ": cannot close checkpoint", e);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+        model.ownedManager = manager;
+        return model;
+    }
+
+    /**
+     * Writes a Hugging Face directory: {@code config.json} and {@code model.safetensors}, each
+     * atomically.
+     */
+    public void save(Path directory) throws IOException {
+        InstructBlipWeights.save(this, directory, Long.MAX_VALUE);
+    }
+
+    /**
+     * Writes a Hugging Face directory with the weights split into shards of at most
+     * {@code maxShardBytes} (one tensor per shard at least) and {@code model.safetensors.index.json},
+     * written last so that a reader never sees an index naming a missing shard.
+     */
+    public void save(Path directory, long maxShardBytes) throws IOException {
+        InstructBlipWeights.save(this, directory, maxShardBytes);
+    }
+
+    public InstructBlipConfig config() {
+        return config;
+    }
+
+    public InstructBlipVisionModel visionModel() {
+        return visionModel;
+    }
+
+    public Parameter queryTokens() {
+        return queryTokens;
+    }
+
+    public InstructBlipQFormerModel qformer() {
+        return qformer;
+    }
+
+    public Linear languageProjection() {
+        return languageProjection;
+    }
+
+    public LanguageModel languageModel() {
+        return languageModel;
+    }
+
+    /** The manager holding the arrays this model owns (loaded or random), if any. */
+    public Optional<NDManager> manager() {
+        return Optional.ofNullable(ownedManager);
+    }
+
+    /** Frees the arrays this model owns (none for structures from {@link #fromConfig}/{@link #sharingArraysOf}). */
+    @Override
+    public void close() {
+        if (ownedManager != null) {
+            ownedManager.close();
+            ownedManager = null;
+        }
+    }
+
+    // ------------------------------------------------------------------------------- forward
+
+    /**
+     * The image features the language model sees: vision encoder, Q-Former with the instruction,
+     * first {@code num_query_tokens} outputs through {@code language_projection}
+     * ({@code [batch, num_query_tokens, lm_hidden]}).
+     */
+    public NDArray imageFeatures(NDArray pixelValues, NDArray qformerInputIds, @Nullable NDArray qformerAttentionMask) {
+        NDArray image = visionModel.forward(pixelValues);
+        long batch = image.getShape().get(0);
+        int q = config.numQueryTokens();
+        checkBatch("qformer_input_ids", qformerInputIds, batch);
+        NDArray queries = BlipOps.broadcastParameter(queryTokens, image, new Shape(batch, q, config.qformerConfig().hiddenSize()));
+        NDArray textMask = qformerAttentionMask == null
+                ? qformerInputIds.onesLike().toType(DataType.INT64, false)
+                : checkSameShape("qformer_attention_mask", qformerAttentionMask, qformerInputIds).toType(DataType.INT64, false);
+        NDArray mask = image.getManager().ones(new Shape(batch, q), DataType.INT64).concat(textMask, 1);
+        NDArray out = qformer.forward(qformerInputIds, mask, queries, image);
+        NDArray queryOutput = out.getShape().get(1) == q ? out : out.get(new NDIndex(":, :{}, :", q));
+        return languageProjection.forward(queryOutput);
+    }
+
+    /**
+     * One forward pass with the loss when labels are given, as transformers'
+     * {@code InstructBlipForConditionalGeneration.forward}.
+     *
+     * @throws MmpeftException naming the input tensor that has the wrong shape or content
+     */
+    public InstructBlipOutput forward(InstructBlipInputs inputs) {
+        NDArray projected = imageFeatures(inputs.pixelValues(), inputs.qformerInputIds(), inputs.qformerAttentionMask().orElse(null));
+        LanguageInput lm = languageInput(projected, inputs.inputIds(), inputs.attentionMask().orElse(null));
+        NDArray decoderIds = inputs.decoderInputIds().map(a -> a.toType(DataType.INT64, false)).orElse(null);
+        NDArray decoderMask = inputs.decoderAttentionMask().map(a -> a.toType(DataType.INT64, false)).orElse(null);
+        NDArray labels = inputs.labels().map(a -> a.toType(DataType.INT64, false)).orElse(null);
+        if (languageModel.isEncoderDecoder()) {
+            if (decoderIds == null && labels == null) {
+                throw new MmpeftException("a T5 backbone needs labels or decoder_input_ids");
+            }
+        } else {
+            if (decoderIds != null || decoderMask != null) {
+                throw new MmpeftException("decoder_input_ids / decoder_attention_mask are for encoder-decoder language models; "
+                        + config.textConfig().modelType() + " is decoder-only");
+            }
+            if (labels != null && labels.getShape().get(1) > lm.embeds.getShape().get(1)) {
+                throw new MmpeftException("labels: " + labels.getShape().get(1) + " positions, more than the language model's input ("
+                        + lm.embeds.getShape().get(1) + ")");
+            }
+        }
+        if (labels != null) {
+            checkBatch("labels", labels, lm.embeds.getShape().get(0));
+        }
+        LanguageModel.LmOutput out = languageModel.forward(lm.embeds, lm.mask, decoderIds, decoderMask, labels);
+        return new InstructBlipOutput(out.logits(), out.loss().orElse(null), projected);
+    }
+
+    /** The language model's input embeddings and mask for a batch, with the query outputs placed. */
+    LanguageInput languageInput(NDArray projected, NDArray inputIds, @Nullable NDArray attentionMask) {
+        long batch = projected.getShape().get(0);
+        checkBatch("input_ids", inputIds, batch);
+        NDArray ids = inputIds.toType(DataType.INT64, false);
+        NDArray mask = attentionMask == null
+                ? ids.onesLike()
+                : checkSameShape("attention_mask", attentionMask, inputIds).toType(DataType.INT64, false);
+        long[] flat = ids.toLongArray();
+        long vocab = languageModel.vocabSize();
+        for (long id : flat) {
+            if (id < 0 || id >= vocab) {
+                throw new MmpeftException("input_ids: id " + id + " is outside the language model's vocabulary (0.." + (vocab - 1) + ")");
+            }
+        }
+        NDArray embeds = languageModel.embedTokens(ids);
+        int q = config.numQueryTokens();
+        Optional<int[]> positions = imageTokenPositions(flat, (int) batch, (int) ids.getShape().get(1));
+        if (positions.isPresent()) {
+            // newer transformers: masked_scatter of the projected queries into the placeholders,
+            // done as a gather from [queries; tokens] so gradients reach both
+            NDArray both = projected.concat(embeds, 1);
+            long len = ids.getShape().get(1);
+            NDArray index = ids.getManager().create(Arrays.stream(positions.get()).asLongStream().toArray(), new Shape(batch, len, 1))
+                    .broadcast(new Shape(batch, len, embeds.getShape().get(2)));
+            return new LanguageInput(both.gather(index, 1), mask);
+        }
+        NDArray queryMask = ids.getManager().ones(new Shape(batch, q), DataType.INT64);
+        return new LanguageInput(projected.concat(embeds, 1), queryMask.concat(mask, 1));
+    }
+
+    /**
+     * For the placeholder layout: per position, the index into {@code [queries; tokens]} to take
+     * the embedding from; empty for the concatenation layout.
+     */
+    private Optional<int[]> imageTokenPositions(long[] ids, int batch, int len) {
+        Optional<Integer> token = config.imageTokenId();
+        if (token.isEmpty()) {
+            return Optional.empty();
+        }
+        int q = config.numQueryTokens();
+        int[] index = new int[batch * len];
+        int rowsWith = 0;
+        for (int b = 0; b < batch; b++) {
+            int k = 0;
+            for (int l = 0; l < len; l++) {
+                if (ids[b * len + l] == token.get()) {
+                    index[b * len + l] = k++;
+                } else {
+                    index[b * len + l] = q + l;
+                }
+            }
+            if (k > 0) {
+                rowsWith++;
+                if (k != q) {
+                    throw new MmpeftException("input_ids: row " + b + " has " + k + " image tokens (id " + token.get()
+                            + "); expected num_query_tokens = " + q + " or none");
+                }
+            }
+        }
+        if (rowsWith == 0) {
+            return Optional.empty();
+        }
+        if (rowsWith != batch) {
+            throw new MmpeftException("input_ids: " + rowsWith + " of " + batch + " rows contain image tokens (id " + token.get()
+                    + "); expected all rows or none");
+        }
+        return Optional.of(index);
+    }
+
+    /** Embeddings and mask fed to the language model. */
+    static final class LanguageInput {
+        final NDArray embeds;
+        final NDArray mask;
+
+        LanguageInput(NDArray embeds, NDArray mask) {
+            this.embeds = embeds;
+            this.mask = mask;
+        }
+    }
+
+    private static void checkBatch(String name, NDArray a, long batch) {
+        if (a.getShape().dimension() != 2 || a.getShape().get(0) != batch) {
+            throw new MmpeftException(name + ": expected shape [" + batch + ", length] (the batch of pixel_values), found " + a.getShape());
+        }
+        if (a.getDataType().isFloating()) {
+            throw new MmpeftException(name + ": expected integer ids (int32 or int64), found " + a.getDataType());
+        }
+    }
+
+    private static NDArray checkSameShape(String name, NDArray a, NDArray like) {
+        if (!a.getShape().equals(like.getShape())) {
+            throw new MmpeftException(name + ": expected shape " + like.getShape() + ", found " + a.getShape());
+        }
+        return a;
+    }
+
+    // ------------------------------------------------------------------------------- structure
+
+    /**
+     * The full Hugging Face module names that make up a component (DESIGN.md's table): for
+     * Q-Former and vision components the {@code Linear} modules; for LLM components those the
+     * language model names, prefixed with {@code language_model.}; {@code query_tokens} (a bare
+     * parameter) and {@code language_projection} for the last two. Composite components are the
+     * union of their parts. Structural: no array is needed.
+     */
+    public Set<String> modulesOf(Component component) {
+        Set<String> out = new LinkedHashSet<>();
+        for (Component part : component.parts()) {
+            addModules(part, out);
+        }
+        return ImmutableSet.copyOf(out);
+    }
+
+    private void addModules(Component part, Set<String> out) {
+        switch (part) {
+            case QFORMER_SELF_ATTN:
+                forEachQFormerLayer((n, l) -> {
+                    out.add(n + ".attention.attention.query");
+                    out.add(n + ".attention.attention.value");
+                });
+                break;
+            case QFORMER_CROSS_ATTN:
+                forEachQFormerLayer((n, l) -> {
+                    if (l.hasCrossAttention()) {
+                        out.add(n + ".crossattention.attention.query");
+                        out.add(n + ".crossattention.attention.key");
+                        out.add(n + ".crossattention.attention.value");
+                        out.add(n + ".crossattention.output.dense");
+                    }
+                });
+                break;
+            case QFORMER_FFN:
+                forEachQFormerLayer((n, l) -> {
+                    out.add(n + ".intermediate.dense");
+                    out.add(n + ".output.dense");
+                    out.add(n + ".intermediate_query.dense");
+                    out.add(n + ".output_query.dense");
+                });
+                break;
+            case VISION_ATTN:
+                for (int i = 0; i < visionModel.encoder().layers().size(); i++) {
+                    out.add(VISION_MODEL + ".encoder.layers." + i + ".self_attn.qkv");
+                    out.add(VISION_MODEL + ".encoder.layers." + i + ".self_attn.projection");
+                }
+                break;
+            case VISION_MLP:
+                for (int i = 0; i < visionModel.encoder().layers().size(); i++) {
+                    out.add(VISION_MODEL + ".encoder.layers." + i + ".mlp.fc1");
+                    out.add(VISION_MODEL + ".encoder.layers." + i + ".mlp.fc2");
+                }
+                break;
+            case LLM_ATTN:
+            case LLM_FFN:
+                for (String m : languageModel.modulesOf(part)) {
+                    out.add(LANGUAGE_MODEL + "." + m);
+                }
+                break;
+            case QUERY_TOKENS:
+                out.add(QUERY_TOKENS);
+                break;
+            case LANGUAGE_PROJECTION:
+                out.add(LANGUAGE_PROJECTION);
+                break;
+            default:
+                throw new IllegalArgumentException("not an elementary component: " + part);
+        }
+    }
+
+    private void forEachQFormerLayer(java.util.function.BiConsumer<String, QFormerLayer> f) {
+        var layers = qformer.encoder().layers();
+        for (int i = 0; i < layers.size(); i++) {
+            f.accept(QFORMER + ".encoder.layer." + i, layers.get(i));
+        }
+    }
+
+    /** Parameter counts per top-level part from declared shapes alone (no arrays needed). */
+    public StructuralCount structuralCount() {
+        Map<String, Long> parts = new LinkedHashMap<>();
+        parts.put(VISION_MODEL, visionModel.parameterCount());
+        parts.put(QFORMER, qformer.parameterCount());
+        parts.put(LANGUAGE_PROJECTION, languageProjection.parameterCount());
+        parts.put(QUERY_TOKENS, declaredShape(QUERY_TOKENS).size());
+        parts.put(LANGUAGE_MODEL, languageModel.block().parameterCount());
+        return new StructuralCount(parts);
+    }
+
+    /** {@link #structuralCount()} of a config, without building arrays. */
+    public static StructuralCount structuralCount(InstructBlipConfig config) {
+        return fromConfig(config).structuralCount();
+    }
+}

@@ -1,0 +1,27 @@
+package dev.mmpeft.models.qformer;
+
+import ai.djl.ndarray.NDArray;
+import dev.mmpeft.models.nn.HfBlock;
+import dev.mmpeft.models.nn.HfBlockList;
+import org.jspecify.annotations.Nullable;
+
+/** The stack {@code layer.N} of BERT-style layers (transformers' {@code InstructBlipQFormerEncoder}, {@code BertEncoder}). */
+public final class QFormerEncoder extends HfBlock {
+    private final HfBlockList<QFormerLayer> layer;
+
+    public QFormerEncoder(BertLayerSpec spec, int numLayers) {
+        this.layer = child("layer", new HfBlockList<>(numLayers, i -> new QFormerLayer(spec, i)));
+    }
+
+    public HfBlockList<QFormerLayer> layers() {
+        return layer;
+    }
+
+    public NDArray forward(NDArray hidden, @Nullable NDArray mask, @Nullable NDArray encoderHidden, int queryLength) {
+        NDArray h = hidden;
+        for (QFormerLayer l : layer.items()) {
+            h = l.forward(h, mask, encoderHidden, queryLength);
+        }
+        return h;
+    }
+}

@@ -1,0 +1,27 @@
+package dev.mmpeft.models.vision;
+
+import ai.djl.ndarray.NDArray;
+import dev.mmpeft.core.config.VisionConfig;
+import dev.mmpeft.models.nn.HfBlock;
+import dev.mmpeft.models.nn.HfBlockList;
+
+/** transformers' {@code InstructBlipEncoder}: the stack {@code layers.N} of encoder layers. */
+public final class VisionEncoder extends HfBlock {
+    private final HfBlockList<VisionEncoderLayer> layers;
+
+    public VisionEncoder(VisionConfig config) {
+        this.layers = child("layers", new HfBlockList<>(config.numHiddenLayers(), i -> new VisionEncoderLayer(config)));
+    }
+
+    public HfBlockList<VisionEncoderLayer> layers() {
+        return layers;
+    }
+
+    public NDArray forward(NDArray x) {
+        NDArray h = x;
+        for (VisionEncoderLayer layer : layers.items()) {
+            h = layer.forward(h);
+        }
+        return h;
+    }
+}
