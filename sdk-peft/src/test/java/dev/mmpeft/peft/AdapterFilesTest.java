@@ -147,6 +147,8 @@ class AdapterFilesTest {
             assertTrue(saved.containsKey("base_model.model.encoder.layer.1.attention.query.base_layer.bias"),
                     "a LoRA layer's trained bias is saved under PEFT's base_layer name: " + saved.keySet());
             assertEquals(loaded.trainableParameters().keySet(), saved.keySet());
+            // a loaded adapter trains: its arrays are attached to gradients like a new one's
+            loaded.trainableParameters().forEach((k, p) -> assertTrue(p.getArray().hasGradient() && p.requiresGradient(), k));
         }
     }
 
