@@ -236,7 +236,8 @@ class AdapterFilesTest {
         }
         float[] got = run(reloaded.model());
         for (int i = 0; i < got.length; i++) {
-            assertEquals(expected[i], got[i], 1e-5, "output " + i);
+            // float32 merge error is relative: these outputs reach about 4
+            assertEquals(expected[i], got[i], 1e-5 * Math.max(1, Math.abs(expected[i])), "output " + i);
         }
     }
 
