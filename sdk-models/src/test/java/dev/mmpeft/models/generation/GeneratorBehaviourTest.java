@@ -88,20 +88,21 @@ class GeneratorBehaviourTest {
                 GenerationResult best = run(model, m, prompt, mask, beams);
                 GenerationResult greedy = run(model, m, prompt, mask, GenerationConfig.builder().maxNewTokens(length)
                         .eosTokenId(99).lengthPenalty(0).build());
-                // every sequence of `length` tokens, scored by full recomputation
-                double bestScore = Double.NEGATIVE_INFINITY;
-                long[] bestSeq = null;
-                for (int code = 0; code < Math.pow(vocab, length); code++) {
-                    long[] seq = new long[length];
+                // every sequence of `length` tokens, scored at once (one row each) by full recomputation
+                int count = (int) Math.pow(vocab, length);
+                long[][] all = new long[count][length];
+                for (int code = 0; code < count; code++) {
                     for (int i = 0, c = code; i < length; i++, c /= vocab) {
-                        seq[length - 1 - i] = c % vocab;
-                    }
-                    double s = logProbability(model, m, prompt[0], seq);
-                    if (s > bestScore) {
-                        bestScore = s;
-                        bestSeq = seq;
+                        all[code][length - 1 - i] = c % vocab;
                     }
                 }
+                double[] scores = logProbabilities(model, m, prompt[0], all);
+                int arg = 0;
+                for (int code = 1; code < count; code++) {
+                    arg = scores[code] > scores[arg] ? code : arg;
+                }
+                double bestScore = scores[arg];
+                long[] bestSeq = all[arg];
                 assertArrayEquals(bestSeq, best.tokens(0), model.modelType());
                 assertEquals(bestScore, best.score(0), 1e-4);
                 assertTrue(best.score(0) >= greedy.score(0) - 1e-6, "beam " + best.score(0) + " vs greedy " + greedy.score(0));
@@ -110,21 +111,55 @@ class GeneratorBehaviourTest {
         }
     }
 
-    /** log P(seq | prompt), one no-cache decoding session per step. */
-    private static double logProbability(LanguageModel model, NDManager m, long[] prompt, long[] seq) {
-        double total = 0;
+    /** log P(seq | prompt) of each sequence, one row per sequence, recomputing every step. */
+    private static double[] logProbabilities(LanguageModel model, NDManager m, long[] prompt, long[][] seqs) {
+        double[] total = new double[seqs.length];
         try (NDManager s = m.newSubManager()) {
             NDArray embeds = model.embedTokens(s.create(new long[][] {prompt}));
             NDArray mask = s.ones(new Shape(1, prompt.length));
-            try (LanguageModel.DecodingSession session = model.startDecoding(embeds, mask, 1, false)) {
+            try (LanguageModel.DecodingSession session = model.startDecoding(embeds, mask, seqs.length, false)) {
                 NDArray logits = session.first(s);
-                for (long t : seq) {
-                    total += logits.logSoftmax(-1).getFloat(0, t);
-                    logits = session.next(s, new long[] {t});
+                for (int step = 0; step < seqs[0].length; step++) {
+                    float[] lp = logits.logSoftmax(-1).toFloatArray();
+                    int vocab = (int) logits.getShape().get(1);
+                    long[] tokens = new long[seqs.length];
+                    for (int r = 0; r < seqs.length; r++) {
+                        tokens[r] = seqs[r][step];
+                        total[r] += lp[r * vocab + (int) tokens[r]];
+                    }
+                    logits = session.next(s, tokens);
                 }
             }
         }
         return total;
+    }
+
+    /** log P(seq | prompt) of one sequence. */
+    private static double logProbability(LanguageModel model, NDManager m, long[] prompt, long[] seq) {
+        return logProbabilities(model, m, prompt, new long[][] {seq})[0];
+    }
+
+    @Test
+    void cacheAndRecomputationGiveTheSameLogitsThroughReorders() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (LanguageModel model : List.of(llama(m, 30, 13), t5(m, 30, 14))) {
+                NDArray ids = m.create(new long[][] {{0, 5, 7, 9}, {4, 8, 3, 12}});
+                NDArray mask = m.create(new long[][] {{0, 1, 1, 1}, {1, 1, 1, 1}});
+                long[][] feed = {{3, 4, 5, 6}, {7, 7, 8, 8}, {9, 1, 2, 3}};
+                long[][] orders = {{1, 0, 3, 2}, {0, 0, 2, 2}, {1, 1, 3, 2}};
+                try (LanguageModel.DecodingSession cached = model.startDecoding(model.embedTokens(ids), mask, 2, true);
+                        LanguageModel.DecodingSession full = model.startDecoding(model.embedTokens(ids), mask, 2, false)) {
+                    assertArrayEquals(full.first(m).toFloatArray(), cached.first(m).toFloatArray(), 1e-5f);
+                    for (int step = 0; step < feed.length; step++) {
+                        cached.reorder(orders[step]);
+                        full.reorder(orders[step]);
+                        float[] a = cached.next(m, feed[step]).toFloatArray();
+                        float[] b = full.next(m, feed[step]).toFloatArray();
+                        assertArrayEquals(b, a, 1e-5f, model.modelType() + " step " + step);
+                    }
+                }
+            }
+        }
     }
 
     @Test
