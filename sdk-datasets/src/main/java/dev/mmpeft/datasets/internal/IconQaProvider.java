@@ -304,7 +304,7 @@ public final class IconQaProvider implements DatasetReaderProvider {
                 throw new DatasetException(file, "pid " + pid, null, "file not found (every pid folder needs data.json)");
             } catch (JsonProcessingException e) {
                 throw new DatasetException(file, "pid " + pid, null,
-                        "invalid JSON: " + e.getOriginalMessage() + JsonObjectIndex.at(e.getLocation()), e);
+                        "invalid JSON: " + JsonObjectIndex.clean(e.getOriginalMessage()) + JsonObjectIndex.at(e.getLocation()), e);
             } catch (IOException e) {
                 throw new DatasetException(file, "pid " + pid, null, "cannot read: " + e.getMessage(), e);
             }

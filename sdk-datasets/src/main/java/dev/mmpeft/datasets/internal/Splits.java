@@ -65,7 +65,7 @@ final class Splits {
             throw new DatasetException(file, null, null, "file not found");
         } catch (JsonProcessingException e) {
             throw new DatasetException(file, null, null,
-                    "invalid JSON: " + e.getOriginalMessage() + JsonObjectIndex.at(e.getLocation()), e);
+                    "invalid JSON: " + JsonObjectIndex.clean(e.getOriginalMessage()) + JsonObjectIndex.at(e.getLocation()), e);
         } catch (IOException e) {
             throw new DatasetException(file, null, null, "cannot read: " + e.getMessage(), e);
         }
