@@ -15,6 +15,7 @@ final class Commands {
         commands.add(new InspectCommand());
         commands.add(new ForwardCommand());
         commands.add(new DatasetCommand());
+        commands.add(new ScoreCommand());
         return commands;
     }
 }
