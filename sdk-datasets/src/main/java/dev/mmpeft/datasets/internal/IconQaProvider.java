@@ -183,9 +183,7 @@ public final class IconQaProvider implements DatasetReaderProvider {
                     + RecordFields.describe(root));
         }
         Map<String, List<String>> out = new java.util.HashMap<>();
-        var it = root.fields();
-        while (it.hasNext()) {
-            var e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
             JsonNode v = e.getValue();
             ImmutableList.Builder<String> b = ImmutableList.builder();
             if (v.isTextual()) {
@@ -304,7 +302,7 @@ public final class IconQaProvider implements DatasetReaderProvider {
                 throw new DatasetException(file, "pid " + pid, null, "file not found (every pid folder needs data.json)");
             } catch (JsonProcessingException e) {
                 throw new DatasetException(file, "pid " + pid, null,
-                        "invalid JSON: " + e.getOriginalMessage() + JsonObjectIndex.at(e.getLocation()), e);
+                        "invalid JSON: " + JsonObjectIndex.clean(e.getOriginalMessage()) + JsonObjectIndex.at(e.getLocation()), e);
             } catch (IOException e) {
                 throw new DatasetException(file, "pid " + pid, null, "cannot read: " + e.getMessage(), e);
             }

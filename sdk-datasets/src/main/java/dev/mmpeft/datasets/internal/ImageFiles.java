@@ -12,6 +12,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import javax.imageio.ImageIO;
 
 /**
@@ -24,6 +26,15 @@ public final class ImageFiles {
     private final Path realRoot;
     private final ReadOptions options;
     private final ReadReport report;
+    /** Images already found good: datasets that reuse a few images (JSONL pools) check each once. */
+    private final Map<Path, Boolean> checked = new LinkedHashMap<>(256, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Path, Boolean> eldest) {
+            return size() > 4096;
+        }
+    };
 
     public ImageFiles(Path root, ReadOptions options, ReadReport report) {
         this.root = root.toAbsolutePath().normalize();
@@ -78,7 +89,7 @@ public final class ImageFiles {
      * an unreadable or non-image file raises {@link DatasetException}.
      */
     public Path check(Path image, RecordFields rec, String field) {
-        if (options.imageCheck() == ImageCheck.NONE) {
+        if (options.imageCheck() == ImageCheck.NONE || checked.containsKey(image)) {
             return image;
         }
         if (!Files.exists(image)) {
@@ -103,6 +114,7 @@ public final class ImageFiles {
             throw rec.error(field, "image " + image + " is not readable");
         }
         if (options.imageCheck() == ImageCheck.EXISTS) {
+            checked.put(image, Boolean.TRUE);
             return image;
         }
         byte[] head = new byte[12];
@@ -132,6 +144,7 @@ public final class ImageFiles {
                 throw rec.error(field, "image " + image + " cannot be decoded: " + e.getMessage());
             }
         }
+        checked.put(image, Boolean.TRUE);
         return image;
     }
 

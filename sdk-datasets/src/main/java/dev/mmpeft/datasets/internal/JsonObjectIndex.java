@@ -95,7 +95,7 @@ public final class JsonObjectIndex implements Closeable {
         } catch (NoSuchFileException e) {
             throw new DatasetException(file, null, null, "file not found");
         } catch (JsonProcessingException e) {
-            throw new DatasetException(file, null, null, "invalid JSON: " + e.getOriginalMessage() + at(e.getLocation()), e);
+            throw new DatasetException(file, null, null, "invalid JSON: " + clean(e.getOriginalMessage()) + at(e.getLocation()), e);
         } catch (IOException e) {
             throw new DatasetException(file, null, null, "cannot read: " + e.getMessage(), e);
         }
@@ -162,7 +162,7 @@ public final class JsonObjectIndex implements Closeable {
         } catch (JsonProcessingException ex) {
             JsonLocation loc = ex.getLocation();
             String where = loc == null ? "" : " (line " + (e.line() + loc.getLineNr() - 1) + ")";
-            throw new DatasetException(file, record, null, "invalid JSON: " + ex.getOriginalMessage() + where, ex);
+            throw new DatasetException(file, record, null, "invalid JSON: " + clean(ex.getOriginalMessage()) + where, ex);
         } catch (IOException ex) {
             throw new DatasetException(file, record, null, "cannot parse: " + ex.getMessage(), ex);
         }
@@ -203,6 +203,14 @@ public final class JsonObjectIndex implements Closeable {
             default:
                 return t.name();
         }
+    }
+
+    /** Jackson's message without the source description it adds (which says nothing here). */
+    static String clean(@Nullable String message) {
+        if (message == null) {
+            return "";
+        }
+        return message.replaceAll("\\[Source: [^;\\]]*; ", "[").replace(" (start marker at [line", " (opened at [line");
     }
 
     static String at(@Nullable JsonLocation loc) {

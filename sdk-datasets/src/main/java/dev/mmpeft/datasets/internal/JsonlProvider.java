@@ -111,7 +111,7 @@ public final class JsonlProvider implements DatasetReaderProvider {
             node = Json.mapper().readTree(line.text());
         } catch (JsonProcessingException e) {
             String col = e.getLocation() == null ? "" : " (column " + e.getLocation().getColumnNr() + ")";
-            throw new DatasetException(line.file(), where, null, "invalid JSON: " + e.getOriginalMessage() + col, e);
+            throw new DatasetException(line.file(), where, null, "invalid JSON: " + JsonObjectIndex.clean(e.getOriginalMessage()) + col, e);
         }
         RecordFields rec = new RecordFields(line.file(), where, node);
         String split = rec.optString("split").orElse(stem(line.file()));

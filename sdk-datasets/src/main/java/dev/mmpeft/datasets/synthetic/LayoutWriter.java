@@ -29,6 +29,9 @@ final class LayoutWriter {
     static final List<String> ICONQA_TASKS = List.of("choose_txt", "choose_img", "fill_in_blank");
     private static final List<String> SPLITS = List.of("train", "val", "test");
     private static final ObjectWriter LINE = Json.mapper().writer().without(SerializationFeature.INDENT_OUTPUT);
+    /** Pretty, keys in the order written (train, val, test, ...; pids in order), as the releases have them. */
+    private static final ObjectWriter ORDERED = Json.mapper().writer()
+            .without(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
     private final SyntheticDataset config;
     private final Generator generator;
@@ -51,7 +54,8 @@ final class LayoutWriter {
                     case ICONQA -> iconQa(tmp);
                     default -> jsonl(tmp);
                 }
-                AtomicFiles.writeString(tmp.resolve("synthetic.json"), Json.write(settings(layout)));
+                // plain writes inside the temporary folder: the whole folder is renamed into place at the end
+                Files.writeString(tmp.resolve("synthetic.json"), Json.write(settings(layout)));
             });
         } catch (IOException e) {
             throw new DatasetException(target, null, null, "cannot write the synthetic dataset: " + e.getMessage(), e);
@@ -89,7 +93,7 @@ final class LayoutWriter {
             captions.writeEndObject();
             problems.writeEndObject();
         }
-        AtomicFiles.writeString(dir.resolve("pid_splits.json"), Json.write(withDerivedSplits(splits, "")));
+        Files.writeString(dir.resolve("pid_splits.json"), ordered(withDerivedSplits(splits, "")));
     }
 
     private ObjectNode scienceQaRecord(SyntheticRecord r) {
@@ -162,8 +166,8 @@ final class LayoutWriter {
             }
             all.putAll(withDerivedSplits(one, task + "_"));
         }
-        AtomicFiles.writeString(dir.resolve("pid_splits.json"), Json.write(all));
-        AtomicFiles.writeString(dir.resolve("pid2skills.json"), Json.write(skills));
+        Files.writeString(dir.resolve("pid_splits.json"), ordered(all));
+        Files.writeString(dir.resolve("pid2skills.json"), ordered(skills));
     }
 
     private static ObjectNode iconQaRecord(SyntheticRecord r, String task) {
@@ -292,6 +296,10 @@ final class LayoutWriter {
             s.put("iconqa_subtasks", config.iconQaSubtasks());
         }
         return s;
+    }
+
+    private static String ordered(Object value) throws IOException {
+        return ORDERED.writeValueAsString(value) + "\n";
     }
 
     private static void png(BufferedImage img, Path file) throws IOException {

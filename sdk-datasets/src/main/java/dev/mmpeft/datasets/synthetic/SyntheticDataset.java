@@ -219,6 +219,11 @@ public abstract class SyntheticDataset {
         return new LayoutWriter(this).write(dir, false, LayoutWriter.Layout.JSONL);
     }
 
+    /** As {@link #writeJsonl(Path)}, replacing an existing folder when {@code replace}. */
+    public Path writeJsonl(Path dir, boolean replace) {
+        return new LayoutWriter(this).write(dir, replace, LayoutWriter.Layout.JSONL);
+    }
+
     /**
      * Writes one JSONL file of {@code count} records that reuse {@code imagePool} images (saved in
      * images/pool/ beside the file): large files for memory and throughput tests without writing

@@ -1,0 +1,251 @@
+package dev.mmpeft.samples.cli;
+
+import dev.mmpeft.core.MultimodalExample;
+import dev.mmpeft.core.Prompt;
+import dev.mmpeft.datasets.DatasetReader;
+import dev.mmpeft.datasets.DatasetReaderProvider;
+import dev.mmpeft.datasets.DatasetReaders;
+import dev.mmpeft.datasets.DatasetStream;
+import dev.mmpeft.datasets.ImageCheck;
+import dev.mmpeft.datasets.MissingImages;
+import dev.mmpeft.datasets.ReadReport;
+import dev.mmpeft.datasets.prompt.PromptTemplate;
+import dev.mmpeft.datasets.prompt.PromptTemplates;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./mmpeft dataset --format F --root DIR}: how a user checks a download before training.
+ * Reads the dataset as training would (streaming, with the same checks), prints how many examples
+ * each split, sub-task and grade holds, what is missing or skipped, and the first N prompts as the
+ * model will see them, with their targets. {@code ./mmpeft dataset generate} writes the synthetic
+ * dataset.
+ */
+@Command(
+        name = "dataset",
+        mixinStandardHelpOptions = true,
+        subcommands = {DatasetGenerateCommand.class},
+        description = {
+            "Reads a dataset (ScienceQA or IconQA release folder, or JSONL) and prints example counts per split,",
+            "sub-task and grade, images present or missing, skipped records, and the first N rendered prompts",
+            "with their targets. Bad data stops it with one line naming the file, record and field (exit 1).",
+            "",
+            "  ./mmpeft dataset --format scienceqa --root data/scienceqa --split test --images-only --show 2",
+            "  ./mmpeft dataset generate --layout scienceqa --out data/synthetic   (synthetic data)",
+        })
+public final class DatasetCommand implements Callable<Integer> {
+    @Option(names = "--format", paramLabel = "FORMAT", description = "scienceqa, iconqa or jsonl (or another installed reader).")
+    String format;
+
+    @Option(names = "--root", paramLabel = "DIR", description = "The dataset folder (for JSONL also one .jsonl file).")
+    Path root;
+
+    @Option(names = "--split", paramLabel = "S",
+            description = "One split (train, val, test, minitrain, ...); default: train, val and test.")
+    String split;
+
+    @Option(names = "--subtask", paramLabel = "T", split = ",",
+            description = "IconQA sub-task(s): choose_txt, choose_img, fill_in_blank; default: all.")
+    List<String> subtasks = new ArrayList<>();
+
+    @Option(names = "--images-only", description = "Only records with an image (ScienceQA-IMG, as the papers use).")
+    boolean imagesOnly;
+
+    @Option(names = "--show", paramLabel = "N", defaultValue = "3", description = "Rendered prompts to print (default ${DEFAULT-VALUE}).")
+    int show;
+
+    @Option(names = "--missing-images", paramLabel = "POLICY", defaultValue = "keep",
+            description = "fail, skip or keep (default ${DEFAULT-VALUE}: keep and count them).")
+    String missingImages;
+
+    @Option(names = "--check-images", paramLabel = "HOW", defaultValue = "header",
+            description = "none, exists, header (default: exists and looks like an image) or decode (reads every pixel).")
+    String checkImages;
+
+    @Option(names = "--lenient", description = "Skip and count bad records instead of stopping at the first.")
+    boolean lenient;
+
+    @Option(names = "--template", paramLabel = "TEXT",
+            description = "A prompt template with named placeholders, e.g. \"Question: {question} Options: {options} Answer:\".")
+    String template;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        CommandLine cl = spec.commandLine();
+        if (format == null || root == null) {
+            throw new CommandLine.ParameterException(cl, "--format and --root are required (or use: dataset generate)");
+        }
+        if (!DatasetReaders.formats().contains(format.toLowerCase(Locale.ROOT))) {
+            throw new CommandLine.ParameterException(cl, "unknown --format '" + format + "' (known: "
+                    + String.join(", ", DatasetReaders.formats()) + ")");
+        }
+        if (show < 0) {
+            throw new CommandLine.ParameterException(cl, "--show must be >= 0, got " + show);
+        }
+        MissingImages policy = enumOption(cl, "--missing-images", missingImages, MissingImages.class);
+        ImageCheck check = enumOption(cl, "--check-images", checkImages, ImageCheck.class);
+        PromptTemplate prompts = template == null ? PromptTemplates.forFormat(format)
+                : PromptTemplates.parse(template, format);
+
+        DatasetReader reader = DatasetReaders.forFormat(format).root(root).imagesOnly(imagesOnly)
+                .missingImages(policy).imageCheck(check).lenient(lenient);
+        if (split != null) {
+            reader = reader.split(split);
+        }
+        if (!subtasks.isEmpty()) {
+            reader = reader.subtasks(subtasks.toArray(String[]::new));
+        }
+        DatasetReaderProvider provider = reader.provider();
+        String subtaskField = provider.subtaskField();
+
+        Map<String, long[]> splits = new LinkedHashMap<>(); // examples, with image, with hint, missing image
+        Map<String, Long> bySubtask = new TreeMap<>();
+        Map<String, Long> byGrade = new TreeMap<>(GRADES);
+        Map<String, Long> bySubject = new TreeMap<>();
+        List<MultimodalExample> shown = new ArrayList<>();
+        ReadReport report;
+        try (DatasetStream stream = reader.open()) {
+            Iterator<MultimodalExample> it = stream.iterator();
+            while (it.hasNext()) {
+                MultimodalExample e = it.next();
+                long[] c = splits.computeIfAbsent(e.split(), k -> new long[4]);
+                c[0]++;
+                if (!e.images().isEmpty()) {
+                    c[1]++;
+                    if (policy == MissingImages.KEEP && e.images().stream().anyMatch(p -> !Files.exists(p))) {
+                        c[3]++;
+                    }
+                }
+                if (!e.context().isBlank()) {
+                    c[2]++;
+                }
+                if (!subtaskField.isEmpty()) {
+                    e.meta(subtaskField).ifPresent(v -> bySubtask.merge(v, 1L, Long::sum));
+                }
+                e.meta("grade").ifPresent(v -> byGrade.merge(v, 1L, Long::sum));
+                e.meta("subject").ifPresent(v -> bySubject.merge(v, 1L, Long::sum));
+                if (shown.size() < show) {
+                    shown.add(e);
+                }
+            }
+            report = stream.report();
+        }
+
+        PrintWriter out = cl.getOut();
+        out.println(provider.name() + " dataset at " + root.toAbsolutePath().normalize()
+                + (split == null ? "" : ", split " + split) + (subtasks.isEmpty() ? "" : ", sub-tasks " + subtasks)
+                + (imagesOnly ? ", images only" : ""));
+        out.println();
+        out.printf("%-12s %9s %12s %11s%n", "split", "examples", "with image", "with hint");
+        long[] total = new long[4];
+        for (Map.Entry<String, long[]> s : splits.entrySet()) {
+            long[] c = s.getValue();
+            out.printf("%-12s %9d %12d %11d%n", s.getKey(), c[0], c[1], c[2]);
+            for (int k = 0; k < 4; k++) {
+                total[k] += c[k];
+            }
+        }
+        out.printf("%-12s %9d %12d %11d%n", "total", total[0], total[1], total[2]);
+        table(out, "sub-task (" + subtaskField + ")", bySubtask);
+        table(out, "grade", byGrade);
+        table(out, "subject", bySubject);
+        out.println();
+        if (report.filtered() > 0) {
+            out.println("left out on request: " + report.filtered() + (imagesOnly ? " (no image)" : ""));
+        }
+        if (total[3] > 0) {
+            out.println("missing images: " + total[3] + " example(s) name an image file that is absent ("
+                    + splits.entrySet().stream().filter(s -> s.getValue()[3] > 0)
+                            .map(s -> s.getKey() + " " + s.getValue()[3]).collect(Collectors.joining(", "))
+                    + "); training would stop on them (download them, or read with --missing-images skip)");
+        }
+        out.println("skipped: " + report.skipped() + (report.skipped() > 0 ? " " + report.skippedByReason() : ""));
+        for (String m : report.skipMessages().subList(0, (int) Math.min(5, report.skipMessages().size()))) {
+            out.println("  " + m);
+        }
+        for (int i = 0; i < shown.size(); i++) {
+            MultimodalExample e = shown.get(i);
+            Prompt p = prompts.render(e);
+            out.println();
+            out.println("example " + (i + 1) + ": id " + e.id() + " (" + e.split() + ")"
+                    + e.meta(subtaskField.isEmpty() ? "-" : subtaskField).map(v -> ", " + v).orElse(""));
+            for (Path img : p.images()) {
+                out.println("  image:       " + img + (Files.exists(img) ? "" : "  (missing)"));
+            }
+            if (!p.instruction().equals(p.input())) {
+                out.println("  instruction: " + oneLine(p.instruction()));
+            }
+            out.println("  input:       " + oneLine(p.input()));
+            out.println("  target:      " + p.target().map(DatasetCommand::oneLine).orElse("(none)"));
+            if (!p.candidates().isEmpty()) {
+                out.println("  candidates:  " + p.candidates().stream().map(DatasetCommand::oneLine)
+                        .collect(Collectors.joining(" | ")));
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static void table(PrintWriter out, String title, Map<String, Long> counts) {
+        if (counts.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.println("by " + title + ":");
+        counts.forEach((k, v) -> out.printf("  %-24s %7d%n", k, v));
+    }
+
+    /** Newlines shown as \n so each prompt stays on one line of the listing. */
+    static String oneLine(String text) {
+        return text.replace("\n", "\\n");
+    }
+
+    static <E extends Enum<E>> E enumOption(CommandLine cl, String flag, String value, Class<E> type) {
+        try {
+            return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "invalid " + flag + " '" + value + "' (expected one of "
+                    + java.util.Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList()
+                    + ")");
+        }
+    }
+
+    /** prek, kindergarten, grade1 .. grade12, then anything else alphabetically. */
+    static final Comparator<String> GRADES = Comparator.comparingInt(DatasetCommand::gradeRank)
+            .thenComparing(Comparator.naturalOrder());
+
+    private static int gradeRank(String g) {
+        if (g.equals("prek")) {
+            return 0;
+        }
+        if (g.equals("kindergarten")) {
+            return 1;
+        }
+        if (g.startsWith("grade")) {
+            try {
+                return 1 + Integer.parseInt(g.substring(5));
+            } catch (NumberFormatException e) {
+                return 100;
+            }
+        }
+        return 100;
+    }
+}
