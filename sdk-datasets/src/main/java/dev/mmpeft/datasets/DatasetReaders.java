@@ -26,7 +26,7 @@ public final class DatasetReaders {
         DatasetReaderProvider p = all.get(name.toLowerCase(Locale.ROOT));
         if (p == null) {
             throw new DatasetException(null, null, null,
-                    "unknown dataset format '" + name + "' (known: " + String.join(", ", all.keySet()) + ")");
+                    "unknown dataset format '" + name + "' (known: " + String.join(", ", formats()) + ")");
         }
         return p;
     }

@@ -183,9 +183,7 @@ public final class IconQaProvider implements DatasetReaderProvider {
                     + RecordFields.describe(root));
         }
         Map<String, List<String>> out = new java.util.HashMap<>();
-        var it = root.fields();
-        while (it.hasNext()) {
-            var e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
             JsonNode v = e.getValue();
             ImmutableList.Builder<String> b = ImmutableList.builder();
             if (v.isTextual()) {

@@ -129,9 +129,7 @@ public final class RecordFields {
 
     /** Every scalar field not in {@code except}, as text (numbers and booleans as JSON writes them). */
     public void scalarsInto(Map<String, String> out, java.util.Set<String> except) {
-        var it = node.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             if (except.contains(e.getKey())) {
                 continue;
             }

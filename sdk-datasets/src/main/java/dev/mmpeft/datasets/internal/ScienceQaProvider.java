@@ -218,9 +218,7 @@ public final class ScienceQaProvider implements DatasetReaderProvider {
                             : "expected an object of pid to caption, found " + RecordFields.describe(caps));
         }
         Map<String, String> out = new HashMap<>();
-        var it = caps.fields();
-        while (it.hasNext()) {
-            var e = it.next();
+        for (Map.Entry<String, JsonNode> e : caps.properties()) {
             if (!e.getValue().isTextual()) {
                 throw new DatasetException(file, "pid " + e.getKey(), "captions",
                         "expected a string, found " + RecordFields.describe(e.getValue()));

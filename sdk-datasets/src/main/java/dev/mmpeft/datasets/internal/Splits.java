@@ -26,9 +26,7 @@ final class Splits {
                     "expected a JSON object of split name to pid list, found " + RecordFields.describe(root));
         }
         Map<String, List<String>> out = new LinkedHashMap<>();
-        var it = root.fields();
-        while (it.hasNext()) {
-            var e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
             String split = e.getKey();
             JsonNode list = e.getValue();
             if (!list.isArray()) {

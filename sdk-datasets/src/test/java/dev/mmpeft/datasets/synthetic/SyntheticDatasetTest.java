@@ -378,16 +378,4 @@ class SyntheticDatasetTest {
         }
         return (x1 - x0 + 1.0) / img.getWidth();
     }
-
-    private static double inkFraction(BufferedImage img) {
-        int n = 0;
-        for (int y = 0; y < img.getHeight(); y++) {
-            for (int x = 0; x < img.getWidth(); x++) {
-                if (ink(img.getRGB(x, y))) {
-                    n++;
-                }
-            }
-        }
-        return (double) n / (img.getWidth() * img.getHeight());
-    }
 }
