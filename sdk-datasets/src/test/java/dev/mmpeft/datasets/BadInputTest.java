@@ -181,6 +181,21 @@ class BadInputTest {
     }
 
     @Test
+    void pidsThatAreNotFolderNamesAreRefused() throws Exception {
+        Path problems = sqa.resolve("problems.json");
+        Files.writeString(problems, Files.readString(problems).replaceFirst("\"1\" : \\{", "\"../1\" : {"));
+        Path splits = sqa.resolve("pid_splits.json");
+        Files.writeString(splits, Files.readString(splits).replaceFirst("\"train\" : \\[ \"1\"", "\"train\" : [ \"../1\""));
+        assertNames(fails(() -> ScienceQa.reader().root(sqa).split("train").readAll()),
+                "problems.json: pid ../1", "is not a plain folder name");
+        Path iconSplits = icon.resolve("pid_splits.json");
+        Files.writeString(iconSplits, Files.readString(iconSplits).replaceFirst("\"choose_txt_train\" : \\[ \"1\"",
+                "\"choose_txt_train\" : [ \"../../1\""));
+        assertNames(fails(() -> IconQa.reader().root(icon).split("train").subtasks(IconQa.CHOOSE_TXT).readAll()),
+                "pid_splits.json: split 'choose_txt_train'", "pid '../../1' is not a plain folder name");
+    }
+
+    @Test
     void scienceQaDuplicatePid() throws Exception {
         Path f = sqa.resolve("problems.json");
         String s = Files.readString(f);
