@@ -359,5 +359,16 @@ class BadInputTest {
             assertTrue(s.report().skipMessages().get(0).contains("data.jsonl: line 2: invalid JSON"));
             assertInstanceOf(String.class, s.report().skipMessages().get(1));
         }
+        // a line that is not UTF-8 is skipped on its own; the lines after it still read (CRLF endings too)
+        byte[] bad = {'{', '"', 'q', (byte) 0xff, '"', ':', '1', '}', '\r', '\n'};
+        byte[] good = (GOOD + "\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] both = new byte[bad.length + good.length];
+        System.arraycopy(bad, 0, both, 0, bad.length);
+        System.arraycopy(good, 0, both, bad.length, good.length);
+        Files.write(f, both);
+        try (DatasetStream s = Jsonl.reader().root(f).lenient(true).open()) {
+            assertEquals(List.of("g"), s.stream().map(MultimodalExample::id).toList());
+            assertEquals(List.of(f + ": line 1: not valid UTF-8 text"), s.report().skipMessages());
+        }
     }
 }
