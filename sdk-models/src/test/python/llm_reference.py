@@ -373,6 +373,80 @@ def beam_search(decoding, prompt, batch, num_beams, max_new, eos, length_penalty
     return out, scores
 
 
+# ---------------------------------------------------------------- candidate scoring (LAVIS predict_class)
+
+def token_losses(logits, labels):
+    lp = log_softmax(logits)
+    valid = labels != -100
+    picked = np.take_along_axis(lp, np.where(valid, labels, 0)[..., None], -1)[..., 0]
+    return -picked * valid
+
+
+def t5_candidates(p, cfg, seed):
+    """blip2_t5_instruct._predict_class: encoder([queries; prompt]); each candidate (T5 tokens, EOS
+    included, right-padded) as labels, pad -> -100, its mask as decoder_attention_mask; score =
+    summed token loss (LAVIS's modeling_t5 with reduction='none')."""
+    rng = np.random.default_rng(seed + 100)
+    prefix = rng.normal(0, 1.0, (2, 3, cfg["d_model"])).astype(np.float32).astype(np.float64)
+    prompt = np.array([[4, 9, 2, 0], [7, 3, 11, 15]])
+    prompt_mask = np.array([[1, 1, 1, 0], [1, 1, 1, 1]])
+    cands = [[6, 1], [12, 17, 5, 1], [20, 1]]
+    n, width = len(cands), max(len(c) for c in cands)
+    ids = np.zeros((n, width), np.int64)
+    cmask = np.zeros((n, width), np.int64)
+    for i, c in enumerate(cands):
+        ids[i, :len(c)] = c
+        cmask[i, :len(c)] = 1
+    emb = np.concatenate([prefix, p["shared.weight"][prompt]], axis=1)
+    mask = np.concatenate([np.ones((2, 3)), prompt_mask], axis=1)
+    enc = t5_stack(p, cfg, "encoder", emb, mask)
+    scores = np.zeros((2, n))
+    for b in range(2):
+        labels = np.where(cmask == 1, ids, -100)
+        dec = t5_stack(p, cfg, "decoder", p["shared.weight"][t5_shift_right(labels, cfg)], cmask.astype(np.float64),
+                       np.repeat(enc[b:b + 1], n, 0), np.repeat(mask[b:b + 1], n, 0))
+        scores[b] = token_losses(t5_logits(p, cfg, dec), labels).sum(1)
+    return dict(prefix=prefix.reshape(-1).tolist(), prefix_shape=list(prefix.shape), prompt=prompt.tolist(),
+                prompt_mask=prompt_mask.tolist(), candidates=cands, scores=scores.tolist())
+
+
+def llama_candidates(p, cfg, seed):
+    """blip2_vicuna_instruct._predict_class: per (example, candidate) the row
+    prompt[:len] + candidate[1:] (BOS dropped) + prompt padding, right-padded candidates; labels
+    only on candidate tokens; inputs [queries; row]; positions 0..n-1; score = LAVIS's
+    modeling_llama reduction='none': token losses averaged over all shifted positions."""
+    rng = np.random.default_rng(seed + 100)
+    prefix = rng.normal(0, 1.0, (2, 3, cfg["hidden_size"])).astype(np.float32).astype(np.float64)
+    prompt = np.array([[1, 9, 4, 0, 0], [1, 7, 3, 11, 15]])
+    prompt_mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]])
+    cands = [[1, 6], [1, 12, 17, 5], [1, 19, 2]]
+    n, width = len(cands), max(len(c) for c in cands)
+    pad = cfg["pad_token_id"]
+    scores = np.zeros((2, n))
+    for b in range(2):
+        length = prompt_mask[b].sum()
+        rows, masks, labels = [], [], []
+        for c in cands:
+            cp = list(c) + [pad] * (width - len(c))
+            cm = [1] * len(c) + [0] * (width - len(c))
+            row = list(prompt[b][:length]) + cp[1:] + list(prompt[b][length:])
+            m = list(prompt_mask[b][:length]) + cm[1:] + list(prompt_mask[b][length:])
+            lab = [-100] * length + [t if k == 1 else -100 for t, k in zip(cp[1:], cm[1:])] + [-100] * (len(prompt[b]) - length)
+            rows.append(row)
+            masks.append(m)
+            labels.append(lab)
+        rows, masks, labels = np.array(rows), np.array(masks, np.float64), np.array(labels)
+        emb = np.concatenate([np.repeat(prefix[b:b + 1], n, 0), p["model.embed_tokens.weight"][rows]], axis=1)
+        full_mask = np.concatenate([np.ones((n, 3)), masks], axis=1)
+        full_labels = np.concatenate([np.full((n, 3), -100), labels], axis=1)
+        positions = np.tile(np.arange(emb.shape[1]), (n, 1))
+        logits = llama_logits(p, cfg, llama_hidden(p, cfg, emb, full_mask, positions))
+        tok = token_losses(logits[:, :-1], full_labels[:, 1:])
+        scores[b] = tok.mean(1)
+    return dict(prefix=prefix.reshape(-1).tolist(), prefix_shape=list(prefix.shape), prompt=prompt.tolist(),
+                prompt_mask=prompt_mask.tolist(), candidates=cands, scores=scores.tolist())
+
+
 # ---------------------------------------------------------------- cases
 
 def t5_case(directory, seed, ff_proj, tied):
@@ -427,12 +501,14 @@ def t5_case(directory, seed, ff_proj, tied):
         dec = T5Decoding(p, cfg, input_ids, mask, nb)
         toks, scores = beam_search(dec, np.full((2 * nb, 1), start), 2, nb, max_new, eos, lp, es)
         beams[f"{nb}_{lp}_{es}"] = dict(num_beams=nb, length_penalty=lp, early_stopping=str(es).lower(), tokens=toks, scores=scores)
+    candidates = t5_candidates(p, cfg, seed)
     expected = dict(input_ids=input_ids.tolist(), attention_mask=mask.tolist(), labels=labels.tolist(),
                     logits_shape=list(logits.shape), logits=logits.reshape(-1).tolist(), loss=loss,
                     max_new_tokens=max_new, greedy=g_tokens, greedy_logprob=g_logprob.tolist(),
-                    penalized=dict(min_new_tokens=4, repetition_penalty=1.5, tokens=pen_tokens), beams=beams)
+                    penalized=dict(min_new_tokens=4, repetition_penalty=1.5, tokens=pen_tokens), beams=beams,
+                    candidates=candidates)
     write_dir(directory, cfg, p, expected)
-    print(directory, "loss", loss, "greedy", g_tokens, "penalized", pen_tokens)
+    print(directory, "loss", loss, "greedy", g_tokens, "penalized", pen_tokens, "candidates", candidates["scores"])
     for key, b in beams.items():
         print("   beam", key, b["tokens"], b["scores"])
 
@@ -483,13 +559,14 @@ def llama_case(directory, seed, bias, tied, head_dim):
         dec = LlamaDecoding(p, cfg, input_ids, mask, nb)
         toks, scores = beam_search(dec, np.zeros((2 * nb, 0), np.int64), 2, nb, max_new, eos, lp, es)
         beams[f"{nb}_{lp}_{es}"] = dict(num_beams=nb, length_penalty=lp, early_stopping=str(es).lower(), tokens=toks, scores=scores)
+    candidates = llama_candidates(p, cfg, seed)
     expected = dict(input_ids=input_ids.tolist(), attention_mask=mask.tolist(), labels=labels.tolist(),
                     logits_shape=list(logits.shape), logits=logits.reshape(-1).tolist(), loss=loss,
-                    tail_labels=tail.tolist(), tail_loss=loss_tail,
+                    tail_labels=tail.tolist(), tail_loss=loss_tail, candidates=candidates,
                     max_new_tokens=max_new, greedy=g_tokens, greedy_logprob=g_logprob.tolist(),
                     penalized=dict(min_new_tokens=3, repetition_penalty=1.5, tokens=pen_tokens), beams=beams)
     write_dir(directory, cfg, p, expected)
-    print(directory, "loss", loss, loss_tail, "greedy", g_tokens, "penalized", pen_tokens)
+    print(directory, "loss", loss, loss_tail, "greedy", g_tokens, "penalized", pen_tokens, "candidates", candidates["scores"])
     for key, b in beams.items():
         print("   beam", key, b["tokens"], b["scores"])
 

@@ -1,6 +1,8 @@
 package dev.mmpeft.peft;
 
 import dev.mmpeft.core.Component;
+import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.peft.internal.AdapterFiles;
 import dev.mmpeft.peft.internal.AdapterPlan;
 import java.nio.file.Path;
@@ -44,6 +46,11 @@ public final class Peft {
     /** Adapts {@code model} with the PEFT adapter saved in {@code dir}, named "default". */
     public static <M> PeftModel<M> load(AdaptableModel<M> model, Path dir, boolean trainable) {
         return PeftModel.load(model, dir, trainable);
+    }
+
+    /** Adapts an InstructBLIP model with the PEFT adapter saved in {@code dir} (trainable, named "default"). */
+    public static PeftModel<InstructBlip> load(InstructBlip model, Path dir) {
+        return PeftModel.load(Adaptables.instructBlip(model), dir, true);
     }
 
     /** Reads and validates the {@code adapter_config.json} of an adapter directory. */
@@ -219,6 +226,24 @@ public final class Peft {
             return PeftModel.create(model, build(), seed);
         }
 
+        /** Adapts an InstructBLIP model (see {@link Adaptables#instructBlip(InstructBlip)}). */
+        public PeftModel<InstructBlip> on(InstructBlip model) {
+            return on(Adaptables.instructBlip(model));
+        }
+
+        /**
+         * Adapts an InstructBLIP model with the processor of its directory, so the result trains on
+         * prompts; {@code nameOrPath} is written to saved adapters as {@code base_model_name_or_path}.
+         */
+        public PeftModel<InstructBlip> on(InstructBlip model, InstructBlipProcessor processor, String nameOrPath) {
+            return on(Adaptables.instructBlip(model, processor, nameOrPath));
+        }
+
+        /** The report this configuration gives on an InstructBLIP structure (for example {@code InstructBlip.fromConfig}). */
+        public ParameterReport report(InstructBlip structure) {
+            return report(Adaptables.instructBlip(structure));
+        }
+
         /**
          * The trainable-parameter report this configuration would give on {@code structure}, from
          * declared shapes alone: works on a model built from a config with no weights allocated.
@@ -260,6 +285,11 @@ public final class Peft {
         /** Adapts {@code model}: the chosen parts train, everything else is frozen. */
         public <M> PeftModel<M> on(AdaptableModel<M> model) {
             return PeftModel.create(model, toLora(build()), 0);
+        }
+
+        /** Adapts an InstructBLIP model: the chosen parts train in full, everything else is frozen. */
+        public PeftModel<InstructBlip> on(InstructBlip model) {
+            return on(Adaptables.instructBlip(model));
         }
 
         /** The trainable-parameter report on {@code structure}, from declared shapes alone. */

@@ -402,7 +402,11 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
             return;
         }
         NDArray old = p.getArray();
-        ParameterArrays.set(p, value, p.requiresGradient());
+        boolean grad = p.requiresGradient();
+        if (value.hasGradient() != grad) {
+            value.setRequiresGradient(grad);
+        }
+        ParameterArrays.set(p, value, grad);
         old.close();
     }
 
@@ -572,7 +576,7 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
         for (Adapter a : adapters.values()) {
             boolean on = a.trainable && a.name.equals(active);
             for (Parameter p : loraParameters(a).values()) {
-                if (p.requiresGradient() != on) {
+                if (p.requiresGradient() != on || p.getArray().hasGradient() != on) {
                     p.freeze(!on);
                 }
             }

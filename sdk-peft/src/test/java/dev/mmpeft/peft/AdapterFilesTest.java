@@ -147,6 +147,8 @@ class AdapterFilesTest {
             assertTrue(saved.containsKey("base_model.model.encoder.layer.1.attention.query.base_layer.bias"),
                     "a LoRA layer's trained bias is saved under PEFT's base_layer name: " + saved.keySet());
             assertEquals(loaded.trainableParameters().keySet(), saved.keySet());
+            // a loaded adapter trains: its arrays are attached to gradients like a new one's
+            loaded.trainableParameters().forEach((k, p) -> assertTrue(p.getArray().hasGradient() && p.requiresGradient(), k));
         }
     }
 
@@ -234,7 +236,8 @@ class AdapterFilesTest {
         }
         float[] got = run(reloaded.model());
         for (int i = 0; i < got.length; i++) {
-            assertEquals(expected[i], got[i], 1e-5, "output " + i);
+            // float32 merge error is relative: these outputs reach about 4
+            assertEquals(expected[i], got[i], 1e-5 * Math.max(1, Math.abs(expected[i])), "output " + i);
         }
     }
 

@@ -184,6 +184,18 @@ public final class T5Model extends HfBlock implements LanguageModel, AutoCloseab
         return encoder.forward(inputsEmbeds, attentionMask, null, null, null, null, 0);
     }
 
+    /**
+     * Decoder logits {@code [batch, length, vocab]} for decoder ids over an encoder output
+     * computed once (as {@code encoder_outputs=} in transformers); the masks may be null (all ones).
+     */
+    public NDArray decode(
+            NDArray decoderInputIds, @Nullable NDArray decoderAttentionMask, NDArray encoderHidden, @Nullable NDArray encoderMask) {
+        NDArray crossBias = encoderMask == null ? null : Masks.padding(encoderMask);
+        NDArray hidden = decoder.forward(
+                shared.forward(decoderInputIds), decoderAttentionMask, encoderHidden, crossBias, null, null, 0);
+        return logits(hidden);
+    }
+
     /** Logits of decoder hidden states: {@code lm_head}, or the tied {@code shared} table after the {@code d_model^-0.5} rescale. */
     public NDArray logits(NDArray decoderHidden) {
         if (lmHead != null) {

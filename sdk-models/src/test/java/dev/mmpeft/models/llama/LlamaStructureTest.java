@@ -111,6 +111,45 @@ class LlamaStructureTest {
     }
 
     @Test
+    void randomModelSavedThenShardedLoadsTheSame() throws IOException {
+        LlamaConfig config = LlamaConfig.builder().vocabSize(30).hiddenSize(16).intermediateSize(24).numHiddenLayers(2)
+                .numAttentionHeads(4).numKeyValueHeads(1).tieWordEmbeddings(false).build();
+        try (NDManager m = NDManager.newBaseManager()) {
+            LlamaModel model = LlamaModel.random(config, m, 4, 0.4f);
+            Path saved = tmp.resolve("saved");
+            model.save(saved);
+            NDArray ids = m.create(new long[][] {{1, 5, 9, 3}});
+            NDArray mask = m.create(new long[][] {{1, 1, 1, 1}});
+            float[] expected = model.forward(model.embedTokens(ids), mask, null, null, null).logits().toFloatArray();
+            try (LlamaModel loaded = LlamaModel.load(saved)) {
+                assertEquals(config, loaded.config());
+                assertEquals(0.0, Golden.maxAbsDiff(expected,
+                        loaded.forward(loaded.embedTokens(ids), mask, null, null, null).logits().toFloatArray()));
+            }
+            // the same tensors split over two shards with an index
+            Path sharded = tmp.resolve("sharded");
+            Files.createDirectories(sharded);
+            Files.copy(saved.resolve("config.json"), sharded.resolve("config.json"));
+            Map<String, NDArray> first = new java.util.TreeMap<>();
+            Map<String, NDArray> second = new java.util.TreeMap<>();
+            var index = dev.mmpeft.core.io.Json.mapper().createObjectNode();
+            var map = index.putObject("weight_map");
+            for (Map.Entry<String, NDArray> e : Weights.arrays(model).entrySet()) {
+                boolean one = e.getKey().startsWith("model.layers.0") || e.getKey().startsWith("lm_head");
+                (one ? first : second).put(e.getKey(), e.getValue());
+                map.put(e.getKey(), one ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
+            }
+            SafetensorsWriter.write(sharded.resolve("model-00001-of-00002.safetensors"), first);
+            SafetensorsWriter.write(sharded.resolve("model-00002-of-00002.safetensors"), second);
+            Files.writeString(sharded.resolve("model.safetensors.index.json"), dev.mmpeft.core.io.Json.write(index));
+            try (LlamaModel loaded = LlamaModel.load(sharded)) {
+                assertEquals(0.0, Golden.maxAbsDiff(expected,
+                        loaded.forward(loaded.embedTokens(ids), mask, null, null, null).logits().toFloatArray()));
+            }
+        }
+    }
+
+    @Test
     void decoderInputsAreRejectedForADecoderOnlyModel() {
         try (NDManager m = NDManager.newBaseManager()) {
             LlamaConfig config = LlamaConfig.builder().vocabSize(10).hiddenSize(8).intermediateSize(8).numHiddenLayers(1)
