@@ -1,5 +1,6 @@
 package dev.mmpeft.models.llama;
 
+import dev.mmpeft.models.nn.Scopes;
 import ai.djl.ndarray.NDArray;
 import dev.mmpeft.core.config.LlamaConfig;
 import dev.mmpeft.models.nn.Embedding;
@@ -55,7 +56,14 @@ public final class LlamaTransformer extends HfBlock {
         NDArray[] cosSin = rotary.cosSin(positions);
         NDArray h = embeds;
         for (int i = 0; i < layers.size(); i++) {
-            h = layers.get(i).forward(h, cosSin[0], cosSin[1], bias, cache, i);
+            LlamaDecoderLayer layer = layers.get(i);
+            int index = i;
+            if (cache == null) {
+                // no cache to fill: free each layer's intermediates when it is done
+                h = Scopes.perLayer(h, x -> layer.forward(x, cosSin[0], cosSin[1], bias, null, index));
+            } else {
+                h = layer.forward(h, cosSin[0], cosSin[1], bias, cache, i);
+            }
         }
         return norm.forward(h);
     }

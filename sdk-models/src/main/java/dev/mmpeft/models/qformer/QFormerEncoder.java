@@ -1,5 +1,6 @@
 package dev.mmpeft.models.qformer;
 
+import dev.mmpeft.models.nn.Scopes;
 import ai.djl.ndarray.NDArray;
 import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.HfBlockList;
@@ -20,7 +21,7 @@ public final class QFormerEncoder extends HfBlock {
     public NDArray forward(NDArray hidden, @Nullable NDArray mask, @Nullable NDArray encoderHidden, int queryLength) {
         NDArray h = hidden;
         for (QFormerLayer l : layer.items()) {
-            h = l.forward(h, mask, encoderHidden, queryLength);
+            h = Scopes.perLayer(h, x -> l.forward(x, mask, encoderHidden, queryLength));
         }
         return h;
     }

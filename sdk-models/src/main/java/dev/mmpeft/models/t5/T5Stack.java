@@ -1,5 +1,6 @@
 package dev.mmpeft.models.t5;
 
+import dev.mmpeft.models.nn.Scopes;
 import ai.djl.ndarray.NDArray;
 import dev.mmpeft.core.config.T5Config;
 import dev.mmpeft.models.nn.Dropouts;
@@ -68,7 +69,15 @@ public final class T5Stack extends HfBlock {
         }
         NDArray h = Dropouts.apply(embeds, dropout, isTraining());
         for (int i = 0; i < block.size(); i++) {
-            h = block.get(i).forward(h, bias, encoderHidden, crossBias, selfCache, crossCache, i);
+            T5Block b = block.get(i);
+            int index = i;
+            NDArray biasForBlock = bias;
+            if (selfCache == null && crossCache == null) {
+                // no cache to fill: free each block's intermediates when it is done
+                h = Scopes.perLayer(h, x -> b.forward(x, biasForBlock, encoderHidden, crossBias, null, null, index));
+            } else {
+                h = b.forward(h, bias, encoderHidden, crossBias, selfCache, crossCache, i);
+            }
         }
         return Dropouts.apply(finalLayerNorm.forward(h), dropout, isTraining());
     }

@@ -1,5 +1,6 @@
 package dev.mmpeft.models.vision;
 
+import dev.mmpeft.models.nn.Scopes;
 import ai.djl.ndarray.NDArray;
 import dev.mmpeft.core.config.VisionConfig;
 import dev.mmpeft.models.nn.HfBlock;
@@ -20,7 +21,7 @@ public final class VisionEncoder extends HfBlock {
     public NDArray forward(NDArray x) {
         NDArray h = x;
         for (VisionEncoderLayer layer : layers.items()) {
-            h = layer.forward(h);
+            h = Scopes.perLayer(h, layer::forward);
         }
         return h;
     }
