@@ -16,6 +16,7 @@ final class Commands {
         commands.add(new ForwardCommand());
         commands.add(new DatasetCommand());
         commands.add(new ScoreCommand());
+        commands.add(new MergeCommand());
         return commands;
     }
 }
