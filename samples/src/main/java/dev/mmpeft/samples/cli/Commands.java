@@ -14,6 +14,7 @@ final class Commands {
         List<Object> commands = new ArrayList<>();
         commands.add(new InspectCommand());
         commands.add(new ForwardCommand());
+        commands.add(new GenerateCommand());
         commands.add(new DatasetCommand());
         commands.add(new ScoreCommand());
         commands.add(new MergeCommand());

@@ -2,15 +2,20 @@ package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.core.Component;
 import dev.mmpeft.core.MmpeftException;
+import dev.mmpeft.core.config.BertConfig;
 import dev.mmpeft.core.config.Configs;
 import dev.mmpeft.core.config.InstructBlipConfig;
-import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.core.config.ModelConfig;
+import dev.mmpeft.core.config.T5Config;
 import dev.mmpeft.peft.LoraConfig;
 import dev.mmpeft.peft.ParameterReport;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.core.safetensors.Checkpoint;
 import dev.mmpeft.core.safetensors.SafetensorsFile;
 import dev.mmpeft.core.safetensors.TensorInfo;
+import dev.mmpeft.models.bert.BertModel;
+import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.models.t5.T5Model;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -52,7 +57,8 @@ public final class InspectCommand implements Callable<Integer> {
             index = "0",
             paramLabel = "PATH",
             description = "A checkpoint directory (model.safetensors or sharded with model.safetensors.index.json),"
-                    + " a .safetensors file, or a shard index.")
+                    + " a .safetensors file, a shard index, or a config.json (or a directory with only a config.json):"
+                    + " structural parameter counts per part, without weights.")
     Path path;
 
     @Spec CommandSpec spec;
@@ -82,11 +88,21 @@ public final class InspectCommand implements Callable<Integer> {
             inspectPeft(path, out);
         } else if (isConfigFile(path)) {
             inspectConfig(path, out);
+        } else if (Files.isDirectory(path) && Files.isRegularFile(path.resolve("config.json")) && !hasWeights(path)) {
+            inspectConfig(path.resolve("config.json"), out);
         } else {
             inspectCheckpoint(path, out);
         }
         out.flush();
         return 0;
+    }
+
+    /** Whether a directory holds safetensors weights (single file, shards or an index). */
+    static boolean hasWeights(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.anyMatch(p -> p.getFileName().toString().endsWith(".safetensors")
+                    || p.getFileName().toString().equals(Checkpoint.INDEX_FILE));
+        }
     }
 
     /** A {@code .json} file that is not a shard index: a model's {@code config.json}. */
@@ -96,12 +112,34 @@ public final class InspectCommand implements Callable<Integer> {
     }
 
     /**
-     * Structural counts from a {@code config.json} (no weights needed): not available yet, so
-     * this says what to pass instead.
+     * Structural counts from a {@code config.json} alone (no weights read, no arrays allocated):
+     * per top-level part and in total for InstructBLIP, in total for a bare language model or BERT.
      */
     void inspectConfig(Path config, PrintWriter out) {
-        throw new MmpeftException(
-                config + ": inspecting a config.json is not supported yet; pass the checkpoint directory or a .safetensors file");
+        ModelConfig c = Configs.read(config);
+        out.printf(Locale.ROOT, "config: %s (model_type %s%s)%n", config, c.modelType(),
+                c instanceof InstructBlipConfig ? ", language model " + ((InstructBlipConfig) c).textConfig().modelType() : "");
+        out.println("structural parameter counts (from the config alone; no weights read):");
+        Map<String, Long> parts = new java.util.LinkedHashMap<>();
+        if (c instanceof InstructBlipConfig) {
+            parts.putAll(InstructBlip.structuralCount((InstructBlipConfig) c).parts());
+        } else if (c instanceof T5Config) {
+            parts.put("model", T5Model.fromConfig((T5Config) c).parameterCount());
+        } else if (c instanceof BertConfig) {
+            parts.put("model", new BertModel((BertConfig) c).parameterCount());
+        } else {
+            throw new MmpeftException(config + ": structural counts for model_type '" + c.modelType() + "' are not supported");
+        }
+        int width = Math.max(5, parts.keySet().stream().mapToInt(String::length).max().orElse(5));
+        int countWidth = grouped(parts.values().stream().mapToLong(Long::longValue).sum()).length();
+        String row = "  %-" + width + "s  %" + countWidth + "s%n";
+        long total = 0;
+        for (Map.Entry<String, Long> e : parts.entrySet()) {
+            out.printf(Locale.ROOT, row, e.getKey(), grouped(e.getValue()));
+            total += e.getValue();
+        }
+        out.printf(Locale.ROOT, row, "total", grouped(total));
+        out.printf(Locale.ROOT, "total parameters: %s%n", grouped(total));
     }
 
     /**

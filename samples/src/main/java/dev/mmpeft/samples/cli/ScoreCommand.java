@@ -57,8 +57,13 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--images-only", description = "Only records with an image (ScienceQA-IMG, the papers' setting).")
     boolean imagesOnly;
 
-    @Option(names = "--predictions", required = true, description = "The predictions file.")
-    Path predictions = Path.of("");
+    @Option(
+            names = "--predictions",
+            required = true,
+            split = ",",
+            description = "The predictions file; several (repeat the flag or separate with commas) are merged, a later"
+                    + " file winning for an id both have, as IconQA's sub_acc.py merges its three result files.")
+    List<Path> predictions = new ArrayList<>();
 
     @Option(
             names = "--evaluator",
@@ -78,7 +83,14 @@ final class ScoreCommand implements Callable<Integer> {
         if (!Files.exists(root)) {
             throw new EvaluationException("dataset folder " + root + " does not exist (--root)");
         }
-        Predictions.Read read = Predictions.readWithFormat(predictions);
+        Map<String, Prediction> preds = new java.util.LinkedHashMap<>();
+        Set<String> formats = new java.util.TreeSet<>();
+        for (Path file : predictions) {
+            Predictions.Read read = Predictions.readWithFormat(file);
+            preds.putAll(read.predictions());
+            formats.add(read.format().name().toLowerCase(Locale.ROOT));
+        }
+        String sources = predictions.size() == 1 ? predictions.get(0).toString() : predictions.toString();
         DatasetReader reader = DatasetReaders.forFormat(format)
                 .root(root)
                 .split(split)
@@ -92,12 +104,11 @@ final class ScoreCommand implements Callable<Integer> {
         if (examples.isEmpty()) {
             throw new EvaluationException("no " + format + " records in split '" + split + "' under " + root);
         }
-        Map<String, Prediction> preds = read.predictions();
         Set<String> ids = new HashSet<>();
         examples.forEach(e -> ids.add(e.id()));
         long matched = preds.keySet().stream().filter(ids::contains).count();
         if (matched == 0) {
-            throw new EvaluationException(predictions + ": none of its " + preds.size() + " predictions answers a record of "
+            throw new EvaluationException(sources + ": none of its " + preds.size() + " predictions answers a record of "
                     + format + " split '" + split + "' (expected ids such as " + examples.get(0).id() + ")");
         }
         Evaluator eval = Evaluators.forName(evaluator != null ? evaluator : defaultEvaluator(examples));
@@ -105,7 +116,7 @@ final class ScoreCommand implements Callable<Integer> {
 
         out.printf(Locale.ROOT, "%s %s on %s split '%s': %d examples, %d predictions (%s), %d matched%n",
                 result.evaluator(), result.metric(), format, split, examples.size(), preds.size(),
-                read.format().name().toLowerCase(Locale.ROOT), matched);
+                String.join("+", formats), matched);
         boolean percent = result.metric().contains("accuracy");
         // Official groups first; metadata groups (topic=..., answer_type=...) in their own block.
         Map<String, Double> main = new java.util.LinkedHashMap<>();

@@ -167,6 +167,23 @@ class ScoreCommandTest {
     }
 
     @Test
+    void iconQaResultFilesMergedLikeSubAcc(@TempDir Path dir) throws IOException {
+        // sub_acc.py merges one result file per sub-task; so does --predictions with several files.
+        Path img = dir.resolve("choose_img.json");
+        Files.writeString(img, "{\"accuracy\": 82.66, \"results\": {\"4\": 0, \"11\": 1, \"12\": 0, \"21\": 0, \"26\": 0,"
+                + " \"42\": 3, \"43\": 0, \"51\": 0, \"52\": 1, \"54\": 1}}");
+        Path blank = dir.resolve("fill_in_blank.json");
+        Files.writeString(blank, "{\"results\": {\"20\": \"8,488\", \"48\": \"1\", \"62\": \"8\", \"103\": \"1\","
+                + " \"114\": \"77\", \"174\": \"4\", \"220\": \"100\", \"405\": \"6\", \"424\": \"47\", \"425\": \"2\"}}");
+        Run r = run("score", "--format", "iconqa", "--root", shared("data/iconqa-sample").toString(),
+                "--subtask", "choose_img", "--subtask", "fill_in_blank", "--predictions", img.toString(),
+                "--predictions", blank.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("20 examples, 20 predictions (results), 20 matched"), r.out());
+        assertEquals(Map.of("choose_img", "90.00 (10)", "fill_in_blank", "60.00 (10)", "Avg", "75.00 (20)"), table(r.out()));
+    }
+
+    @Test
     void badInputIsOneLineAndExitOne(@TempDir Path dir) throws IOException {
         Path good = dir.resolve("p.json");
         Files.writeString(good, "{\"5\": 1}");

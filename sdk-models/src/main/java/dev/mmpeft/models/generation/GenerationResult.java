@@ -54,7 +54,9 @@ public final class GenerationResult {
     /**
      * The sequences as transformers' {@code generate} returns them: the decoder start token first
      * for encoder-decoders, the prompt ids first when generation started from ids of a decoder-only
-     * model, then the new tokens, padded to a common length with the pad id.
+     * model, then the new tokens, padded to a common length with the pad id. (transformers' newest
+     * beam search pads with the EOS id instead when the pad id is 0, an artefact of
+     * {@code pad_token_id or eos_token_id}; the tokens themselves are the same.)
      */
     public long[][] sequences() {
         return Arrays.stream(sequences).map(long[]::clone).toArray(long[][]::new);

@@ -17,7 +17,11 @@ import dev.mmpeft.core.config.T5Config;
 import dev.mmpeft.core.config.TextModelConfig;
 import dev.mmpeft.core.safetensors.Checkpoint;
 import dev.mmpeft.models.LanguageModel;
+import dev.mmpeft.models.generation.GenerationConfig;
+import dev.mmpeft.models.generation.GenerationResult;
+import dev.mmpeft.models.generation.Generator;
 import dev.mmpeft.models.instructblip.internal.BlipOps;
+import dev.mmpeft.models.llama.LlamaModel;
 import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.Linear;
 import dev.mmpeft.models.nn.Weights;
@@ -90,7 +94,7 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
             return T5Model.fromConfig((T5Config) text);
         }
         if (text instanceof LlamaConfig) {
-            throw new MmpeftException("text_config: the LLaMA backbone is not in this build yet");
+            return LlamaModel.fromConfig((LlamaConfig) text);
         }
         throw new MmpeftException("text_config: model_type '" + text.modelType() + "' is not supported; expected t5 or llama");
     }
@@ -276,6 +280,22 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
         }
         LanguageModel.LmOutput out = languageModel.forward(lm.embeds, lm.mask, decoderIds, decoderMask, labels);
         return new InstructBlipOutput(out.logits(), out.loss().orElse(null), projected);
+    }
+
+    /**
+     * Generates text tokens for a batch as transformers' {@code InstructBlipForConditionalGeneration.generate}:
+     * image features and prompt placed as in {@link #forward}, then the language model's greedy or
+     * beam search ({@link Generator}) from those input embeddings. The result holds the new tokens
+     * only (the decoder start token and the prompt are not repeated). Intermediate arrays belong to
+     * the inputs' manager, as for {@link #forward}.
+     *
+     * <p>Decoder-only prompts should be left-padded (as LAVIS and transformers do for generation;
+     * {@code InstructBlipProcessor#generationInputs} does it).
+     */
+    public GenerationResult generate(InstructBlipInputs inputs, GenerationConfig generation) {
+        NDArray projected = imageFeatures(inputs.pixelValues(), inputs.qformerInputIds(), inputs.qformerAttentionMask().orElse(null));
+        LanguageInput lm = languageInput(projected, inputs.inputIds(), inputs.attentionMask().orElse(null));
+        return Generator.generate(languageModel, lm.embeds, lm.mask, generation);
     }
 
     /** The language model's input embeddings and mask for a batch, with the query outputs placed. */

@@ -179,11 +179,14 @@ public final class InstructBlipProcessor implements AutoCloseable {
         return base(prompts, images, manager).inputIds(llm.idsArray(manager)).attentionMask(llm.maskArray(manager)).build();
     }
 
-    /** Same as {@link #generationInputs} for one image and prompt text (instruction = input). */
-    public InstructBlipInputs generationInputs(RgbImage image, String prompt, NDManager manager) {
+    /**
+     * Same as {@link #generationInputs} for one image: {@code prompt} for the language model,
+     * {@code instruction} for the Q-Former (transformers' processor feeds the same text to both).
+     */
+    public InstructBlipInputs generationInputs(RgbImage image, String prompt, String instruction, NDManager manager) {
         long[] ids = withImageTokens(tokenizer.encode(prompt));
         Padded llm = Padded.of(List.of(ids), tokenizer.requirePadId(), Side.RIGHT);
-        Padded q = Padded.of(List.of(qformerTokenizer.encode(prompt, maxTextLength, Side.RIGHT)), qformerTokenizer.requirePadId(), Side.RIGHT);
+        Padded q = Padded.of(List.of(qformerTokenizer.encode(instruction, maxTextLength, Side.RIGHT)), qformerTokenizer.requirePadId(), Side.RIGHT);
         return InstructBlipInputs.builder()
                 .pixelValues(imageProcessor.pixelValues(List.of(image), manager))
                 .qformerInputIds(q.idsArray(manager))

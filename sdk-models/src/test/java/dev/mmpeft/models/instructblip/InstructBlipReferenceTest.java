@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.mmpeft.core.safetensors.Checkpoint;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -45,12 +44,8 @@ class InstructBlipReferenceTest {
         return worst;
     }
 
-    static List<String> cases() {
-        return List.of("t5-legacy", "t5-imagetokens-oldqkv-tied");
-    }
-
     @ParameterizedTest
-    @ValueSource(strings = {"t5-legacy", "t5-imagetokens-oldqkv-tied"})
+    @ValueSource(strings = {"t5-legacy", "t5-imagetokens-oldqkv-tied", "llama-legacy", "llama-imagetokens-tied"})
     void logitsAndLossMatchTheReference(String name) throws Exception {
         Path dir = fixture(name);
         try (InstructBlip model = InstructBlip.load(dir);
