@@ -17,6 +17,8 @@ import dev.mmpeft.core.config.T5Config;
 import dev.mmpeft.core.config.TextModelConfig;
 import dev.mmpeft.core.safetensors.Checkpoint;
 import dev.mmpeft.models.LanguageModel;
+import dev.mmpeft.models.generation.CandidateScorer;
+import dev.mmpeft.models.generation.CandidateScores;
 import dev.mmpeft.models.generation.GenerationConfig;
 import dev.mmpeft.models.generation.GenerationResult;
 import dev.mmpeft.models.generation.Generator;
@@ -35,6 +37,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -296,6 +299,54 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
         NDArray projected = imageFeatures(inputs.pixelValues(), inputs.qformerInputIds(), inputs.qformerAttentionMask().orElse(null));
         LanguageInput lm = languageInput(projected, inputs.inputIds(), inputs.attentionMask().orElse(null));
         return Generator.generate(languageModel, lm.embeds, lm.mask, generation);
+    }
+
+    /**
+     * Scores answer candidates for each example of a batch by the language model's loss on them,
+     * as LAVIS's InstructBLIP {@code predict_class} does for multiple choice: summed token loss for
+     * T5, LAVIS's per-sequence mean for LLaMA ({@link CandidateScorer}); lower is better.
+     *
+     * @param inputs pixel values, Q-Former ids and the prompt ids, right-padded (LAVIS pads
+     *     prompts on the right for scoring; {@code InstructBlipProcessor#scoringInputs} does); in the
+     *     placeholder layout the {@code num_query_tokens} image tokens must lead each prompt
+     * @param candidates each candidate's ids as the language model's tokenizer returns them (T5
+     *     ending with EOS, LLaMA starting with BOS: {@code InstructBlipProcessor#candidateIds}),
+     *     shared by every example of the batch
+     * @throws MmpeftException naming the input when the prompt layout does not fit
+     */
+    public CandidateScores scoreCandidates(InstructBlipInputs inputs, List<long[]> candidates) {
+        NDArray projected = imageFeatures(inputs.pixelValues(), inputs.qformerInputIds(), inputs.qformerAttentionMask().orElse(null));
+        NDArray ids = inputs.inputIds().toType(DataType.INT64, false);
+        checkBatch("input_ids", ids, projected.getShape().get(0));
+        NDArray mask = inputs.attentionMask().map(a -> checkSameShape("attention_mask", a, ids).toType(DataType.INT64, false))
+                .orElseGet(ids::onesLike);
+        int batch = (int) ids.getShape().get(0);
+        int len = (int) ids.getShape().get(1);
+        long[] flatMask = mask.toLongArray();
+        for (int b = 0; b < batch; b++) {
+            for (int l = 1; l < len; l++) {
+                if (flatMask[b * len + l] != 0 && flatMask[b * len + l - 1] == 0) {
+                    throw new MmpeftException("attention_mask: row " + b + " is not right-padded; candidate scoring reads prompts padded on the right");
+                }
+            }
+        }
+        if (imageTokenPositions(ids.toLongArray(), batch, len).isPresent()) {
+            // the placeholders lead every prompt: drop them and give the queries as the prefix,
+            // which is the same sequence the placeholders would have produced
+            int q = config.numQueryTokens();
+            long[] flat = ids.toLongArray();
+            for (int b = 0; b < batch; b++) {
+                for (int l = 0; l < q; l++) {
+                    if (flat[b * len + l] != config.imageTokenId().orElseThrow()) {
+                        throw new MmpeftException("input_ids: row " + b + ": for candidate scoring the " + q + " image tokens must lead the prompt");
+                    }
+                }
+            }
+            NDArray rest = ids.get(new NDIndex(":, {}:", q));
+            NDArray restMask = mask.get(new NDIndex(":, {}:", q));
+            return CandidateScorer.score(languageModel, projected, null, rest, restMask, candidates);
+        }
+        return CandidateScorer.score(languageModel, projected, null, ids, mask, candidates);
     }
 
     /** The language model's input embeddings and mask for a batch, with the query outputs placed. */

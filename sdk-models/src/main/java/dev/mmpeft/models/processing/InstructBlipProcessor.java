@@ -273,21 +273,30 @@ public final class InstructBlipProcessor implements AutoCloseable {
     }
 
     /**
-     * Candidate answer ids for scoring, tokenized as LAVIS's {@code _predict_class} does: T5 with
-     * the tokenizer's EOS; LLaMA with the leading BOS dropped (they follow the prompt) and no EOS.
+     * Candidate answer ids for scoring, as LAVIS's {@code _predict_class} tokenizes them: the
+     * tokenizer's full output (T5: ending with EOS; LLaMA: starting with BOS, which the scorer drops
+     * because the candidate follows the prompt), untruncated.
      */
     public List<long[]> candidateIds(List<String> candidates) {
         List<long[]> out = new ArrayList<>();
         for (String c : candidates) {
-            if (encoderDecoder) {
-                out.add(tokenizer.encode(c));
-            } else {
-                long[] ids = tokenizer.encode(c);
-                int drop = Math.min(tokenizer.prefixIds().length, ids.length);
-                out.add(Arrays.copyOfRange(ids, drop, ids.length));
-            }
+            out.add(tokenizer.encode(c));
         }
         return out;
+    }
+
+    /**
+     * Inputs for candidate scoring: as {@link #generationInputs} but every prompt right-padded, as
+     * LAVIS's {@code _predict_class} pads them.
+     */
+    public InstructBlipInputs scoringInputs(List<Prompt> prompts, NDManager manager) {
+        List<RgbImage> images = images(prompts);
+        List<long[]> texts = new ArrayList<>();
+        for (Prompt p : prompts) {
+            texts.add(withImageTokens(tokenizer.encode(p.input())));
+        }
+        Padded llm = Padded.of(texts, tokenizer.requirePadId(), Side.RIGHT);
+        return base(prompts, images, manager).inputIds(llm.idsArray(manager)).attentionMask(llm.maskArray(manager)).build();
     }
 
     private long[] withImageTokens(long[] ids) {

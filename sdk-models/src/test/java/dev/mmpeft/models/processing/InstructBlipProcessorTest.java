@@ -124,8 +124,11 @@ class InstructBlipProcessorTest {
             assertTrue(gen.labels().isEmpty());
 
             List<long[]> cands = p.candidateIds(List.of("a cat", "red"));
-            assertArrayEquals(new long[] {9, 10}, cands.get(0));
-            assertArrayEquals(new long[] {12}, cands.get(1));
+            assertArrayEquals(new long[] {1, 9, 10}, cands.get(0));
+            assertArrayEquals(new long[] {1, 12}, cands.get(1));
+            InstructBlipInputs sc = p.scoringInputs(prompts, m);
+            assertArrayEquals(new long[] {1, 23, 8, 44, 44}, rows(sc.inputIds())[1]);
+            assertArrayEquals(new long[] {1, 1, 1, 0, 0}, rows(sc.attentionMask().orElseThrow())[1]);
         }
     }
 
