@@ -18,6 +18,7 @@ final class Commands {
         commands.add(new DatasetCommand());
         commands.add(new ScoreCommand());
         commands.add(new MergeCommand());
+        commands.add(new BenchCommand());
         return commands;
     }
 }
