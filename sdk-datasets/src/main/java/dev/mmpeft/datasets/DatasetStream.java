@@ -70,12 +70,17 @@ public final class DatasetStream implements Iterable<MultimodalExample>, AutoClo
         return new AbstractIterator<>() {
             @Override
             protected @Nullable MultimodalExample computeNext() {
-                while (!closed && loaders.hasNext()) {
-                    MultimodalExample example = loadOne(loaders.next());
-                    if (example != null) {
-                        report.countExample();
-                        return example;
+                try {
+                    while (!closed && loaders.hasNext()) {
+                        MultimodalExample example = loadOne(loaders.next());
+                        if (example != null) {
+                            report.countExample();
+                            return example;
+                        }
                     }
+                } catch (RuntimeException e) {
+                    close(); // a failed read releases its files at once
+                    throw e;
                 }
                 close();
                 return endOfData();

@@ -181,6 +181,21 @@ class BadInputTest {
     }
 
     @Test
+    void pidsThatAreNotFolderNamesAreRefused() throws Exception {
+        Path problems = sqa.resolve("problems.json");
+        Files.writeString(problems, Files.readString(problems).replaceFirst("\"1\" : \\{", "\"../1\" : {"));
+        Path splits = sqa.resolve("pid_splits.json");
+        Files.writeString(splits, Files.readString(splits).replaceFirst("\"train\" : \\[ \"1\"", "\"train\" : [ \"../1\""));
+        assertNames(fails(() -> ScienceQa.reader().root(sqa).split("train").readAll()),
+                "problems.json: pid ../1", "is not a plain folder name");
+        Path iconSplits = icon.resolve("pid_splits.json");
+        Files.writeString(iconSplits, Files.readString(iconSplits).replaceFirst("\"choose_txt_train\" : \\[ \"1\"",
+                "\"choose_txt_train\" : [ \"../../1\""));
+        assertNames(fails(() -> IconQa.reader().root(icon).split("train").subtasks(IconQa.CHOOSE_TXT).readAll()),
+                "pid_splits.json: split 'choose_txt_train'", "pid '../../1' is not a plain folder name");
+    }
+
+    @Test
     void scienceQaDuplicatePid() throws Exception {
         Path f = sqa.resolve("problems.json");
         String s = Files.readString(f);
@@ -343,6 +358,17 @@ class BadInputTest {
             assertEquals(2, s.report().skipped());
             assertTrue(s.report().skipMessages().get(0).contains("data.jsonl: line 2: invalid JSON"));
             assertInstanceOf(String.class, s.report().skipMessages().get(1));
+        }
+        // a line that is not UTF-8 is skipped on its own; the lines after it still read (CRLF endings too)
+        byte[] bad = {'{', '"', 'q', (byte) 0xff, '"', ':', '1', '}', '\r', '\n'};
+        byte[] good = (GOOD + "\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] both = new byte[bad.length + good.length];
+        System.arraycopy(bad, 0, both, 0, bad.length);
+        System.arraycopy(good, 0, both, bad.length, good.length);
+        Files.write(f, both);
+        try (DatasetStream s = Jsonl.reader().root(f).lenient(true).open()) {
+            assertEquals(List.of("g"), s.stream().map(MultimodalExample::id).toList());
+            assertEquals(List.of(f + ": line 1: not valid UTF-8 text"), s.report().skipMessages());
         }
     }
 }

@@ -52,12 +52,12 @@ public final class Evaluators {
     }
 
     /**
-     * The evaluator registered under {@code name} (highest {@link EvaluatorProvider#rank()} wins).
+     * The evaluator registered under {@code name}, ignoring case (highest {@link EvaluatorProvider#rank()} wins).
      *
      * @throws EvaluationException naming the unknown name and the known ones
      */
     public static Evaluator forName(String name) {
-        EvaluatorProvider p = providers().get(name);
+        EvaluatorProvider p = providers().get(name.strip().toLowerCase(java.util.Locale.ROOT));
         if (p == null) {
             throw new EvaluationException("unknown evaluator '" + name + "' (known: " + String.join(", ", names()) + ")");
         }

@@ -22,7 +22,10 @@ import java.util.Map;
  *   <li>the official result files of ScienceQA and IconQA: {@code {"results": {pid: value}, ...}}
  *       (other keys such as {@code acc} or {@code args} are ignored);
  *   <li>a plain object {@code {pid: value}};
- *   <li>JSON Lines, one {@code {"id": ..., "prediction": ...}} per line.
+ *   <li>JSON Lines, one {@code {"id": ..., "prediction": ...}} per line; {@code question_id} or
+ *       {@code pid} may stand for {@code id} and {@code text}, {@code pred} or {@code answer} for
+ *       {@code prediction}, so the answer files of LLaVA-style evaluation scripts
+ *       ({@code {"question_id": ..., "text": "B", ...}}) read as they are.
  * </ul>
  *
  * <p>A value is a choice index (a JSON integer, or in an official result file a string of digits,
@@ -94,8 +97,21 @@ public final class Predictions {
         return new Read(fromJsonLines(file, text), Format.JSONL);
     }
 
+    private static final java.util.List<String> ID_FIELDS = java.util.List.of("id", "question_id", "pid");
+    private static final java.util.List<String> PREDICTION_FIELDS = java.util.List.of("prediction", "text", "pred", "answer");
+
     private static boolean isJsonlRecord(JsonNode n) {
-        return n.size() == 2 && n.has("id") && n.has("prediction");
+        return field(n, ID_FIELDS) != null && field(n, PREDICTION_FIELDS) != null;
+    }
+
+    /** The first of {@code names} the object has, or null. */
+    private static @org.jspecify.annotations.Nullable String field(JsonNode n, java.util.List<String> names) {
+        for (String name : names) {
+            if (n.has(name)) {
+                return name;
+            }
+        }
+        return null;
     }
 
     private static Map<String, Prediction> fromObject(Path file, JsonNode obj, boolean official) {
@@ -125,19 +141,21 @@ public final class Predictions {
             if (n == null || !n.isObject()) {
                 throw new EvaluationException(where + ": expected an object {\"id\": ..., \"prediction\": ...}");
             }
-            JsonNode id = n.get("id");
+            String idField = field(n, ID_FIELDS);
+            JsonNode id = idField == null ? null : n.get(idField);
             if (id == null || !(id.isTextual() || id.isIntegralNumber())) {
-                throw new EvaluationException(where + ": field \"id\" must be a string or an integer, found "
-                        + (id == null ? "nothing" : id.getNodeType()));
+                throw new EvaluationException(where + ": field \"" + (idField == null ? "id" : idField)
+                        + "\" must be a string or an integer, found " + (id == null ? "nothing" : id.getNodeType()));
             }
-            if (!n.has("prediction")) {
+            String predictionField = field(n, PREDICTION_FIELDS);
+            if (predictionField == null) {
                 throw new EvaluationException(where + ": field \"prediction\" is missing");
             }
             String key = id.asText();
             if (out.containsKey(key)) {
                 throw new EvaluationException(where + ": id " + key + " appears twice");
             }
-            out.put(key, value(file, "line " + (i + 1), key, n.get("prediction"), false));
+            out.put(key, value(file, "line " + (i + 1), key, n.get(predictionField), false));
         }
         if (out.isEmpty()) {
             throw new EvaluationException(file + ": no predictions found");

@@ -24,6 +24,7 @@ class EvaluatorsTest {
             assertEquals(name, Evaluators.forName(name).name());
             assertFalse(Evaluators.providers().get(name).description().isBlank());
         }
+        assertEquals("scienceqa", Evaluators.forName("ScienceQA").name());
         EvaluationException e = assertThrows(EvaluationException.class, () -> Evaluators.forName("bleu"));
         assertTrue(e.getMessage().contains("unknown evaluator 'bleu'") && e.getMessage().contains("scienceqa"), e.getMessage());
     }

@@ -58,13 +58,28 @@ class PredictionsTest {
     }
 
     @Test
+    void llavaStyleAnswerFiles() throws IOException {
+        // LLaVA's model_vqa_science answer file: one object per line, question_id + generated text.
+        Predictions.Read r = Predictions.readWithFormat(file("llava.jsonl",
+                "{\"question_id\": \"5\", \"prompt\": \"...\", \"text\": \"B\", \"answer_id\": \"x\", \"model_id\": \"m\", \"metadata\": {}}\n"
+                        + "{\"question_id\": \"11\", \"prompt\": \"...\", \"text\": \"The answer is A.\", \"metadata\": {}}\n"));
+        assertEquals(Predictions.Format.JSONL, r.format());
+        assertEquals("B", r.predictions().get("5").text().orElseThrow());
+        assertEquals("The answer is A.", r.predictions().get("11").text().orElseThrow());
+        // A single such line is JSON Lines too, not a plain object keyed "question_id", "prompt", ...
+        Predictions.Read one = Predictions.readWithFormat(file("one-llava.jsonl", "{\"question_id\": 7, \"text\": \"C\", \"prompt\": \"q\"}"));
+        assertEquals(Predictions.Format.JSONL, one.format());
+        assertEquals(List.of("7"), List.copyOf(one.predictions().keySet()));
+    }
+
+    @Test
     void badFilesNameFileLineAndField() throws IOException {
         assertMessage(dir.resolve("missing.json"), "missing.json", "not found");
         assertMessage(file("empty.json", "  \n"), "empty.json", "empty");
         assertMessage(file("arr.json", "[1, 2]"), "arr.json", "found ARRAY");
         assertMessage(file("res.json", "{\"results\": [1]}"), "res.json", "\"results\" must be an object");
         assertMessage(file("obj.json", "{\"4\": {\"a\": 1}}"), "obj.json", "id 4");
-        assertMessage(file("l.jsonl", "{\"id\": \"a\", \"prediction\": 1}\n{\"id\": \"b\", \"pred\": 1}\n"), "line 2", "\"prediction\" is missing");
+        assertMessage(file("l.jsonl", "{\"id\": \"a\", \"prediction\": 1}\n{\"id\": \"b\", \"guess\": 1}\n"), "line 2", "\"prediction\" is missing");
         assertMessage(file("l2.jsonl", "{\"id\": \"a\", \"prediction\": 1}\n{oops\n"), "line 2", "invalid JSON");
         assertMessage(file("l3.jsonl", "{\"id\": \"a\", \"prediction\": 1}\n{\"id\": \"a\", \"prediction\": 2}\n"), "line 2", "appears twice");
         assertMessage(file("l4.jsonl", "{\"id\": [1], \"prediction\": 1}\n{\"id\": \"b\", \"prediction\": 2}\n"), "line 1", "\"id\" must be");

@@ -42,12 +42,16 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         subcommands = {DatasetGenerateCommand.class},
         description = {
-            "Reads a dataset (ScienceQA or IconQA release folder, or JSONL) and prints example counts per split,",
-            "sub-task and grade, images present or missing, skipped records, and the first N rendered prompts",
-            "with their targets. Bad data stops it with one line naming the file, record and field (exit 1).",
+            "Reads a dataset as training would (ScienceQA or IconQA release folder, or",
+            "JSONL) and prints example counts per split, sub-task, grade and subject,",
+            "missing images, skipped records, and the first N rendered prompts with",
+            "their targets. Bad data stops it with one line naming the file, record",
+            "and field (exit 1); bad flags exit 2.",
             "",
-            "  ./mmpeft dataset --format scienceqa --root data/scienceqa --split test --images-only --show 2",
-            "  ./mmpeft dataset generate --layout scienceqa --out data/synthetic   (synthetic data)",
+            "Examples:",
+            "  ./mmpeft dataset --format scienceqa --root data/scienceqa \\",
+            "      --split test --images-only --show 2",
+            "  ./mmpeft dataset generate --layout scienceqa --out data/shapes",
         })
 public final class DatasetCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "FORMAT", description = "scienceqa, iconqa or jsonl (or another installed reader).")

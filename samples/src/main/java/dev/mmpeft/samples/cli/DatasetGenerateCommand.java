@@ -24,9 +24,11 @@ import picocli.CommandLine.Spec;
         name = "generate",
         mixinStandardHelpOptions = true,
         description = {
-            "Writes a synthetic dataset (Java2D images of coloured shapes with multiple-choice questions) in the",
-            "official ScienceQA, IconQA or JSONL layout. The same seed and flags give the same files.",
-            "--variant shifted asks a question family a base-trained model has never seen (for fine-tuning tests).",
+            "Writes a synthetic dataset (Java2D images of coloured shapes with",
+            "multiple-choice questions) in the official ScienceQA, IconQA or JSONL",
+            "layout. The same seed and flags give the same files. --variant shifted",
+            "asks a question family a base-trained model has never seen (for",
+            "fine-tuning tests).",
         })
 public final class DatasetGenerateCommand implements Callable<Integer> {
     @Option(names = "--layout", paramLabel = "LAYOUT", defaultValue = "scienceqa",
@@ -44,23 +46,23 @@ public final class DatasetGenerateCommand implements Callable<Integer> {
             description = "Question families instead of the variant's: color, shape, count, position, size, color_match.")
     List<String> families = new ArrayList<>();
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--train", defaultValue = "200", description = "Train records (default ${DEFAULT-VALUE}).")
+    @Option(names = "--train", paramLabel = "N", defaultValue = "200", description = "Train records (default ${DEFAULT-VALUE}).")
     int train;
 
-    @Option(names = "--val", defaultValue = "50", description = "Val records (default ${DEFAULT-VALUE}).")
+    @Option(names = "--val", paramLabel = "N", defaultValue = "50", description = "Val records (default ${DEFAULT-VALUE}).")
     int val;
 
-    @Option(names = "--test", defaultValue = "50", description = "Test records (default ${DEFAULT-VALUE}).")
+    @Option(names = "--test", paramLabel = "N", defaultValue = "50", description = "Test records (default ${DEFAULT-VALUE}).")
     int test;
 
     @Option(names = "--image-size", paramLabel = "PX", defaultValue = "224",
             description = "Image side in pixels (default ${DEFAULT-VALUE}; 32-64 for fast experiments).")
     int imageSize;
 
-    @Option(names = "--choices", defaultValue = "4", description = "Options per question, 2-6 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--choices", paramLabel = "N", defaultValue = "4", description = "Options per question, 2-6 (default ${DEFAULT-VALUE}).")
     int choices;
 
     @Option(names = "--subtasks", paramLabel = "T", split = ",",

@@ -10,6 +10,8 @@ import dev.mmpeft.models.instructblip.ImmutableInstructBlipInputs;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.instructblip.InstructBlipInputs;
 import dev.mmpeft.models.instructblip.InstructBlipOutput;
+import dev.mmpeft.peft.Peft;
+import dev.mmpeft.peft.PeftModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -31,7 +33,8 @@ import picocli.CommandLine.Spec;
         name = "forward",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs one forward pass of an InstructBLIP model on inputs from a safetensors file and writes logits and loss.",
+            "Runs one forward pass of an InstructBLIP model (optionally with a PEFT adapter applied) on inputs from a",
+            "safetensors file and writes logits and loss.",
             "Inputs (transformers' names): pixel_values (float), qformer_input_ids, input_ids (int32 or int64),"
                     + " optional qformer_attention_mask, attention_mask (also bool), labels, decoder_input_ids, decoder_attention_mask."
         })
@@ -51,6 +54,9 @@ public final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "OUT.safetensors", description = "Where to write logits and loss (written atomically).")
     Path output;
 
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT LoRA adapter directory to apply to the model (adapter_config.json + adapter_model.safetensors).")
+    Path adapter;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(model)) {
@@ -63,7 +69,17 @@ public final class ForwardCommand implements Callable<Integer> {
                 Checkpoint in = Checkpoint.open(inputs);
                 NDManager scope = NDManager.newBaseManager()) {
             InstructBlipInputs batch = read(in, scope);
-            InstructBlipOutput out = blip.forward(batch);
+            InstructBlipOutput out;
+            if (adapter == null) {
+                out = blip.forward(batch);
+            } else {
+                // the adapted model shares the base arrays; only the adapter's tensors are new
+                try (PeftModel<InstructBlip> peft = Peft.load(blip, adapter, false)) {
+                    out = peft.model().forward(batch);
+                    out.logits().attach(scope);
+                    out.loss().ifPresent(l -> l.attach(scope));
+                }
+            }
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             tensors.put("logits", out.logits().toType(DataType.FLOAT32, false));
             out.loss().ifPresent(l -> tensors.put("loss", l.toType(DataType.FLOAT32, false)));

@@ -184,6 +184,37 @@ class ScoreCommandTest {
     }
 
     @Test
+    void jsonlDatasets(@TempDir Path dir) throws IOException {
+        // Multiple choice: scored as multiple-choice; open answers: exact-match; mixed: ask for --evaluator.
+        Path mc = dir.resolve("mc.jsonl");
+        Files.writeString(mc, "{\"id\": \"q1\", \"question\": \"Color?\", \"choices\": [\"red\", \"blue\"], \"answer\": 1, \"split\": \"test\"}\n"
+                + "{\"id\": \"q2\", \"question\": \"Shape?\", \"choices\": [\"cube\", \"ball\", \"cone\"], \"answer\": 2, \"split\": \"test\"}\n");
+        Path preds = dir.resolve("mc-preds.jsonl");
+        Files.writeString(preds, "{\"id\": \"q1\", \"prediction\": \"(b) blue\"}\n{\"id\": \"q2\", \"prediction\": \"ball\"}\n");
+        Run r = run("score", "--format", "jsonl", "--root", mc.toString(), "--predictions", preds.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("multiple-choice accuracy on jsonl split 'test'"), r.out());
+        assertEquals(Map.of("Avg", "50.00 (2)"), table(r.out()));
+
+        Path open = dir.resolve("open.jsonl");
+        Files.writeString(open, "{\"id\": \"f1\", \"question\": \"2+2=(_)\", \"answer\": \"4\", \"split\": \"test\"}\n");
+        Path openPreds = dir.resolve("open-preds.json");
+        Files.writeString(openPreds, "{\"f1\": \" 4 \"}");
+        Run o = run("score", "--format", "jsonl", "--root", open.toString(), "--predictions", openPreds.toString());
+        assertEquals(0, o.exit(), o.err());
+        assertTrue(o.out().startsWith("exact-match accuracy"), o.out());
+        assertEquals(Map.of("Avg", "100.00 (1)"), table(o.out()));
+
+        Path mixed = dir.resolve("mixed");
+        Files.createDirectories(mixed);
+        Files.copy(mc, mixed.resolve("test.jsonl"));
+        Files.writeString(mixed.resolve("test2.jsonl"), Files.readString(open).replace("\"split\": \"test\"", "\"split\": \"test\""));
+        Run m = run("score", "--format", "jsonl", "--root", mixed.toString(), "--predictions", preds.toString());
+        assertEquals(1, m.exit(), m.out());
+        assertTrue(m.err().contains("--evaluator"), m.err());
+    }
+
+    @Test
     void badInputIsOneLineAndExitOne(@TempDir Path dir) throws IOException {
         Path good = dir.resolve("p.json");
         Files.writeString(good, "{\"5\": 1}");

@@ -330,7 +330,10 @@ final class TrainingRun<E> {
         } finally {
             replicas.setTraining(true);
         }
-        EarlyStopping es = config.earlyStopping().orElse(EarlyStopping.patience(Integer.MAX_VALUE));
+        // without early stopping, "best" still needs a direction: losses and errors fall, the rest rise
+        EarlyStopping es = config.earlyStopping().orElseGet(() -> lowerIsBetter(result.metric())
+                ? EarlyStopping.patience(Integer.MAX_VALUE).minimize()
+                : EarlyStopping.patience(Integer.MAX_VALUE));
         double value = es.valueOf(result);
         boolean improved = es.improves(value, bestValue);
         if (improved) {
@@ -345,7 +348,7 @@ final class TrainingRun<E> {
         last.putAll(result.breakdown());
         lastValidation = last;
         String metric = es.metric().orElse(result.metric());
-        LOG.info("validation at step {} (epoch {}): {} = {}{}", step, epoch, metric, value, improved ? " (best)" : "");
+        LOG.debug("validation at step {} (epoch {}): {} = {}{}", step, epoch, metric, value, improved ? " (best)" : "");
         if (improved && out.isPresent() && config.saveBest()) {
             saveTrainableDir(out.get().resolve(BEST_DIR), replicas, Map.of(
                     "step", step, "epoch", epoch, "metric", metric, "value", value));
@@ -354,6 +357,11 @@ final class TrainingRun<E> {
                 .value(value).best(bestValue).improved(improved).badValidations(badValidations).build();
         listeners.forEach(l -> l.onValidation(ve));
         return config.earlyStopping().isPresent() && badValidations >= es.patience();
+    }
+
+    static boolean lowerIsBetter(String metric) {
+        String m = metric.toLowerCase(java.util.Locale.ROOT);
+        return m.contains("loss") || m.contains("error") || m.contains("perplexity");
     }
 
     /** The model's own format ({@code saveTrainable}) plus our tensors and a metrics file, atomically. */

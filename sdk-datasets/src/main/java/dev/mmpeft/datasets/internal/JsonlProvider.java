@@ -12,14 +12,16 @@ import dev.mmpeft.datasets.DatasetReaderProvider;
 import dev.mmpeft.datasets.DatasetStream;
 import dev.mmpeft.datasets.ReadOptions;
 import dev.mmpeft.datasets.ReadReport;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -106,9 +108,13 @@ public final class JsonlProvider implements DatasetReaderProvider {
 
     private static @Nullable MultimodalExample load(Line line, ImageFiles images, Set<String> ids, ReadOptions options) {
         String where = "line " + line.number();
+        String text = line.text();
+        if (text == null) {
+            throw new DatasetException(line.file(), where, null, String.valueOf(line.problem()));
+        }
         JsonNode node;
         try {
-            node = Json.mapper().readTree(line.text());
+            node = Json.mapper().readTree(text);
         } catch (JsonProcessingException e) {
             String col = e.getLocation() == null ? "" : " (column " + e.getLocation().getColumnNr() + ")";
             throw new DatasetException(line.file(), where, null, "invalid JSON: " + JsonObjectIndex.clean(e.getOriginalMessage()) + col, e);
@@ -228,14 +234,23 @@ public final class JsonlProvider implements DatasetReaderProvider {
         return i < 0 ? SPLIT_ORDER.size() : i;
     }
 
-    private record Line(Path file, long number, String text) {}
+    /** One line: its text, or why it could not be decoded. */
+    private record Line(Path file, long number, @Nullable String text, @Nullable String problem) {}
 
-    /** The non-blank lines of the files in turn, one at a time. */
+    /**
+     * The non-blank lines of the files in turn, one at a time, each decoded as UTF-8 on its own:
+     * a line that is not valid UTF-8 is reported for that line (and can be skipped) instead of
+     * breaking the rest of the file.
+     */
     private static final class Lines implements java.io.Closeable {
         private final Iterator<Path> files;
-        private @Nullable BufferedReader reader;
+        private @Nullable InputStream in;
         private @Nullable Path file;
         private long number;
+        private byte[] buf = new byte[8192];
+        private final byte[] chunk = new byte[1 << 16];
+        private int chunkPos;
+        private int chunkLen;
 
         Lines(List<Path> files) {
             this.files = new ArrayList<>(files).iterator();
@@ -244,43 +259,71 @@ public final class JsonlProvider implements DatasetReaderProvider {
         @Nullable Line next() {
             try {
                 while (true) {
-                    if (reader == null) {
+                    if (in == null) {
                         if (!files.hasNext()) {
                             return null;
                         }
                         file = files.next();
-                        reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+                        in = Files.newInputStream(file);
                         number = 0;
+                        chunkPos = 0;
+                        chunkLen = 0;
                     }
-                    String text;
-                    try {
-                        text = reader.readLine();
-                    } catch (CharacterCodingException e) {
-                        throw new DatasetException(file, "line " + (number + 1), null, "not valid UTF-8 text");
+                    int n = 0;
+                    int b;
+                    while ((b = nextByte()) >= 0 && b != '\n') {
+                        if (n == buf.length) {
+                            buf = Arrays.copyOf(buf, buf.length * 2);
+                        }
+                        buf[n++] = (byte) b;
                     }
-                    if (text == null) {
-                        reader.close();
-                        reader = null;
+                    if (b < 0 && n == 0) {
+                        in.close();
+                        in = null;
                         continue;
                     }
                     number++;
-                    if (number == 1 && text.startsWith("\uFEFF")) {
-                        text = text.substring(1); // a byte-order mark some editors write
+                    if (n > 0 && buf[n - 1] == '\r') {
+                        n--;
+                    }
+                    int from = number == 1 && n >= 3 && (buf[0] & 0xff) == 0xEF && (buf[1] & 0xff) == 0xBB
+                            && (buf[2] & 0xff) == 0xBF ? 3 : 0; // a byte-order mark some editors write
+                    String text;
+                    try {
+                        text = StandardCharsets.UTF_8.newDecoder()
+                                .onMalformedInput(CodingErrorAction.REPORT)
+                                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                                .decode(ByteBuffer.wrap(buf, from, n - from))
+                                .toString();
+                    } catch (CharacterCodingException e) {
+                        return new Line(file, number, null, "not valid UTF-8 text");
                     }
                     if (!text.isBlank()) {
-                        return new Line(file, number, text);
+                        return new Line(file, number, text, null);
                     }
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw new DatasetException(file, "line " + (number + 1), null, "cannot read: " + e.getMessage(), e);
             }
+        }
+
+        private int nextByte() throws IOException {
+            if (chunkPos == chunkLen) {
+                chunkLen = in == null ? -1 : in.read(chunk);
+                chunkPos = 0;
+                if (chunkLen <= 0) {
+                    chunkLen = 0;
+                    return -1;
+                }
+            }
+            return chunk[chunkPos++] & 0xff;
         }
 
         @Override
         public void close() throws IOException {
-            if (reader != null) {
-                reader.close();
-                reader = null;
+            if (in != null) {
+                in.close();
+                in = null;
             }
         }
     }

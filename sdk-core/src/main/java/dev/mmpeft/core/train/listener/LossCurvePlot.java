@@ -51,7 +51,7 @@ public final class LossCurvePlot implements TrainingListener {
         System.setProperty("java.awt.headless", "true");
         XYSeries raw = new XYSeries("loss");
         XYSeries smooth = new XYSeries("loss (moving average)");
-        int window = Math.max(1, losses.size() / 50);
+        int window = Math.max(5, losses.size() / 20);
         double sum = 0;
         int count = 0;
         java.util.ArrayDeque<Double> q = new java.util.ArrayDeque<>();
@@ -86,7 +86,7 @@ public final class LossCurvePlot implements TrainingListener {
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         if (validation.getItemCount() > 0) {
             XYSeriesCollection valData = new XYSeriesCollection(validation);
-            NumberAxis valAxis = new NumberAxis(metric);
+            NumberAxis valAxis = new NumberAxis("validation " + metric);
             valAxis.setAutoRangeIncludesZero(false);
             XYLineAndShapeRenderer valRenderer = new XYLineAndShapeRenderer(true, true);
             valRenderer.setSeriesPaint(0, new Color(200, 80, 40));

@@ -1,0 +1,146 @@
+package dev.mmpeft.samples.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.mmpeft.core.config.InstructBlipConfig;
+import dev.mmpeft.core.train.MemoryStats;
+import dev.mmpeft.core.train.Trainer;
+import dev.mmpeft.core.train.internal.Autograd;
+import dev.mmpeft.core.train.listener.StepEvent;
+import dev.mmpeft.core.train.listener.TrainingListener;
+import dev.mmpeft.core.train.optim.AdamW;
+import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.peft.Peft;
+import dev.mmpeft.peft.PeftModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/** Runs the training benchmark once and returns its numbers. */
+public final class Bench {
+    /**
+     * LoRA targets of the benchmark (full match on module names): every Q-Former linear, and the
+     * T5 q, v (self- and cross-attention), wi_0, wi_1, wo.
+     */
+    public static final String LORA_TARGETS =
+            "qformer\\.encoder\\.layer\\.\\d+\\.(attention|crossattention)\\.(attention\\.(query|key|value)|output\\.dense)"
+                    + "|qformer\\.encoder\\.layer\\.\\d+\\.(intermediate|output|intermediate_query|output_query)\\.dense"
+                    + "|language_model\\.(encoder|decoder)\\.block\\.\\d+\\.layer\\.\\d+\\."
+                    + "(SelfAttention\\.(q|v)|EncDecAttention\\.(q|v)|DenseReluDense\\.(wi_0|wi_1|wo))";
+
+    private Bench() {}
+
+    /** One benchmark run: matmul probe, forward, forward+backward, then training steps. */
+    public static BenchResult run(BenchSettings s) {
+        double matmul = MatmulProbe.gflops(s.matmulSize(), 5);
+        InstructBlipConfig config = s.config();
+        try (InstructBlip base = InstructBlip.random(config, s.seed(), 0.02f)) {
+            InstructBlip net;
+            Map<String, Parameter> trainable;
+            PeftModel<InstructBlip> peft = null;
+            if (s.full()) {
+                net = base;
+                trainable = new LinkedHashMap<>(base.namedParameters());
+                trainable.values().forEach(p -> p.getArray().setRequiresGradient(true));
+            } else {
+                peft = Peft.lora().rank(s.rank()).alpha(s.alpha()).targetRegex(LORA_TARGETS).on(new BenchAdaptable(base));
+                net = peft.model();
+                trainable = peft.trainableParameters();
+            }
+            long total = base.namedParameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
+            if (!s.full()) {
+                total += trainable.values().stream().mapToLong(p -> p.getArray().size()).sum();
+            }
+            long trainableCount = trainable.values().stream().mapToLong(p -> p.getArray().size()).sum();
+            BenchModel model = new BenchModel(net, trainable, s.promptTokens(), s.answerTokens());
+
+            // forward alone (no graph), then forward + backward (no optimizer)
+            model.setTraining(true);
+            double forward = median(s.warmup(), s.steps(), () -> {
+                try (Autograd.GradMode off = Autograd.gradMode(false); NDManager scope = NDManager.newBaseManager()) {
+                    model.loss(s.batch(), scope).getFloat();
+                }
+            });
+            double forwardBackward = median(s.warmup(), s.steps(), () -> {
+                try (NDManager scope = NDManager.newBaseManager()) {
+                    NDArray loss;
+                    try (Autograd.GradMode on = Autograd.gradMode(true)) {
+                        loss = model.loss(s.batch(), scope);
+                        Autograd.backward(loss);
+                    }
+                    loss.getFloat();
+                }
+                trainable.values().forEach(p -> Autograd.zeroGradient(p.getArray()));
+            });
+
+            // training steps through the SDK's trainer (AdamW, clipping, per-step scopes)
+            List<Double> stepSeconds = new ArrayList<>();
+            List<Integer> items = IntStream.range(0, s.batch()).boxed().toList();
+            Trainer.builder()
+                    .listeners()
+                    .optimizer(AdamW.lr(1e-4).weightDecay(0.05))
+                    .maxSteps(s.warmup() + s.steps())
+                    .batchSize(s.batch())
+                    .clipGradNorm(1.0)
+                    .seed(s.seed())
+                    .listener(new TrainingListener() {
+                        @Override
+                        public void onStep(StepEvent e) {
+                            stepSeconds.add(e.stepSeconds());
+                        }
+                    })
+                    .build()
+                    .fit(model, items);
+            double[] timed = stepSeconds.subList(s.warmup(), stepSeconds.size()).stream().mapToDouble(d -> d).toArray();
+            double trainStep = median(timed);
+            double fbFlops = BenchFlops.forwardBackward(config, s.batch(), s.promptTokens(), s.answerTokens(), s.full());
+            if (peft != null) {
+                peft.close();
+            }
+            return new BenchResult(
+                    s.full() ? "full" : "lora",
+                    s.full() ? 0 : s.rank(),
+                    s.full() ? 0 : s.alpha(),
+                    s.batch(),
+                    s.promptTokens(),
+                    s.answerTokens(),
+                    s.steps(),
+                    trainStep,
+                    forward,
+                    forwardBackward,
+                    s.batch() / trainStep,
+                    MemoryStats.peakResidentMb().orElse(-1),
+                    total,
+                    trainableCount,
+                    matmul,
+                    BenchFlops.forward(config, s.batch(), s.promptTokens(), s.answerTokens()) / 1e9,
+                    fbFlops / 1e9,
+                    fbFlops / forwardBackward / 1e9,
+                    JniUtils.getNumThreads());
+        }
+    }
+
+    private static double median(int warmup, int runs, Runnable r) {
+        double[] t = new double[runs];
+        for (int i = -warmup; i < runs; i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            if (i >= 0) {
+                t[i] = (System.nanoTime() - t0) / 1e9;
+            }
+        }
+        return median(t);
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.mmpeft.samples.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The numbers of one benchmark run. Times are medians in seconds; {@code fbGflops} is the
+ * analytic forward+backward FLOP count ({@link BenchFlops}) over the measured forward+backward
+ * time, and {@code fbVsMatmul} its ratio to the matmul rate measured in the same run.
+ */
+public record BenchResult(
+        String mode,
+        int rank,
+        double alpha,
+        int batch,
+        int promptTokens,
+        int answerTokens,
+        int steps,
+        double trainStepS,
+        double forwardS,
+        double forwardBackwardS,
+        double samplesPerS,
+        long peakRssMb,
+        long paramsTotal,
+        long paramsTrainable,
+        double matmulGflops,
+        double forwardGflop,
+        double forwardBackwardGflop,
+        double fbGflops,
+        int intraOpThreads) {
+
+    /** The one JSON line {@code ./mmpeft bench} prints. */
+    public String toJsonLine() {
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("mode", mode);
+        if (rank > 0) {
+            n.put("rank", rank);
+            n.put("alpha", alpha);
+        }
+        n.put("batch", batch);
+        n.put("prompt_tokens", promptTokens);
+        n.put("answer_tokens", answerTokens);
+        n.put("timed_steps", steps);
+        n.put("train_step_s", round(trainStepS, 4));
+        n.put("forward_s", round(forwardS, 4));
+        n.put("forward_backward_s", round(forwardBackwardS, 4));
+        n.put("samples_per_s", round(samplesPerS, 3));
+        n.put("peak_rss_mb", peakRssMb);
+        n.put("params_total", paramsTotal);
+        n.put("params_trainable", paramsTrainable);
+        n.put("matmul_gflops", round(matmulGflops, 1));
+        n.put("forward_gflop", round(forwardGflop, 2));
+        n.put("forward_backward_gflop", round(forwardBackwardGflop, 2));
+        n.put("forward_backward_gflops", round(fbGflops, 1));
+        n.put("forward_backward_vs_matmul", round(fbGflops / matmulGflops, 3));
+        n.put("intra_op_threads", intraOpThreads);
+        return n.toString();
+    }
+
+    private static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+}

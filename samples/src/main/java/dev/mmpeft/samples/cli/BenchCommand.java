@@ -1,0 +1,63 @@
+package dev.mmpeft.samples.cli;
+
+import dev.mmpeft.models.instructblip.InstructBlipPresets;
+import dev.mmpeft.samples.bench.Bench;
+import dev.mmpeft.samples.bench.BenchSettings;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./mmpeft bench}: trains the "bench" InstructBLIP-FlanT5 (random weights, synthetic
+ * inputs) with LoRA or full fine-tuning and prints one JSON line of timings, memory, parameter
+ * counts and the fp32 matmul rate measured in the same run.
+ */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Benchmark training of the 'bench' InstructBLIP-FlanT5 (vision 256x4, Q-Former 256x4, T5 256 4+4,"
+                    + " 224 px, vocab 32128) on synthetic inputs; prints one JSON line.",
+            "LoRA (rank R, alpha 2R) on every Q-Former linear and the T5 q, v, wi_0, wi_1, wo; or --full."
+        })
+final class BenchCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--full", description = "full fine-tuning of every tensor instead of LoRA")
+    boolean full;
+
+    @Option(names = "--rank", defaultValue = "2", description = "LoRA rank (default ${DEFAULT-VALUE}; alpha = 2 x rank)")
+    int rank;
+
+    @Option(names = "--steps", defaultValue = "8", description = "timed training steps after warm-up (default ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "untimed warm-up steps (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--batch", defaultValue = "8", description = "batch size (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--prompt", defaultValue = "64", description = "prompt tokens (default ${DEFAULT-VALUE})")
+    int prompt;
+
+    @Option(names = "--answer", defaultValue = "8", description = "answer tokens (default ${DEFAULT-VALUE})")
+    int answer;
+
+    @Override
+    public Integer call() {
+        if (rank < 1 || steps < 1 || warmup < 0 || batch < 1 || prompt < 1 || answer < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--rank, --steps, --batch, --prompt and --answer must be >= 1 and --warmup >= 0");
+        }
+        BenchSettings s = new BenchSettings(InstructBlipPresets.bench(), full, rank, 2.0 * rank, steps, warmup, batch, prompt, answer, 0, 2048);
+        String line = Bench.run(s).toJsonLine();
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(line);
+        out.flush();
+        return 0;
+    }
+}

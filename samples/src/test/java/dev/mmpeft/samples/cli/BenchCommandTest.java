@@ -1,0 +1,67 @@
+package dev.mmpeft.samples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mmpeft.core.config.InstructBlipConfig;
+import dev.mmpeft.models.instructblip.InstructBlipPresets;
+import dev.mmpeft.samples.bench.Bench;
+import dev.mmpeft.samples.bench.BenchFlops;
+import dev.mmpeft.samples.bench.BenchSettings;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * {@code ./mmpeft bench}: the run itself on a tiny InstructBLIP (the bench model takes minutes on
+ * two cores; it is run by hand, see README "Training"), its flags, and its FLOP count.
+ */
+class BenchCommandTest {
+    @Test
+    void loraRunOnATinyModelReportsRealNumbers() throws Exception {
+        InstructBlipConfig tiny = InstructBlipPresets.tiny(true, 40, 40, null);
+        String line = Bench.run(new BenchSettings(tiny, false, 2, 4, 1, 0, 2, 6, 3, 0, 256)).toJsonLine();
+        JsonNode j = new ObjectMapper().readTree(line);
+        assertEquals("lora", j.get("mode").asText());
+        // LoRA r=2 on every Q-Former linear (2 layers, cross-attention on layer 0) and T5 q, v, wi_0, wi_1, wo:
+        // Q-Former 2 x (4 x 32 + 4 x 40) + 4 x 32 = 704, T5 encoder 2 x 184, decoder 2 x 248 -> 1568 per rank
+        assertEquals(2 * 1568, j.get("params_trainable").asLong());
+        assertTrue(j.get("params_total").asLong() > j.get("params_trainable").asLong());
+        for (String f : new String[] {"train_step_s", "forward_s", "forward_backward_s", "samples_per_s", "matmul_gflops"}) {
+            assertTrue(j.get(f).asDouble() > 0, f + " in " + line);
+        }
+        assertTrue(j.get("peak_rss_mb").asLong() > 100, line);
+        assertEquals(Math.round(BenchFlops.forward(tiny, 2, 6, 3) / 1e7) / 100.0, j.get("forward_gflop").asDouble(), 0.011);
+    }
+
+    @Test
+    void fullRunTrainsEveryTensor() throws Exception {
+        InstructBlipConfig tiny = InstructBlipPresets.tiny(true, 40, 40, null);
+        JsonNode j = new ObjectMapper().readTree(Bench.run(new BenchSettings(tiny, true, 2, 4, 1, 0, 2, 6, 3, 0, 256)).toJsonLine());
+        assertEquals("full", j.get("mode").asText());
+        assertEquals(j.get("params_total").asLong(), j.get("params_trainable").asLong());
+    }
+
+    @Test
+    void flopCountOfTheBenchModel() {
+        // vision: 8 images x (patch conv + 4 layers) of 257 tokens, d 256, ff 1024
+        double vision = 8 * (2.0 * 256 * 588 * 256 + 4 * (2.0 * 257 * (4 * 256 * 256 + 2 * 256 * 1024) + 4.0 * 257 * 257 * 256));
+        assertEquals(vision, BenchFlops.vision(InstructBlipPresets.bench().visionConfig(), 8), 1);
+    }
+
+    @Test
+    void badFlagsGiveOneLineAndExitCode2() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = MmpeftCli.commandLine();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(MmpeftCli.EXIT_USAGE, cl.execute("bench", "--rank", "0"));
+        assertTrue(err.toString().startsWith("mmpeft bench: --rank, --steps, --batch, --prompt and --answer must be >= 1"), err.toString());
+        StringWriter out = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        assertEquals(0, cl.execute("bench", "--help"));
+        assertTrue(out.toString().contains("--full"), out.toString());
+    }
+}
