@@ -7,6 +7,7 @@ import dev.mmpeft.core.Prompt;
 import dev.mmpeft.core.config.ModelConfig;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.instructblip.InstructBlipOutput;
+import dev.mmpeft.models.llama.LlamaModel;
 import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.models.t5.T5Model;
@@ -47,6 +48,61 @@ public final class Adaptables {
     /** A T5 / Flan-T5 language model loaded from {@code nameOrPath} (written to saved adapters). */
     public static AdaptableModel<T5Model> t5(T5Model model, String nameOrPath) {
         return new T5Adaptable(model, Optional.of(nameOrPath));
+    }
+
+    /** A LLaMA / Vicuna language model on its own ({@code LLM_ATTN}: q_proj, v_proj; {@code LLM_FFN}: gate, up, down). */
+    public static AdaptableModel<LlamaModel> llama(LlamaModel model) {
+        return new LlamaAdaptable(model, Optional.empty());
+    }
+
+    /** A LLaMA / Vicuna language model loaded from {@code nameOrPath} (written to saved adapters). */
+    public static AdaptableModel<LlamaModel> llama(LlamaModel model, String nameOrPath) {
+        return new LlamaAdaptable(model, Optional.of(nameOrPath));
+    }
+
+    private static final class LlamaAdaptable implements AdaptableModel<LlamaModel> {
+        private final LlamaModel model;
+        private final Optional<String> nameOrPath;
+
+        LlamaAdaptable(LlamaModel model, Optional<String> nameOrPath) {
+            this.model = model;
+            this.nameOrPath = nameOrPath;
+        }
+
+        @Override
+        public LlamaModel model() {
+            return model;
+        }
+
+        @Override
+        public HfBlock root() {
+            return model;
+        }
+
+        @Override
+        public Set<String> modulesOf(Component component) {
+            return model.modulesOf(component);
+        }
+
+        @Override
+        public AdaptableModel<LlamaModel> newStructure() {
+            return new LlamaAdaptable(LlamaModel.fromConfig(model.config()), nameOrPath);
+        }
+
+        @Override
+        public Optional<ModelConfig> config() {
+            return Optional.of(model.config());
+        }
+
+        @Override
+        public Optional<String> nameOrPath() {
+            return nameOrPath;
+        }
+
+        @Override
+        public Optional<String> taskType() {
+            return Optional.of("CAUSAL_LM");
+        }
     }
 
     private static final class T5Adaptable implements AdaptableModel<T5Model> {

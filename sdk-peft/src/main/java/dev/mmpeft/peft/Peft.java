@@ -53,6 +53,11 @@ public final class Peft {
         return PeftModel.load(Adaptables.instructBlip(model), dir, true);
     }
 
+    /** Adapts an InstructBLIP model with the PEFT adapter saved in {@code dir}, named "default". */
+    public static PeftModel<InstructBlip> load(InstructBlip model, Path dir, boolean trainable) {
+        return PeftModel.load(Adaptables.instructBlip(model), dir, trainable);
+    }
+
     /** Reads and validates the {@code adapter_config.json} of an adapter directory. */
     public static LoraConfig readConfig(Path dir) {
         return AdapterFiles.readConfig(dir);

@@ -83,6 +83,7 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
         /** Copies of tensors trained in full, by parameter name. */
         final Map<String, NDArray> copies = new LinkedHashMap<>();
         boolean trainable;
+        @Nullable LoadReport loadReport;
 
         Adapter(String name, AdapterPlan plan, boolean trainable) {
             this.name = name;
@@ -260,13 +261,23 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
             LOG.warn("adapter {} loaded from {}: {} missing tensors {}, {} unexpected tensors {}",
                     name, dir, missing.size(), missing, unexpected.size(), unexpected);
         }
-        return LoadReport.builder()
+        a.loadReport = LoadReport.builder()
                 .source(dir)
                 .adapter(name)
                 .missing(missing)
                 .unexpected(unexpected)
                 .loaded(count)
                 .build();
+        return a.loadReport;
+    }
+
+    /** What loading an adapter from files found (missing and unexpected tensors); empty for adapters made in code. */
+    public Optional<LoadReport> loadReport(String adapter) {
+        Adapter a = adapters.get(adapter);
+        if (a == null) {
+            throw new PeftException("no adapter named '" + adapter + "'; adapters: " + adapters.keySet());
+        }
+        return Optional.ofNullable(a.loadReport);
     }
 
     private static Optional<TensorInfo> find(Checkpoint file, String key, Map<String, String> aliases) {
@@ -649,6 +660,14 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
      * appears complete or not at all. This model is left as it was (merged or not).
      */
     public void exportMerged(Path dir) throws IOException {
+        exportMerged(dir, d -> {});
+    }
+
+    /**
+     * As {@link #exportMerged(Path)}, with {@code alsoWrite} adding files (tokenizers, processor
+     * config) to the new directory before it appears.
+     */
+    public void exportMerged(Path dir, AtomicFiles.IoConsumer<Path> alsoWrite) throws IOException {
         checkOpen();
         ModelConfig config = twin.config().or(base::config)
                 .orElseThrow(() -> new PeftException("cannot export a merged model: " + base.getClass().getSimpleName() + " provides no config"));
@@ -662,6 +681,7 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
             AtomicFiles.writeDirectory(dir, tmp -> {
                 Configs.write(config, tmp);
                 SafetensorsWriter.write(tmp.resolve(Checkpoint.SINGLE_FILE), tensors, Map.of("format", "pt"));
+                alsoWrite.accept(tmp);
             });
         } finally {
             if (!wasMerged) {

@@ -17,6 +17,7 @@ final class Commands {
         commands.add(new GenerateCommand());
         commands.add(new DatasetCommand());
         commands.add(new ScoreCommand());
+        commands.add(new MergeCommand());
         commands.add(new BenchCommand());
         return commands;
     }

@@ -10,6 +10,8 @@ import dev.mmpeft.models.instructblip.ImmutableInstructBlipInputs;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.instructblip.InstructBlipInputs;
 import dev.mmpeft.models.instructblip.InstructBlipOutput;
+import dev.mmpeft.peft.Peft;
+import dev.mmpeft.peft.PeftModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -31,9 +33,10 @@ import picocli.CommandLine.Spec;
         name = "forward",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs one forward pass of an InstructBLIP model on inputs from a safetensors file and writes logits and loss.",
+            "Runs one forward pass of an InstructBLIP model (optionally with a PEFT adapter applied) on inputs from a",
+            "safetensors file and writes logits and loss.",
             "Inputs (transformers' names): pixel_values (float), qformer_input_ids, input_ids (int32 or int64),"
-                    + " optional qformer_attention_mask, attention_mask, labels, decoder_input_ids, decoder_attention_mask."
+                    + " optional qformer_attention_mask, attention_mask (also bool), labels, decoder_input_ids, decoder_attention_mask."
         })
 public final class ForwardCommand implements Callable<Integer> {
     static final List<String> REQUIRED = List.of("pixel_values", "qformer_input_ids", "input_ids");
@@ -51,6 +54,9 @@ public final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "OUT.safetensors", description = "Where to write logits and loss (written atomically).")
     Path output;
 
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT LoRA adapter directory to apply to the model (adapter_config.json + adapter_model.safetensors).")
+    Path adapter;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(model)) {
@@ -63,7 +69,17 @@ public final class ForwardCommand implements Callable<Integer> {
                 Checkpoint in = Checkpoint.open(inputs);
                 NDManager scope = NDManager.newBaseManager()) {
             InstructBlipInputs batch = read(in, scope);
-            InstructBlipOutput out = blip.forward(batch);
+            InstructBlipOutput out;
+            if (adapter == null) {
+                out = blip.forward(batch);
+            } else {
+                // the adapted model shares the base arrays; only the adapter's tensors are new
+                try (PeftModel<InstructBlip> peft = Peft.load(blip, adapter, false)) {
+                    out = peft.model().forward(batch);
+                    out.logits().attach(scope);
+                    out.loss().ifPresent(l -> l.attach(scope));
+                }
+            }
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             tensors.put("logits", out.logits().toType(DataType.FLOAT32, false));
             out.loss().ifPresent(l -> tensors.put("loss", l.toType(DataType.FLOAT32, false)));
@@ -96,10 +112,10 @@ public final class ForwardCommand implements Callable<Integer> {
                 .qformerInputIds(ints(in, "qformer_input_ids", scope))
                 .inputIds(ints(in, "input_ids", scope));
         if (in.find("qformer_attention_mask").isPresent()) {
-            b.qformerAttentionMask(ints(in, "qformer_attention_mask", scope));
+            b.qformerAttentionMask(mask(in, "qformer_attention_mask", scope));
         }
         if (in.find("attention_mask").isPresent()) {
-            b.attentionMask(ints(in, "attention_mask", scope));
+            b.attentionMask(mask(in, "attention_mask", scope));
         }
         if (in.find("labels").isPresent()) {
             b.labels(ints(in, "labels", scope));
@@ -108,7 +124,7 @@ public final class ForwardCommand implements Callable<Integer> {
             b.decoderInputIds(ints(in, "decoder_input_ids", scope));
         }
         if (in.find("decoder_attention_mask").isPresent()) {
-            b.decoderAttentionMask(ints(in, "decoder_attention_mask", scope));
+            b.decoderAttentionMask(mask(in, "decoder_attention_mask", scope));
         }
         return b.build();
     }
@@ -121,8 +137,21 @@ public final class ForwardCommand implements Callable<Integer> {
         return a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
     }
 
-    private static NDArray ints(Checkpoint in, String name, NDManager scope) {
+    /** Masks may also come as bool or 8-bit integers, as torch masks often are. */
+    private static NDArray mask(Checkpoint in, String name, NDManager scope) {
         NDArray a = in.load(name, scope);
+        DataType t = a.getDataType();
+        if (t == DataType.BOOLEAN || t == DataType.UINT8 || t == DataType.INT8) {
+            return a.toType(DataType.INT64, false);
+        }
+        return checkInts(in, name, a);
+    }
+
+    private static NDArray ints(Checkpoint in, String name, NDManager scope) {
+        return checkInts(in, name, in.load(name, scope));
+    }
+
+    private static NDArray checkInts(Checkpoint in, String name, NDArray a) {
         DataType t = a.getDataType();
         if (t != DataType.INT64 && t != DataType.INT32) {
             throw new MmpeftException(in.location() + ": input '" + name + "' must be int64 or int32, found " + t);

@@ -1,11 +1,15 @@
 package dev.mmpeft.samples.cli;
 
+import dev.mmpeft.core.Component;
 import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.core.config.BertConfig;
 import dev.mmpeft.core.config.Configs;
 import dev.mmpeft.core.config.InstructBlipConfig;
 import dev.mmpeft.core.config.ModelConfig;
 import dev.mmpeft.core.config.T5Config;
+import dev.mmpeft.peft.LoraConfig;
+import dev.mmpeft.peft.ParameterReport;
+import dev.mmpeft.peft.Peft;
 import dev.mmpeft.core.safetensors.Checkpoint;
 import dev.mmpeft.core.safetensors.SafetensorsFile;
 import dev.mmpeft.core.safetensors.TensorInfo;
@@ -27,6 +31,8 @@ import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -57,13 +63,30 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
+    @Option(names = "--lora-rank", paramLabel = "R",
+            description = "Count the trainable parameters of LoRA at this rank (PEFT's r; default 8 when --target is given). Needs a config.json or model directory.")
+    Integer loraRank;
+
+    @Option(names = "--lora-alpha", paramLabel = "ALPHA", description = "PEFT's lora_alpha for the count (default 8; does not change counts).")
+    Double loraAlpha;
+
+    @Option(names = "--target", split = ",", paramLabel = "COMPONENT",
+            description = "What gets LoRA: components (QFORMER_SELF_ATTN, QFORMER_CROSS_ATTN, QFORMER_FFN, QFORMER_ALL, LLM_ATTN, LLM_FFN, LLM_ALL, VISION_*) or Hugging Face module names, comma-separated.")
+    List<String> targets;
+
+    @Option(names = "--train", split = ",", paramLabel = "PART",
+            description = "Also count tensors trained in full, e.g. QUERY_TOKENS,LANGUAGE_PROJECTION (the papers' extras) or a module name.")
+    List<String> train;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         if (!Files.exists(path)) {
             throw new MmpeftException(path + ": no such file or directory");
         }
-        if (isConfigFile(path)) {
+        if (loraRank != null || loraAlpha != null || targets != null || train != null) {
+            inspectPeft(path, out);
+        } else if (isConfigFile(path)) {
             inspectConfig(path, out);
         } else if (Files.isDirectory(path) && Files.isRegularFile(path.resolve("config.json")) && !hasWeights(path)) {
             inspectConfig(path.resolve("config.json"), out);
@@ -117,6 +140,70 @@ public final class InspectCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, row, "total", grouped(total));
         out.printf(Locale.ROOT, "total parameters: %s%n", grouped(total));
+    }
+
+    /**
+     * The trainable-parameter report of LoRA on chosen targets of an InstructBLIP config, from the
+     * structure alone (no weights allocated): PEFT's summary line and a per-component table.
+     */
+    void inspectPeft(Path location, PrintWriter out) {
+        if (targets == null && train == null) {
+            throw new ParameterException(spec.commandLine(), "--target is required with --lora-rank (for example --target QFORMER_CROSS_ATTN,LLM_FFN)");
+        }
+        if (!Files.isDirectory(location) && !isConfigFile(location)) {
+            throw new MmpeftException(location + ": counting LoRA parameters needs a config.json or a model directory");
+        }
+        InstructBlipConfig config = Configs.read(location, InstructBlipConfig.class);
+        InstructBlip structure = InstructBlip.fromConfig(config);
+        Peft.LoraBuilder lora = Peft.lora().rank(loraRank == null ? 8 : loraRank);
+        if (loraAlpha != null) {
+            lora.alpha(loraAlpha);
+        }
+        List<String> described = new ArrayList<>();
+        for (String t : targets == null ? List.<String>of() : targets) {
+            Object target = parseTarget(t);
+            if (target instanceof Component) {
+                lora.target((Component) target);
+            } else {
+                lora.target((String) target);
+            }
+            described.add(target.toString());
+        }
+        List<String> extras = new ArrayList<>();
+        for (String t : train == null ? List.<String>of() : train) {
+            Object target = parseTarget(t);
+            if (target instanceof Component) {
+                lora.train((Component) target);
+            } else {
+                lora.train((String) target);
+            }
+            extras.add(target.toString());
+        }
+        LoraConfig built = lora.build();
+        ParameterReport report = lora.report(structure);
+        out.printf(Locale.ROOT, "config: %s (%s parameters, nothing allocated)%n", location, grouped(structure.parameterCount()));
+        out.printf(Locale.ROOT, "LoRA r=%d, alpha=%s on %s%s%n", built.r(), trimNumber(built.loraAlpha()),
+                described.isEmpty() ? "nothing" : String.join(", ", described),
+                extras.isEmpty() ? "" : "; trained in full: " + String.join(", ", extras));
+        out.println(report);
+    }
+
+    /** A component name ({@code QFORMER_CROSS_ATTN}, case and - or _ free) or a Hugging Face module name. */
+    private Object parseTarget(String text) {
+        String t = text.trim();
+        try {
+            return Component.parse(t);
+        } catch (IllegalArgumentException e) {
+            if (!t.equals(t.toLowerCase(Locale.ROOT)) && t.equals(t.toUpperCase(Locale.ROOT))) {
+                // written like a component name: say which ones exist
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            return t;
+        }
+    }
+
+    private static String trimNumber(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
     /** Prints every tensor of a checkpoint, grouped by top-level module, its metadata and the total. */
