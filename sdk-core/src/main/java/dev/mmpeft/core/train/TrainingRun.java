@@ -284,7 +284,7 @@ final class TrainingRun<E> {
                 Map<String, NDArray> grads = replicas.reduceGradients(scope);
                 norm = GradientClipping.globalNorm(grads.values(), scope);
                 if (!Double.isFinite(norm)) {
-                    bad = "gradient norm";
+                    bad = "gradient norm (non-finite in " + nonFinite(grads) + ")";
                     badValue = norm;
                 } else {
                     if (config.maxGradNorm().isPresent()) {
@@ -314,6 +314,21 @@ final class TrainingRun<E> {
         SkippedBatch sb = SkippedBatch.builder().step(step).epoch(epoch).what(bad).value(badValue).exampleIds(badIds).build();
         listeners.forEach(l -> l.onSkippedBatch(sb));
         return new double[] {Double.isFinite(badValue) ? Double.NaN : badValue, Double.NaN};
+    }
+
+    /** Names of the tensors whose gradient holds NaN or Inf (the first five), for the report. */
+    private static String nonFinite(Map<String, NDArray> grads) {
+        List<String> names = new ArrayList<>();
+        for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+            NDArray g = e.getValue();
+            try (NDArray bad = g.isNaN().logicalOr(g.isInfinite()); NDArray any = bad.any()) {
+                if (any.getBoolean()) {
+                    names.add(e.getKey());
+                }
+            }
+        }
+        return names.size() <= 5 ? names.toString()
+                : names.subList(0, 5) + " and " + (names.size() - 5) + " more";
     }
 
     private String metricName() {

@@ -67,19 +67,21 @@ public final class Activations {
      * {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}.
      */
     public static NDArray geluNew(NDArray x) {
-        NDArray inner = x.add(x.pow(3f).mul(0.044715f)).mul(SQRT_2_OVER_PI);
-        return x.mul(0.5f).mul(inner.tanh().add(1f));
+        NDArray cube = x.pow(Scalars.of(x, 3f));
+        NDArray inner = x.add(cube.mul(Scalars.of(cube, 0.044715f))).mul(Scalars.of(x, SQRT_2_OVER_PI));
+        return x.mul(Scalars.of(x, 0.5f)).mul(inner.tanh().add(1f));
     }
 
     /** transformers' {@code FastGELUActivation}: {@code 0.5 x (1 + tanh(x * 0.7978845608 (1 + 0.044715 x^2)))}. */
     public static NDArray geluFast(NDArray x) {
-        NDArray inner = x.mul(0.7978845608f).mul(x.square().mul(0.044715f).add(1f));
-        return x.mul(0.5f).mul(inner.tanh().add(1f));
+        NDArray sq = x.square();
+        NDArray inner = x.mul(Scalars.of(x, 0.7978845608f)).mul(sq.mul(Scalars.of(sq, 0.044715f)).add(1f));
+        return x.mul(Scalars.of(x, 0.5f)).mul(inner.tanh().add(1f));
     }
 
     /** transformers' {@code QuickGELUActivation}: {@code x * sigmoid(1.702 x)}. */
     public static NDArray quickGelu(NDArray x) {
-        return x.mul(Activation.sigmoid(x.mul(1.702f)));
+        return x.mul(Activation.sigmoid(x.mul(Scalars.of(x, 1.702f))));
     }
 
     /** SiLU (swish with beta 1): {@code x * sigmoid(x)}. */

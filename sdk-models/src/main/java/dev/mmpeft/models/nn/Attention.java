@@ -60,7 +60,7 @@ public final class Attention {
         NDArray qg = groups == 1 ? q : q.reshape(batch, kvHeads, groups * queries, headDim);
         NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2));
         if (scale != 1f) {
-            scores = scores.mul(scale);
+            scores = scores.mul(Scalars.of(scores, scale));
         }
         if (groups != 1) {
             scores = scores.reshape(batch, heads, queries, keys);

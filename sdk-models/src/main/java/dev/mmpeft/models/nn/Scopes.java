@@ -2,6 +2,7 @@ package dev.mmpeft.models.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.function.UnaryOperator;
 
 /**
@@ -11,9 +12,14 @@ import java.util.function.UnaryOperator;
  * <p>Why: DJL frees native memory only when an array's manager closes, so a forward pass in one
  * scope holds every intermediate of every layer at once (measured on the bench InstructBLIP,
  * batch 8: about 800 MB above the weights for a no-grad forward). Running a layer in a sub-manager
- * and closing it right after keeps only the layer's output. Autograd is unaffected: tensors that
- * backward needs are kept alive by the graph (PyTorch refcounts them), closing a handle only drops
- * ours.
+ * and closing it right after keeps only the layer's output.
+ *
+ * <p>Only without grad mode (inference, scoring, generation, validation). With grad mode on, a
+ * tensor that autograd saved for the backward pass may be one DJL created on the CPU over a Java
+ * direct buffer (every {@code x.mul(0.5)} scalar is); closing its handle lets the garbage
+ * collector free that buffer while the graph still points at it, and the backward pass then reads
+ * freed memory (seen as NaN gradients at random steps). So in training the layer runs in the
+ * caller's scope, as before.
  */
 public final class Scopes {
     private Scopes() {}
@@ -23,6 +29,9 @@ public final class Scopes {
      * attached to {@code h}'s manager; everything else the layer made is freed.
      */
     public static NDArray perLayer(NDArray h, UnaryOperator<NDArray> layer) {
+        if (JniUtils.isGradMode()) {
+            return layer.apply(h);
+        }
         NDManager parent = h.getManager();
         try (NDManager sub = parent.newSubManager()) {
             h.tempAttach(sub); // arrays computed from h land in sub; h goes back to parent on close

@@ -1,5 +1,6 @@
 package dev.mmpeft.models.t5;
 
+import dev.mmpeft.models.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -201,7 +202,7 @@ public final class T5Model extends HfBlock implements LanguageModel, AutoCloseab
         if (lmHead != null) {
             return lmHead.forward(decoderHidden);
         }
-        NDArray scaled = decoderHidden.mul((float) Math.pow(config.dModel(), -0.5));
+        NDArray scaled = decoderHidden.mul(Scalars.of(decoderHidden, (float) Math.pow(config.dModel(), -0.5)));
         return ai.djl.nn.core.Linear.linear(scaled, shared.weight().getArray()).singletonOrThrow();
     }
 

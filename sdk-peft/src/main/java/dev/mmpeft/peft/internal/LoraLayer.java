@@ -1,5 +1,6 @@
 package dev.mmpeft.peft.internal;
 
+import dev.mmpeft.models.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.Dropout;
@@ -226,7 +227,9 @@ public final class LoraLayer {
             Slot s = slots.get(name);
             // nn.Dropout(p) in training mode, nn.Identity otherwise (PEFT uses Identity for p = 0)
             NDArray in = s.dropout > 0 && training ? Dropout.dropout(x, (float) s.dropout, true).singletonOrThrow() : x;
-            NDArray d = s.b.forward(s.a.forward(in)).mul(s.scaling);
+            NDArray ba = s.b.forward(s.a.forward(in));
+            // an engine-owned scalar: autograd saves it, and DJL's mul(Number) scalar can be freed before backward
+            NDArray d = ba.mul(Scalars.of(ba, (float) s.scaling));
             out = out.add(d);
         }
         return out;
