@@ -48,7 +48,7 @@ public final class Bench {
                 trainable = new LinkedHashMap<>(base.namedParameters());
                 trainable.values().forEach(p -> p.getArray().setRequiresGradient(true));
             } else {
-                peft = Peft.lora().rank(s.rank()).alpha(s.alpha()).targetRegex(LORA_TARGETS).on(new BenchAdaptable(base));
+                peft = Peft.lora().rank(s.rank()).alpha(s.alpha()).targetRegex(LORA_TARGETS).on(base);
                 net = peft.model();
                 trainable = peft.trainableParameters();
             }
