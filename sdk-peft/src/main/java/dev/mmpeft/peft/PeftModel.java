@@ -75,6 +75,8 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
     private int disabledDepth;
     private boolean merged;
     private boolean closed;
+    /** Arrays of a base model this PeftModel copied for itself ({@link #replicate}), freed on close. */
+    private @Nullable NDManager ownedBase;
 
     /** One named adapter's state. */
     private static final class Adapter {
@@ -818,6 +820,64 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
             pointAtOriginals(a);
         }
         manager.close();
+        if (ownedBase != null) {
+            ownedBase.close();
+        }
+    }
+
+    /**
+     * An independent copy on {@code device} for data-parallel training: the base model's frozen
+     * arrays copied to that device once, every adapter with its current values, the same active
+     * adapter, names and trainable flags. Nothing is shared with this model, so a step on one copy
+     * never changes the other. Close the copy to free what it copied.
+     */
+    @Override
+    public PeftModel<M> replicate(dev.mmpeft.core.Device device) {
+        checkOpen();
+        if (merged || disabledDepth > 0) {
+            throw new PeftException("cannot replicate a merged model or one with adapters disabled");
+        }
+        NDManager arrays = NDManager.newBaseManager(device.toDjl());
+        PeftModel<M> copy = null;
+        try {
+            AdaptableModel<M> baseCopy = base.newStructure();
+            for (Map.Entry<String, Parameter> e : baseCopy.root().namedParameters().entrySet()) {
+                NDArray a = copyTo(shared.get(e.getKey()), device);
+                a.attach(arrays);
+                a.setRequiresGradient(false);
+                e.getValue().setArray(a);
+            }
+            copy = new PeftModel<>(baseCopy, seed);
+            copy.ownedBase = arrays;
+            for (Adapter a : adapters.values()) {
+                Adapter c = copy.create(a.name, a.plan, a.trainable);
+                Map<String, NDArray> values = new LinkedHashMap<>();
+                for (Map.Entry<String, NDArray> t : adapterTensors(a.name).entrySet()) {
+                    NDArray v = copyTo(t.getValue(), device);
+                    v.attach(copy.manager);
+                    values.put(t.getKey(), v);
+                }
+                copy.install(c, values);
+                c.loadReport = a.loadReport;
+            }
+            if (active != null) {
+                copy.setActiveAdapter(active);
+            }
+            copy.setTraining(twin.root().isTraining());
+            return copy;
+        } catch (RuntimeException e) {
+            if (copy != null) {
+                copy.close();
+            } else {
+                arrays.close();
+            }
+            throw e;
+        }
+    }
+
+    /** A copy with its own storage ({@code toDevice} on the same device may alias the source). */
+    private static NDArray copyTo(NDArray source, dev.mmpeft.core.Device device) {
+        return source.getDevice().equals(device.toDjl()) ? source.duplicate() : source.toDevice(device.toDjl(), true);
     }
 
     private void checkOpen() {

@@ -224,4 +224,28 @@ class InstructBlipPeftTest {
         }
         return m;
     }
+
+    @Test
+    void llamaBackboneFreshLoraIsBitIdenticalAndMergesWithin1e5() throws IOException {
+        Path dir = TinyInstructBlip.write(tmp.resolve("llama"), false, false, 23);
+        try (InstructBlip llama = InstructBlip.load(dir); InstructBlipProcessor p = InstructBlipProcessor.load(dir, llama.config())) {
+            java.util.function.Function<InstructBlip, float[]> run = m -> {
+                try (NDManager scope = NDManager.newBaseManager()) {
+                    return m.forward(p.trainingInputs(prompts, scope)).logits().toFloatArray();
+                }
+            };
+            float[] before = run.apply(llama);
+            try (PeftModel<InstructBlip> peft = Peft.lora().rank(2).target(Component.QFORMER_SELF_ATTN, Component.LLM_ALL).on(llama)) {
+                assertTrue(peft.targetedModules("default").contains("language_model.model.layers.1.mlp.down_proj"), peft.targetedModules("default").toString());
+                assertArrayEquals(before, run.apply(peft.model()), "B = 0: bit-identical logits");
+            }
+            try (PeftModel<InstructBlip> peft = Peft.lora().rank(2).init(InitLoraWeights.RANDOM).seed(4)
+                    .target(Component.QFORMER_SELF_ATTN, Component.LLM_ALL).on(llama)) {
+                float[] unmerged = run.apply(peft.model());
+                assertTrue(maxDiff(unmerged, before) > 1e-3);
+                peft.merge();
+                assertTrue(maxDiff(run.apply(peft.model()), unmerged) <= 1e-5);
+            }
+        }
+    }
 }
