@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
             "Runs one forward pass of an InstructBLIP model (optionally with a PEFT adapter applied) on inputs from a",
             "safetensors file and writes logits and loss.",
             "Inputs (transformers' names): pixel_values (float), qformer_input_ids, input_ids (int32 or int64),"
-                    + " optional qformer_attention_mask, attention_mask, labels, decoder_input_ids, decoder_attention_mask."
+                    + " optional qformer_attention_mask, attention_mask (also bool), labels, decoder_input_ids, decoder_attention_mask."
         })
 public final class ForwardCommand implements Callable<Integer> {
     static final List<String> REQUIRED = List.of("pixel_values", "qformer_input_ids", "input_ids");
@@ -112,10 +112,10 @@ public final class ForwardCommand implements Callable<Integer> {
                 .qformerInputIds(ints(in, "qformer_input_ids", scope))
                 .inputIds(ints(in, "input_ids", scope));
         if (in.find("qformer_attention_mask").isPresent()) {
-            b.qformerAttentionMask(ints(in, "qformer_attention_mask", scope));
+            b.qformerAttentionMask(mask(in, "qformer_attention_mask", scope));
         }
         if (in.find("attention_mask").isPresent()) {
-            b.attentionMask(ints(in, "attention_mask", scope));
+            b.attentionMask(mask(in, "attention_mask", scope));
         }
         if (in.find("labels").isPresent()) {
             b.labels(ints(in, "labels", scope));
@@ -124,7 +124,7 @@ public final class ForwardCommand implements Callable<Integer> {
             b.decoderInputIds(ints(in, "decoder_input_ids", scope));
         }
         if (in.find("decoder_attention_mask").isPresent()) {
-            b.decoderAttentionMask(ints(in, "decoder_attention_mask", scope));
+            b.decoderAttentionMask(mask(in, "decoder_attention_mask", scope));
         }
         return b.build();
     }
@@ -137,8 +137,21 @@ public final class ForwardCommand implements Callable<Integer> {
         return a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
     }
 
-    private static NDArray ints(Checkpoint in, String name, NDManager scope) {
+    /** Masks may also come as bool or 8-bit integers, as torch masks often are. */
+    private static NDArray mask(Checkpoint in, String name, NDManager scope) {
         NDArray a = in.load(name, scope);
+        DataType t = a.getDataType();
+        if (t == DataType.BOOLEAN || t == DataType.UINT8 || t == DataType.INT8) {
+            return a.toType(DataType.INT64, false);
+        }
+        return checkInts(in, name, a);
+    }
+
+    private static NDArray ints(Checkpoint in, String name, NDManager scope) {
+        return checkInts(in, name, in.load(name, scope));
+    }
+
+    private static NDArray checkInts(Checkpoint in, String name, NDArray a) {
         DataType t = a.getDataType();
         if (t != DataType.INT64 && t != DataType.INT32) {
             throw new MmpeftException(in.location() + ": input '" + name + "' must be int64 or int32, found " + t);

@@ -90,6 +90,7 @@ class ForwardCommandTest {
             assertEquals(1, r.code, r.toString());
             assertTrue(r.err.startsWith("mmpeft forward: a T5 backbone needs labels or decoder_input_ids"), r.err);
             t.put("decoder_input_ids", m.create(new long[] {0, 9, 0, 12}, new Shape(2, 2)));
+            t.put("attention_mask", t.get("attention_mask").toType(DataType.BOOLEAN, false));
             SafetensorsWriter.write(in, t);
             r = CliRunner.run("forward", "--model", model.toString(), "--inputs", in.toString(), "--output", out.toString());
             assertEquals(0, r.code, r.toString());

@@ -60,6 +60,21 @@ class InstructBlipLoadingTest {
     }
 
     @Test
+    void llamaBackboneRoundTripsSharded(@TempDir Path tmp) throws Exception {
+        try (InstructBlip model = InstructBlip.random(TinyInstructBlip.config(false, true), 9, 0.3f);
+                NDManager m = NDManager.newBaseManager()) {
+            InstructBlipInputs in = InstructBlipGenerationTest.inputs(m, false, model.config().imageTokenId().orElseThrow());
+            float[] expected = model.forward(in).logits().toFloatArray();
+            model.save(tmp, 30_000);
+            assertTrue(Files.isRegularFile(tmp.resolve(Checkpoint.INDEX_FILE)));
+            try (InstructBlip back = InstructBlip.load(tmp)) {
+                assertEquals(model.config(), back.config());
+                assertArrayEquals(expected, back.forward(in).logits().toFloatArray());
+            }
+        }
+    }
+
+    @Test
     void sharingArraysOfSharesWithoutCopying() throws Exception {
         try (InstructBlip model = InstructBlip.random(TinyInstructBlip.config(true, false), 3, 0.3f)) {
             InstructBlip shared = InstructBlip.sharingArraysOf(model);
