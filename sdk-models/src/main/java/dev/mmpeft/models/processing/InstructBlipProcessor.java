@@ -1,6 +1,5 @@
 package dev.mmpeft.models.processing;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.common.base.Preconditions;
 import dev.mmpeft.core.MmpeftException;
