@@ -40,6 +40,11 @@ public final class Adaptables {
         return new BlipAdaptable(model, processor, Optional.of(nameOrPath));
     }
 
+    /** An InstructBLIP model with its processor, so the adapted model trains on prompts. */
+    public static AdaptableModel<InstructBlip> instructBlip(InstructBlip model, InstructBlipProcessor processor) {
+        return new BlipAdaptable(model, processor, Optional.empty());
+    }
+
     /** A T5 / Flan-T5 language model on its own ({@code LLM_ATTN}, {@code LLM_FFN}). */
     public static AdaptableModel<T5Model> t5(T5Model model) {
         return new T5Adaptable(model, Optional.empty());

@@ -58,6 +58,14 @@ public final class Peft {
         return PeftModel.load(Adaptables.instructBlip(model), dir, trainable);
     }
 
+    /**
+     * Adapts an InstructBLIP model with the PEFT adapter saved in {@code dir} (trainable, named
+     * "default"), with the processor that turns prompts into its inputs: ready for the trainer.
+     */
+    public static PeftModel<InstructBlip> load(InstructBlip model, InstructBlipProcessor processor, Path dir) {
+        return PeftModel.load(Adaptables.instructBlip(model, processor), dir, true);
+    }
+
     /** Reads and validates the {@code adapter_config.json} of an adapter directory. */
     public static LoraConfig readConfig(Path dir) {
         return AdapterFiles.readConfig(dir);

@@ -56,6 +56,8 @@ import org.slf4j.LoggerFactory;
  * @param <M> the adapted model's type (for example {@code InstructBlip})
  */
 public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable {
+    private static final String FILE_PREFIX = "base_model.model.";
+
     /** The adapter name PEFT uses when none is given. */
     public static final String DEFAULT_ADAPTER = "default";
 
@@ -75,6 +77,8 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
     private int disabledDepth;
     private boolean merged;
     private boolean closed;
+    /** Arrays of a base model this PeftModel copied for itself ({@link #replicate}), freed on close. */
+    private @Nullable NDManager ownedBase;
 
     /** One named adapter's state. */
     private static final class Adapter {
@@ -209,19 +213,31 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
         checkName(name);
         LoraConfig config = AdapterFiles.readConfig(dir);
         AdapterPlan plan = AdapterPlan.of(config, base, false);
-        Map<String, Shape> expected = expectedTensors(plan);
         List<String> missing = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();
         List<String> mismatched = new ArrayList<>();
         Map<String, NDArray> loaded = new LinkedHashMap<>();
         try (Checkpoint file = AdapterFiles.openWeights(dir)) {
             Map<String, String> aliases = aliases(plan);
+            Map<String, Shape> planned = expectedTensors(plan);
+            Map<String, Shape> baseShapes = base.root().parameterShapes();
+            Map<String, String> fixed = new LinkedHashMap<>();
             for (String key : file.names()) {
                 String k = aliases.getOrDefault(key, key);
-                if (!expected.containsKey(k)) {
+                if (planned.containsKey(k)) {
+                    continue;
+                }
+                // PEFT loads with load_state_dict(strict=False): a key naming a tensor of the model
+                // replaces it even outside modules_to_save; a wrapped layer's bias is <m>.base_layer.bias
+                String tensor = k.startsWith(FILE_PREFIX) ? k.substring(FILE_PREFIX.length()).replace(".base_layer.", ".") : null;
+                if (tensor != null && baseShapes.containsKey(tensor) && !plan.fullParameters().containsKey(tensor) && !k.contains(".lora_")) {
+                    fixed.put(tensor, key);
+                } else {
                     unexpected.add(key);
                 }
             }
+            plan = plan.withFixedTensors(fixed, baseShapes);
+            Map<String, Shape> expected = expectedTensors(plan);
             for (Map.Entry<String, Shape> e : expected.entrySet()) {
                 Optional<TensorInfo> info = find(file, e.getKey(), aliases);
                 if (info.isEmpty()) {
@@ -572,8 +588,13 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
 
     private void pointAtCopies(Adapter a) {
         for (Map.Entry<String, NDArray> e : a.copies.entrySet()) {
-            ParameterArrays.set(parameters.get(e.getKey()), e.getValue(), a.trainable);
+            ParameterArrays.set(parameters.get(e.getKey()), e.getValue(), a.trainable && trains(a, e.getKey()));
         }
+    }
+
+    private static boolean trains(Adapter a, String parameter) {
+        AdapterPlan.FullParameter f = a.plan.fullParameters().get(parameter);
+        return f != null && f.trains();
     }
 
     private void pointAtOriginals(Adapter a) {
@@ -592,12 +613,13 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
                 }
             }
             for (Map.Entry<String, NDArray> e : a.copies.entrySet()) {
+                boolean trains = on && trains(a, e.getKey());
                 NDArray c = e.getValue();
-                if (c.hasGradient() != on) {
-                    c.setRequiresGradient(on);
+                if (c.hasGradient() != trains) {
+                    c.setRequiresGradient(trains);
                 }
                 if (a.name.equals(active) && disabledDepth == 0) {
-                    ParameterArrays.setRequiresGradientFlag(parameters.get(e.getKey()), on);
+                    ParameterArrays.setRequiresGradientFlag(parameters.get(e.getKey()), trains);
                 }
             }
         }
@@ -764,7 +786,9 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
         if (a != null && a.trainable) {
             out.putAll(loraParameters(a));
             for (AdapterPlan.FullParameter f : a.plan.fullParameters().values()) {
-                out.put(f.fileKey, parameters.get(f.name));
+                if (f.trains()) {
+                    out.put(f.fileKey, parameters.get(f.name));
+                }
             }
         }
         return new TrainableParameters(out, parameterReport());
@@ -818,6 +842,64 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
             pointAtOriginals(a);
         }
         manager.close();
+        if (ownedBase != null) {
+            ownedBase.close();
+        }
+    }
+
+    /**
+     * An independent copy on {@code device} for data-parallel training: the base model's frozen
+     * arrays copied to that device once, every adapter with its current values, the same active
+     * adapter, names and trainable flags. Nothing is shared with this model, so a step on one copy
+     * never changes the other. Close the copy to free what it copied.
+     */
+    @Override
+    public PeftModel<M> replicate(dev.mmpeft.core.Device device) {
+        checkOpen();
+        if (merged || disabledDepth > 0) {
+            throw new PeftException("cannot replicate a merged model or one with adapters disabled");
+        }
+        NDManager arrays = NDManager.newBaseManager(device.toDjl());
+        PeftModel<M> copy = null;
+        try {
+            AdaptableModel<M> baseCopy = base.newStructure();
+            for (Map.Entry<String, Parameter> e : baseCopy.root().namedParameters().entrySet()) {
+                NDArray a = copyTo(shared.get(e.getKey()), device);
+                a.attach(arrays);
+                a.setRequiresGradient(false);
+                e.getValue().setArray(a);
+            }
+            copy = new PeftModel<>(baseCopy, seed);
+            copy.ownedBase = arrays;
+            for (Adapter a : adapters.values()) {
+                Adapter c = copy.create(a.name, a.plan, a.trainable);
+                Map<String, NDArray> values = new LinkedHashMap<>();
+                for (Map.Entry<String, NDArray> t : adapterTensors(a.name).entrySet()) {
+                    NDArray v = copyTo(t.getValue(), device);
+                    v.attach(copy.manager);
+                    values.put(t.getKey(), v);
+                }
+                copy.install(c, values);
+                c.loadReport = a.loadReport;
+            }
+            if (active != null) {
+                copy.setActiveAdapter(active);
+            }
+            copy.setTraining(twin.root().isTraining());
+            return copy;
+        } catch (RuntimeException e) {
+            if (copy != null) {
+                copy.close();
+            } else {
+                arrays.close();
+            }
+            throw e;
+        }
+    }
+
+    /** A copy with its own storage ({@code toDevice} on the same device may alias the source). */
+    private static NDArray copyTo(NDArray source, dev.mmpeft.core.Device device) {
+        return source.getDevice().equals(device.toDjl()) ? source.duplicate() : source.toDevice(device.toDjl(), true);
     }
 
     private void checkOpen() {

@@ -28,6 +28,9 @@ final class Reports {
                 method.put("lora:" + part, "lora");
             }
             for (AdapterPlan.FullParameter f : trainable.fullParameters().values()) {
+                if (!f.trains()) {
+                    continue;
+                }
                 String key = f.method + ":" + f.part;
                 long[] r = rows.computeIfAbsent(key, k -> new long[2]);
                 r[0] += 1;

@@ -185,6 +185,44 @@ class AdapterFilesTest {
     }
 
     @Test
+    void baseTensorsInTheFileReplaceTheModelsAsPeftsLoaderDoes() throws IOException {
+        Path dir = tmp.resolve("adapter");
+        try (PeftModel<ToyModel.Net> peft = Peft.lora().rank(2).target("query").on(base)) {
+            peft.save(dir);
+        }
+        Path weights = dir.resolve("adapter_model.safetensors");
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        try (Checkpoint c = Checkpoint.open(weights)) {
+            for (String n : c.names()) {
+                tensors.put(n, c.load(n, manager));
+            }
+        }
+        // no modules_to_save, yet PEFT's load_state_dict(strict=False) would load these two
+        tensors.put("base_model.model.query_tokens", manager.ones(new Shape(1, 1, ToyModel.HIDDEN)));
+        tensors.put("base_model.model.encoder.layer.0.attention.query.base_layer.bias", manager.ones(new Shape(ToyModel.HIDDEN)));
+        SafetensorsWriter.write(weights, tensors);
+        float[] baseOut = run(base.model());
+        try (PeftModel<ToyModel.Net> loaded = Peft.load(base, dir)) {
+            LoadReport report = loaded.loadReport("default").orElseThrow();
+            assertTrue(report.isExact(), report.toString());
+            assertEquals(3 * 2 + 2, report.loaded());
+            assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1, 1, 1},
+                    loaded.adaptable().root().namedParameters().get("query_tokens").getArray().toFloatArray());
+            assertFalse(java.util.Arrays.equals(baseOut, run(loaded.model())));
+            assertFalse(loaded.trainableParameters().containsKey("base_model.model.query_tokens"), "replaced, not trained");
+            assertFalse(loaded.adaptable().root().namedParameters().get("query_tokens").getArray().hasGradient());
+            assertEquals(3 * 2, loaded.trainableParameters().size());
+            Path again = tmp.resolve("again");
+            loaded.save(again);
+            try (Checkpoint c = Checkpoint.open(again.resolve("adapter_model.safetensors"))) {
+                assertTrue(c.names().contains("base_model.model.query_tokens"), "kept on save");
+                assertTrue(c.names().contains("base_model.model.encoder.layer.0.attention.query.base_layer.bias"));
+            }
+        }
+        assertArrayEquals(baseOut, run(base.model()), "the base model keeps its tensors");
+    }
+
+    @Test
     void badAdapterDirectoriesFailWithOneClearMessage() throws IOException {
         PeftException none = assertThrows(PeftException.class, () -> Peft.load(base, tmp.resolve("missing")));
         assertTrue(none.getMessage().contains("no such adapter directory"), none.getMessage());

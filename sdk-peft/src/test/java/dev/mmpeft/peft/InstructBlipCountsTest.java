@@ -62,4 +62,15 @@ class InstructBlipCountsTest {
         ParameterReport combined = Peft.lora().rank(4).target(Component.LLM_ALL).and(Peft.full().target("qformer")).report(structure);
         assertEquals(4 * (589_824L + 1_032_192L) + 185_660_160L, combined.trainable());
     }
+
+    @Test
+    void vicuna7bLlmAttentionCount() {
+        InstructBlipConfig config = Configs.read(TestResources.hfConfig("instructblip-vicuna-7b"), InstructBlipConfig.class);
+        InstructBlip vicuna = InstructBlip.fromConfig(config);
+        for (int r : new int[] {1, 2, 4, 8}) {
+            assertEquals(32L * 2 * (4096 + 4096) * r, Peft.lora().rank(r).target(Component.LLM_ATTN).report(vicuna).trainable(), "r=" + r);
+        }
+        // the Q-Former is the same as Flan-T5-XL's
+        assertEquals(36_864L, Peft.lora().rank(1).target(Component.QFORMER_SELF_ATTN).report(vicuna).trainable());
+    }
 }

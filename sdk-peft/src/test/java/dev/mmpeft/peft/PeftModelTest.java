@@ -246,4 +246,28 @@ class PeftModelTest {
                     peft.targetedModules("default"));
         }
     }
+
+    @Test
+    void replicateMakesAnIndependentCopyForDataParallelTraining() {
+        try (PeftModel<ToyModel.Net> peft = Peft.lora().rank(2).init(InitLoraWeights.RANDOM).target(Component.QFORMER_FFN)
+                .train(Component.LANGUAGE_PROJECTION).on(base)) {
+            peft.addAdapter("other", Peft.lora().rank(1).target("query").build());
+            float[] expected = run(peft.model());
+            try (PeftModel<ToyModel.Net> copy = peft.replicate(dev.mmpeft.core.Device.cpu())) {
+                assertArrayEquals(expected, run(copy.model()), "same outputs");
+                assertEquals(peft.trainableParameters().keySet(), copy.trainableParameters().keySet());
+                assertEquals(peft.adapterNames(), copy.adapterNames());
+                Map<String, Parameter> mine = peft.adaptable().root().namedParameters();
+                for (Map.Entry<String, Parameter> e : copy.adaptable().root().namedParameters().entrySet()) {
+                    assertNotSame(mine.get(e.getKey()).getArray(), e.getValue().getArray(), e.getKey() + " not shared");
+                }
+                copy.trainableParameters().forEach((k, p) -> {
+                    assertTrue(p.getArray().hasGradient(), k);
+                    p.getArray().addi(1f);
+                });
+                assertArrayEquals(expected, run(peft.model()), "a step on the copy leaves the original alone");
+            }
+            assertArrayEquals(expected, run(peft.model()), "closing the copy frees only its own arrays");
+        }
+    }
 }

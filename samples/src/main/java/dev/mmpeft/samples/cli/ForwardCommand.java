@@ -75,6 +75,8 @@ public final class ForwardCommand implements Callable<Integer> {
             } else {
                 // the adapted model shares the base arrays; only the adapter's tensors are new
                 try (PeftModel<InstructBlip> peft = Peft.load(blip, adapter, false)) {
+                    peft.loadReport(PeftModel.DEFAULT_ADAPTER).filter(r -> !r.isExact()).ifPresent(r -> spec.commandLine().getErr().println(
+                            "mmpeft forward: warning: adapter tensors missing " + r.missing() + ", unused " + r.unexpected()));
                     out = peft.model().forward(batch);
                     out.logits().attach(scope);
                     out.loss().ifPresent(l -> l.attach(scope));

@@ -3,6 +3,7 @@ package dev.mmpeft.samples.cli;
 import dev.mmpeft.core.Component;
 import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.core.config.BertConfig;
+import dev.mmpeft.core.config.LlamaConfig;
 import dev.mmpeft.core.config.Configs;
 import dev.mmpeft.core.config.InstructBlipConfig;
 import dev.mmpeft.core.config.ModelConfig;
@@ -14,6 +15,7 @@ import dev.mmpeft.core.safetensors.Checkpoint;
 import dev.mmpeft.core.safetensors.SafetensorsFile;
 import dev.mmpeft.core.safetensors.TensorInfo;
 import dev.mmpeft.models.bert.BertModel;
+import dev.mmpeft.models.llama.LlamaModel;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.t5.T5Model;
 import java.io.IOException;
@@ -125,6 +127,8 @@ public final class InspectCommand implements Callable<Integer> {
             parts.putAll(InstructBlip.structuralCount((InstructBlipConfig) c).parts());
         } else if (c instanceof T5Config) {
             parts.put("model", T5Model.fromConfig((T5Config) c).parameterCount());
+        } else if (c instanceof LlamaConfig) {
+            parts.put("model", LlamaModel.fromConfig((LlamaConfig) c).parameterCount());
         } else if (c instanceof BertConfig) {
             parts.put("model", new BertModel((BertConfig) c).parameterCount());
         } else {

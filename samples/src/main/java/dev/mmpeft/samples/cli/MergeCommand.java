@@ -30,8 +30,9 @@ import picocli.CommandLine.Spec;
         name = "merge",
         mixinStandardHelpOptions = true,
         description = {
-            "Merges a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors) into its base InstructBLIP model",
-            "and writes a standalone Hugging Face checkpoint (config.json + model.safetensors + tokenizer files).",
+            "Merges a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors) into its base InstructBLIP model"
+                    + " and writes a standalone Hugging Face checkpoint (config.json + model.safetensors + tokenizer files),"
+                    + " as PEFT's merge_and_unload() + save_pretrained().",
             "The output directory appears complete or not at all."
         })
 public final class MergeCommand implements Callable<Integer> {

@@ -50,6 +50,26 @@ class InspectConfigTest {
     }
 
     @Test
+    void vicunaAndBareLanguageModelConfigs() throws Exception {
+        Path vicuna = Path.of("..", "sdk-core", "src", "test", "resources", "hf-configs", "instructblip-vicuna-7b", "config.json");
+        CliRunner r = CliRunner.run("inspect", vicuna.toString());
+        assertEquals(0, r.code, r.toString());
+        // the vision encoder, Q-Former and queries are the same as Flan-T5-XL's; the LLM is LLaMA-7B with 32,001 tokens
+        assertEquals(985_952_256L, count(r.out, "vision_model"));
+        assertEquals(185_660_160L, count(r.out, "qformer"));
+        assertEquals(768L * 4096 + 4096, count(r.out, "language_projection"));
+        long llama7b = 2L * 32_001 * 4096 + 32L * (4L * 4096 * 4096 + 3L * 4096 * 11008 + 2 * 4096) + 4096;
+        assertEquals(llama7b, count(r.out, "language_model"));
+
+        Path stories = InspectCommandTest.shared("checkpoints/stories260K").resolve("config.json");
+        r = CliRunner.run("inspect", stories.toString());
+        assertEquals(0, r.code, r.toString());
+        // embed 512 x 64 (tied head counted once) + 5 layers x (q, o 64x64; k, v 32x64; 3 MLP 64x172; 2 norms) + norm
+        long layer = 2L * 64 * 64 + 2L * 32 * 64 + 3L * 64 * 172 + 2 * 64;
+        assertEquals(512L * 64 + 5 * layer + 64, count(r.out, "total"), "stories260K: tied embeddings counted once");
+    }
+
+    @Test
     void badConfigGivesOneLine(@TempDir Path tmp) throws Exception {
         Path bad = tmp.resolve("config.json");
         Files.writeString(bad, "{\"model_type\": \"instructblip\", \"text_config\": {\"model_type\": \"gpt2\"}}");

@@ -1,6 +1,5 @@
 package dev.mmpeft.models.processing;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.common.base.Preconditions;
 import dev.mmpeft.core.MmpeftException;
@@ -27,11 +26,14 @@ import java.util.OptionalInt;
  * <ul>
  *   <li>image: {@link BlipImageProcessor};
  *   <li>{@link Prompt#instruction()}: Q-Former tokenizer ({@code qformer_tokenizer/}), padded to the
- *       longest, truncated to {@code maxTextLength} (128);
+ *       longest, truncated from the left to {@code maxTextLength} (128; LAVIS's
+ *       {@code truncation_side="left"}, so the end of a long instruction, the question, is kept);
  *   <li>{@link Prompt#input()}: the language model's tokenizer. T5: right padding. LLaMA: right
  *       padding for training, left padding for generation (so every row's prompt ends at the same
  *       position);
- *   <li>{@link Prompt#target()} (training): T5 labels are the target's tokens with the tokenizer's
+ *   <li>{@link Prompt#target()} (training): the prompt is truncated from the left to
+ *       {@code maxTextLength}, the target from the right to {@code maxOutputLength}, as LAVIS's
+ *       tokenizers are set up. T5 labels are the target's tokens with the tokenizer's
  *       EOS, padding -> -100, plus {@code decoder_attention_mask}; LLaMA gets prompt and target in
  *       one sequence (target tokenized with its BOS dropped and EOS appended, truncated to
  *       {@code maxOutputLength}, 256; prompt truncated from the left to {@code maxTextLength}),
@@ -186,7 +188,7 @@ public final class InstructBlipProcessor implements AutoCloseable {
     public InstructBlipInputs generationInputs(RgbImage image, String prompt, String instruction, NDManager manager) {
         long[] ids = withImageTokens(tokenizer.encode(prompt));
         Padded llm = Padded.of(List.of(ids), tokenizer.requirePadId(), Side.RIGHT);
-        Padded q = Padded.of(List.of(qformerTokenizer.encode(instruction, maxTextLength, Side.RIGHT)), qformerTokenizer.requirePadId(), Side.RIGHT);
+        Padded q = Padded.of(List.of(qformerTokenizer.encode(instruction, maxTextLength, Side.LEFT)), qformerTokenizer.requirePadId(), Side.RIGHT);
         return InstructBlipInputs.builder()
                 .pixelValues(imageProcessor.pixelValues(List.of(image), manager))
                 .qformerInputIds(q.idsArray(manager))
@@ -213,7 +215,7 @@ public final class InstructBlipProcessor implements AutoCloseable {
             List<long[]> in = new ArrayList<>();
             List<long[]> out = new ArrayList<>();
             for (int i = 0; i < prompts.size(); i++) {
-                in.add(withImageTokens(tokenizer.encode(prompts.get(i).input(), maxTextLength, Side.RIGHT)));
+                in.add(withImageTokens(tokenizer.encode(prompts.get(i).input(), maxTextLength, Side.LEFT)));
                 out.add(tokenizer.encode(targets.get(i), maxOutputLength, Side.RIGHT));
             }
             Padded input = Padded.of(in, pad, Side.RIGHT);
@@ -259,17 +261,17 @@ public final class InstructBlipProcessor implements AutoCloseable {
     }
 
     /**
-     * The target's tokens as LAVIS's vicuna training appends them to the prompt: tokenized with
-     * the EOS token after the text, the tokenizer's leading specials (BOS) dropped, truncated to
-     * {@code maxOutputLength} counted with the BOS.
+     * The target's tokens as LAVIS's vicuna training appends them to the prompt: the text with the
+     * EOS token after it, tokenized with the tokenizer's leading specials (BOS) and truncated from
+     * the right to {@code maxOutputLength} (the EOS is part of the text there, so a target that is
+     * too long loses it, as in LAVIS), then the leading specials dropped.
      */
     private long[] targetIds(String target) {
-        long[] withSpecial = tokenizer.encode(target, maxOutputLength - 1, Side.RIGHT);
-        long[] prefix = tokenizer.prefixIds();
-        long[] body = Arrays.copyOfRange(withSpecial, Math.min(prefix.length, withSpecial.length), withSpecial.length);
-        long[] out = Arrays.copyOf(body, body.length + 1);
-        out[body.length] = eosTokenId;
-        return out;
+        long[] body = tokenizer.encodePlain(target);
+        long[] content = Arrays.copyOf(body, body.length + 1);
+        content[body.length] = eosTokenId;
+        int keep = Math.max(0, maxOutputLength - tokenizer.prefixIds().length);
+        return content.length > keep ? Arrays.copyOf(content, keep) : content;
     }
 
     /**
@@ -326,7 +328,7 @@ public final class InstructBlipProcessor implements AutoCloseable {
     private ImmutableInstructBlipInputs.Builder base(List<Prompt> prompts, List<RgbImage> images, NDManager manager) {
         List<long[]> q = new ArrayList<>();
         for (Prompt p : prompts) {
-            q.add(qformerTokenizer.encode(p.instruction(), maxTextLength, Side.RIGHT));
+            q.add(qformerTokenizer.encode(p.instruction(), maxTextLength, Side.LEFT));
         }
         Padded qf = Padded.of(q, qformerTokenizer.requirePadId(), Side.RIGHT);
         return InstructBlipInputs.builder()

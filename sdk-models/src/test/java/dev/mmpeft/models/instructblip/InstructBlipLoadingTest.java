@@ -120,6 +120,43 @@ class InstructBlipLoadingTest {
     }
 
     @Test
+    void olderSeparateQAndVBiasesLoadIntoTheFusedBias(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("old");
+        float[] expected;
+        try (InstructBlip model = InstructBlip.random(TinyInstructBlip.config(true, false), 12, 0.3f);
+                NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+                NDArray a = e.getValue().getArray();
+                if (e.getKey().endsWith("self_attn.qkv.bias")) {
+                    // the old layout has q and v biases only (the key bias is zero): write them separately
+                    long d = a.getShape().get(0) / 3;
+                    float[] bias = new float[(int) (3 * d)];
+                    for (int i = 0; i < bias.length; i++) {
+                        bias[i] = i < d || i >= 2 * d ? 0.01f * (i % 17) - 0.05f : 0f;
+                    }
+                    a.set(bias);
+                    String base = e.getKey().substring(0, e.getKey().length() - "qkv.bias".length());
+                    tensors.put(base + "q_bias", m.create(java.util.Arrays.copyOfRange(bias, 0, (int) d)));
+                    tensors.put(base + "v_bias", m.create(java.util.Arrays.copyOfRange(bias, (int) (2 * d), (int) (3 * d))));
+                } else {
+                    tensors.put(e.getKey(), a);
+                }
+            }
+            expected = logits(model, inputs());
+            model.save(dir);
+            SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors);
+        }
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            assertTrue(c.find("vision_model.encoder.layers.1.self_attn.q_bias").isPresent());
+            assertTrue(c.find("vision_model.encoder.layers.1.self_attn.qkv.bias").isEmpty());
+        }
+        try (InstructBlip back = InstructBlip.load(dir)) {
+            assertArrayEquals(expected, logits(back, inputs()));
+        }
+    }
+
+    @Test
     void badDirectoriesGiveTypedErrors(@TempDir Path tmp) throws Exception {
         MmpeftException missing = assertThrows(MmpeftException.class, () -> InstructBlip.load(tmp.resolve("absent")));
         assertTrue(missing.getMessage().contains("absent"), missing.getMessage());

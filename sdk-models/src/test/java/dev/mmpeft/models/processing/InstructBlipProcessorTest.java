@@ -148,6 +148,42 @@ class InstructBlipProcessorTest {
     }
 
     @Test
+    void truncationSidesAreLavis(@TempDir Path tmp) throws Exception {
+        Path t5Dir = modelDir(tmp.resolve("t5"), true, false);
+        Path llamaDir = modelDir(tmp.resolve("llama"), false, false);
+        Path img = image(tmp);
+        Prompt p = Prompt.builder().exampleId("a").addImages(img)
+                .instruction("what is in the image ?").input("what is in the image ?").target("a red cat").build();
+        try (NDManager m = NDManager.newBaseManager()) {
+            InstructBlipConfig t5 = config(true, null, 64);
+            try (InstructBlipProcessor proc = InstructBlipProcessor.of(BlipImageProcessor.ofSize(28),
+                    TextTokenizer.load(t5Dir, java.util.OptionalInt.empty()),
+                    TextTokenizer.load(t5Dir.resolve("qformer_tokenizer"), java.util.OptionalInt.of(0)), t5, 4, 3)) {
+                InstructBlipInputs in = proc.trainingInputs(List.of(p), m);
+                // prompt kept from the end (truncation_side left), EOS kept: "image ? </s>" after "the"
+                assertArrayEquals(new long[] {7, 8, 1}, java.util.Arrays.copyOfRange(rows(in.inputIds())[0], 1, 4));
+                assertEquals(4, rows(in.inputIds())[0].length);
+                // target kept from the start (right), EOS kept by the tokenizer's template: "a red </s>"
+                assertArrayEquals(new long[] {9, 12, 1}, rows(in.labels().orElseThrow())[0]);
+                // Q-Former: [CLS] + the last two word pieces + [SEP]
+                long[] q = rows(in.qformerInputIds())[0];
+                assertEquals(4, q.length);
+                assertEquals(2, q[0]);
+                assertEquals(3, q[3]);
+            }
+            InstructBlipConfig llama = config(false, null, 64);
+            try (InstructBlipProcessor proc = InstructBlipProcessor.of(BlipImageProcessor.ofSize(28),
+                    TextTokenizer.load(llamaDir, java.util.OptionalInt.empty()),
+                    TextTokenizer.load(llamaDir.resolve("qformer_tokenizer"), java.util.OptionalInt.of(0)), llama, 4, 3)) {
+                InstructBlipInputs in = proc.trainingInputs(List.of(p), m);
+                // <s> + last three prompt tokens, then target truncated to 3 with its BOS: "a red" (EOS lost, as LAVIS)
+                assertArrayEquals(new long[] {1, 6, 7, 8, 9, 12}, rows(in.inputIds())[0]);
+                assertArrayEquals(new long[] {-100, -100, -100, -100, 9, 12}, rows(in.labels().orElseThrow())[0]);
+            }
+        }
+    }
+
+    @Test
     void badPromptsAreNamed(@TempDir Path tmp) throws Exception {
         Path dir = modelDir(tmp, true, false);
         try (InstructBlipProcessor p = InstructBlipProcessor.load(dir, config(true, null, 64));

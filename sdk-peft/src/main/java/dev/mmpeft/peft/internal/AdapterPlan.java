@@ -73,6 +73,9 @@ public final class AdapterPlan {
         }
     }
 
+    /** The method of a base tensor that an adapter file replaces but that does not train. */
+    public static final String FIXED = "fixed";
+
     /** One base-model tensor that trains in full (as a copy). */
     public static final class FullParameter {
         public final String name;
@@ -81,7 +84,13 @@ public final class AdapterPlan {
         public final String fileKey;
         /** Why it trains: the component or module to save it belongs to, or {@code bias}. */
         public final String part;
+        /** {@code full}, {@code bias}, or {@link #FIXED} for a base tensor an adapter file replaces without training it. */
         public final String method;
+
+        /** Whether it trains (everything but {@link #FIXED} tensors). */
+        public boolean trains() {
+            return !method.equals(FIXED);
+        }
 
         FullParameter(String name, Shape shape, String fileKey, String part, String method) {
             this.name = name;
@@ -142,12 +151,25 @@ public final class AdapterPlan {
 
     /** Parameters trained in full (copies) by this adapter. */
     public long fullParameterCount() {
-        return fullParameters.values().stream().mapToLong(f -> f.shape.size()).sum();
+        return fullParameters.values().stream().filter(FullParameter::trains).mapToLong(f -> f.shape.size()).sum();
     }
 
     /** Parameters in PEFT's modules_to_save copies (counted again in PEFT's "all params"). */
     public long copiedParameterCount() {
-        return fullParameters.values().stream().filter(f -> !f.method.equals("bias")).mapToLong(f -> f.shape.size()).sum();
+        return fullParameters.values().stream().filter(f -> f.method.equals("full")).mapToLong(f -> f.shape.size()).sum();
+    }
+
+    /**
+     * This plan plus base tensors an adapter file carries outside the plan (PEFT's loader puts any
+     * {@code base_model.model.<name>} tensor of the model into it, as {@code load_state_dict} with
+     * {@code strict=False} does): they replace the base tensors in the adapted model, frozen.
+     *
+     * @param extra base parameter name to its file key
+     */
+    public AdapterPlan withFixedTensors(Map<String, String> extra, Map<String, Shape> shapes) {
+        Map<String, FullParameter> full = new LinkedHashMap<>(fullParameters);
+        extra.forEach((name, key) -> full.putIfAbsent(name, new FullParameter(name, shapes.get(name), key, "loaded", FIXED)));
+        return new AdapterPlan(config, resolved, loraModules, full, baseParameterCount);
     }
 
     /**
