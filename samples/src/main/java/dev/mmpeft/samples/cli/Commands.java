@@ -19,6 +19,8 @@ final class Commands {
         commands.add(new ScoreCommand());
         commands.add(new MergeCommand());
         commands.add(new BenchCommand());
+        commands.add(new DefaultModelCommand());
+        commands.add(new QuickstartCommand());
         return commands;
     }
 }

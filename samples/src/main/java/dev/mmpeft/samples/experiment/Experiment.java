@@ -1,0 +1,199 @@
+package dev.mmpeft.samples.experiment;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mmpeft.core.MultimodalExample;
+import dev.mmpeft.core.Prompt;
+import dev.mmpeft.core.eval.EvaluationResult;
+import dev.mmpeft.core.eval.Evaluator;
+import dev.mmpeft.core.io.AtomicFiles;
+import dev.mmpeft.core.io.Json;
+import dev.mmpeft.core.train.EarlyStopping;
+import dev.mmpeft.core.train.Trainer;
+import dev.mmpeft.core.train.TrainingResult;
+import dev.mmpeft.core.train.Validator;
+import dev.mmpeft.core.train.optim.AdamW;
+import dev.mmpeft.core.train.schedule.Schedules;
+import dev.mmpeft.eval.Evaluators;
+import dev.mmpeft.eval.report.Comparison;
+import dev.mmpeft.eval.report.Reports;
+import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.models.processing.InstructBlipProcessor;
+import dev.mmpeft.peft.Adaptables;
+import dev.mmpeft.peft.ParameterReport;
+import dev.mmpeft.peft.Peft;
+import dev.mmpeft.peft.PeftModel;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * One run of the papers' experiment: evaluate a model zero-shot, fine-tune it with one
+ * {@link FineTuning} setting (validation each epoch, early stopping, the best adapter kept), and
+ * evaluate it again on the held-out split, writing everything a user wants to look at afterwards.
+ *
+ * <p>Output folder: {@code zero-shot/} and {@code fine-tuned/} (result JSON, Markdown, CSV, per-example
+ * records, bar chart), {@code comparison/} (per group, with the difference), {@code adapter/} (Hugging
+ * Face PEFT layout), {@code training/} (metrics JSONL/CSV, loss curve PNG, provenance, best
+ * checkpoint), {@code trainable-parameters.txt}, and {@code summary.json}, written last: its
+ * presence means the run finished.
+ *
+ * <p>The base model is never modified: PEFT works on a twin structure that shares its frozen arrays.
+ */
+public final class Experiment {
+    /** The file whose presence marks a finished run. */
+    public static final String SUMMARY = "summary.json";
+
+    private Experiment() {}
+
+    /** What a run produced. */
+    public record Outcome(
+            FineTuning setting,
+            Optional<EvaluationResult> zeroShot,
+            EvaluationResult result,
+            long trainableParameters,
+            long totalParameters,
+            Optional<TrainingResult> training,
+            Path directory) {
+        /** The held-out accuracy (percent) of the run's final model. */
+        public double accuracy() {
+            return result.headline();
+        }
+    }
+
+    /** The evaluator of the papers for a dataset format. */
+    public static Evaluator evaluatorFor(String format) {
+        switch (format) {
+            case "scienceqa":
+                return Evaluators.scienceQa();
+            case "iconqa":
+                return Evaluators.iconQa();
+            default:
+                return Evaluators.multipleChoice();
+        }
+    }
+
+    /** Scores {@code model} on examples by candidate scoring with {@code data}'s template and evaluator. */
+    public static EvaluationResult evaluate(InstructBlip model, InstructBlipProcessor processor, TaskData data,
+            List<MultimodalExample> examples) {
+        return evaluatorFor(data.format()).evaluate(examples,
+                ChoiceScoring.predict(model, processor, data.template().renderAll(examples)));
+    }
+
+    /**
+     * Runs one setting on {@code base}.
+     *
+     * @param modelId how saved adapters and provenance name the base model
+     * @param withZeroShot also evaluate the base model before training (always done for zero-shot settings)
+     */
+    public static Outcome run(InstructBlip base, InstructBlipProcessor processor, String modelId, TaskData data,
+            FineTuning setting, Path out, boolean withZeroShot, PrintStream console) throws IOException {
+        Files.createDirectories(out);
+        AtomicFiles.deleteRecursively(out.resolve(SUMMARY));
+        List<MultimodalExample> test = data.examples("test");
+        Evaluator evaluator = evaluatorFor(data.format());
+        long total = base.parameterCount();
+
+        Optional<EvaluationResult> zeroShot = Optional.empty();
+        if (withZeroShot || setting.method() == FineTuning.Method.ZERO_SHOT) {
+            console.printf(Locale.ROOT, "evaluating %s zero-shot on %d %s test examples ...%n", modelId, test.size(), data.format());
+            EvaluationResult r = evaluate(base, processor, data, test);
+            Reports.writeAll(r, out.resolve("zero-shot"));
+            console.printf(Locale.ROOT, "zero-shot accuracy: %.2f%%%n", r.headline());
+            zeroShot = Optional.of(r);
+        }
+        if (setting.method() == FineTuning.Method.ZERO_SHOT) {
+            Outcome outcome = new Outcome(setting, zeroShot, zeroShot.orElseThrow(), 0, total, Optional.empty(), out);
+            writeSummary(outcome, modelId, data);
+            return outcome;
+        }
+
+        List<Prompt> train = data.prompts("train");
+        List<MultimodalExample> val = data.examples("val");
+        try (PeftModel<InstructBlip> peft = adapt(base, processor, modelId, setting)) {
+            ParameterReport params = peft.parameterReport();
+            String report = params.summary() + "\n\n" + params.table();
+            console.println(report);
+            AtomicFiles.writeString(out.resolve("trainable-parameters.txt"), report + "\n");
+
+            Validator<Prompt> validator = Validator.of(val, evaluator,
+                    examples -> ChoiceScoring.predict(peft.model(), processor, data.template().renderAll(examples)));
+            Trainer.Builder trainer = Trainer.builder()
+                    .optimizer(AdamW.lr(setting.learningRate()).weightDecay(setting.weightDecay()))
+                    .schedule(Schedules.linearDecayPerEpoch())
+                    .epochs(setting.epochs()).batchSize(setting.batchSize()).seed(setting.seed())
+                    .validateEachEpoch().saveBest(true).restoreBest(true)
+                    .outputDir(out.resolve("training"))
+                    .model(modelId, null).dataset(data.format() + ":" + data.root())
+                    .console(console).listeners("progress", "metrics", "loss-plot");
+            if (setting.patience() > 0) {
+                trainer.earlyStopping(EarlyStopping.patience(setting.patience()));
+            }
+            console.printf(Locale.ROOT, "fine-tuning (%s) on %d examples, validating on %d ...%n", setting.slug(), train.size(),
+                    val.size());
+            TrainingResult training = trainer.build().fit(peft, train, validator);
+
+            EvaluationResult result = evaluate(peft.model(), processor, data, test);
+            Reports.writeAll(result, out.resolve("fine-tuned"));
+            peft.save(out.resolve("adapter"));
+            if (zeroShot.isPresent()) {
+                Comparison.of(zeroShot.get(), result).writeAll(out.resolve("comparison"));
+            }
+            console.printf(Locale.ROOT, "fine-tuned accuracy: %.2f%%%n", result.headline());
+            Outcome outcome = new Outcome(setting, zeroShot, result, params.trainable(), params.total(), Optional.of(training), out);
+            writeSummary(outcome, modelId, data);
+            return outcome;
+        }
+    }
+
+    /** The PEFT model of a setting: LoRA on its components, or the Q-Former (with queries and projection) in full. */
+    public static PeftModel<InstructBlip> adapt(InstructBlip base, InstructBlipProcessor processor, String modelId,
+            FineTuning setting) {
+        switch (setting.method()) {
+            case FULL_QFORMER:
+                return Peft.full().target(InstructBlip.QFORMER, InstructBlip.QUERY_TOKENS, InstructBlip.LANGUAGE_PROJECTION)
+                        .on(Adaptables.instructBlip(base, processor, modelId));
+            case LORA:
+                Peft.LoraBuilder lora = Peft.lora().rank(setting.rank()).alpha(setting.alpha()).dropout(setting.dropout())
+                        .seed(setting.seed())
+                        .target(setting.components().toArray(new dev.mmpeft.core.Component[0]));
+                if (setting.trainExtras()) {
+                    lora.train(dev.mmpeft.core.Component.QUERY_TOKENS, dev.mmpeft.core.Component.LANGUAGE_PROJECTION);
+                }
+                return lora.on(base, processor, modelId);
+            default:
+                throw new IllegalArgumentException("nothing to adapt for " + setting.method());
+        }
+    }
+
+    private static void writeSummary(Outcome o, String modelId, TaskData data) throws IOException {
+        ObjectNode n = Json.mapper().createObjectNode();
+        n.put("model", modelId);
+        n.put("dataset", data.root().toString());
+        n.put("format", data.format());
+        n.put("setting", o.setting().slug());
+        n.put("method", o.setting().method().name());
+        n.put("components", o.setting().componentLabel());
+        n.put("rank", o.setting().method() == FineTuning.Method.LORA ? o.setting().rank() : 0);
+        n.put("alpha", o.setting().alpha());
+        n.put("learning_rate", o.setting().learningRate());
+        n.put("trainable_parameters", o.trainableParameters());
+        n.put("total_parameters", o.totalParameters());
+        n.put("accuracy", o.accuracy());
+        o.zeroShot().ifPresent(z -> n.put("zero_shot_accuracy", z.headline()));
+        ObjectNode groups = n.putObject("breakdown");
+        o.result().breakdown().forEach(groups::put);
+        o.training().ifPresent(t -> {
+            ObjectNode tn = n.putObject("training");
+            tn.put("steps", t.steps());
+            tn.put("epochs", t.epochs());
+            tn.put("stop_reason", t.stopReason());
+            tn.put("seconds", t.seconds());
+            t.bestValue().ifPresent(v -> tn.put("best_validation", v));
+        });
+        AtomicFiles.writeString(o.directory().resolve(SUMMARY), Json.write(n));
+    }
+}
