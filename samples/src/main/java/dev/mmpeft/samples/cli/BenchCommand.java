@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
         name = "bench",
+        header = "Benchmarks training steps of the \"bench\" InstructBLIP; prints one JSON line.",
         mixinStandardHelpOptions = true,
         description = {
             "Benchmark training of the 'bench' InstructBLIP-FlanT5 (vision 256x4, Q-Former 256x4, T5 256 4+4,"

@@ -21,6 +21,9 @@ final class Commands {
         commands.add(new BenchCommand());
         commands.add(new DefaultModelCommand());
         commands.add(new QuickstartCommand());
+        commands.add(new TrainCommand());
+        commands.add(new EvaluateCommand());
+        commands.add(new SweepCommand());
         return commands;
     }
 }

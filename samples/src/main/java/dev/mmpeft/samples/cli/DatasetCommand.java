@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "dataset",
+        header = "Checks a dataset: counts per split, sub-task and grade, and rendered prompts.",
         mixinStandardHelpOptions = true,
         subcommands = {DatasetGenerateCommand.class},
         description = {

@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "generate",
+        header = "Writes a synthetic dataset in the ScienceQA, IconQA or JSONL layout.",
         mixinStandardHelpOptions = true,
         description = {
             "Writes a synthetic dataset (Java2D images of coloured shapes with",

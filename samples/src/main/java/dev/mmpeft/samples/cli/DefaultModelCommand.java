@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
         name = "default-model",
+        header = "Rebuilds the embedded default model (pre-trained on synthetic data).",
         mixinStandardHelpOptions = true,
         description = {
             "Builds the embedded default model: a small InstructBLIP-FlanT5 pre-trained",

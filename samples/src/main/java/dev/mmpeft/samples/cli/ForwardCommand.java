@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "forward",
+        header = "Runs one forward pass on inputs from a safetensors file; writes logits and loss.",
         mixinStandardHelpOptions = true,
         description = {
             "Runs one forward pass of an InstructBLIP model (optionally with a PEFT adapter applied) on inputs from a",

@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "generate",
+        header = "Generates text for an image and a prompt (greedy or beam search).",
         mixinStandardHelpOptions = true,
         description = {
             "Generates text for an image and a prompt with an InstructBLIP model (greedy or beam search).",

@@ -49,6 +49,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "inspect",
+        header = "Lists a checkpoint's tensors, or counts a config's parameters (optionally with LoRA).",
         mixinStandardHelpOptions = true,
         description = {
             "Lists the tensors of a checkpoint (name, dtype, shape, parameters) grouped by top-level module,",

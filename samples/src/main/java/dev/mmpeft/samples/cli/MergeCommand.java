@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "merge",
+        header = "Merges a LoRA adapter into its base model and writes a standalone checkpoint.",
         mixinStandardHelpOptions = true,
         description = {
             "Merges a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors) into its base InstructBLIP model"

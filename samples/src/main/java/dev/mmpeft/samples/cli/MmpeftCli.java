@@ -37,6 +37,7 @@ public final class MmpeftCli implements Runnable {
         for (Object sub : Commands.all()) {
             cl.addSubcommand(sub);
         }
+        cl.setUsageHelpWidth(100);
         cl.setExecutionExceptionHandler(MmpeftCli::onExecutionError);
         cl.setParameterExceptionHandler(MmpeftCli::onBadFlags);
         return cl;

@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
         name = "quickstart",
+        header = "Zero-shot eval, LoRA fine-tune, eval again, adapter + report + plots.",
         mixinStandardHelpOptions = true,
         description = {
             "Evaluates a model zero-shot, fine-tunes LoRA (rank 2 on QFORMER_CROSS_ATTN +",

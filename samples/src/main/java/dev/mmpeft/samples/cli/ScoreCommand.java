@@ -34,6 +34,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
         name = "score",
+        header = "Scores a predictions file against a dataset with the official breakdown.",
         mixinStandardHelpOptions = true,
         description = {
             "Score predictions against a dataset as the official scripts do (ScienceQA NAT/SOC/LAN/TXT/IMG/NO/G1-6/G7-12/Avg,"

@@ -48,12 +48,17 @@ public final class ResultsTable {
         return new ArrayList<>(new TreeSet<>(runs.stream().map(RunSummary::rank).toList()));
     }
 
+    /** A rank's column and point label: {@code r=N}, or {@code full} for rank 0 (full fine-tuning). */
+    static String rankLabel(int rank) {
+        return rank == 0 ? "full" : "r=" + rank;
+    }
+
     /** The Markdown tables: accuracy (%) and trainable parameters, component x rank. */
     public static String markdown(List<RunSummary> runs) {
         Map<String, Map<Integer, RunSummary>> rows = byComponent(runs);
         List<Integer> ranks = ranks(runs);
         StringBuilder sb = new StringBuilder("| Component |");
-        ranks.forEach(r -> sb.append(" r=").append(r).append(" |"));
+        ranks.forEach(r -> sb.append(' ').append(rankLabel(r)).append(" |"));
         sb.append("\n|---|");
         ranks.forEach(r -> sb.append("---:|"));
         sb.append('\n');
@@ -73,7 +78,7 @@ public final class ResultsTable {
         }
         sb.append("\nAccuracy (%) per component and LoRA rank; the best rank of each row in bold.\n\n");
         sb.append("| Component |");
-        ranks.forEach(r -> sb.append(" r=").append(r).append(" |"));
+        ranks.forEach(r -> sb.append(' ').append(rankLabel(r)).append(" |"));
         sb.append("\n|---|");
         ranks.forEach(r -> sb.append("---:|"));
         sb.append('\n');
@@ -131,7 +136,7 @@ public final class ResultsTable {
         double pad = Math.max(1, (hi - lo) * 0.15);
         y.setRange(lo - pad, hi + pad);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
-        XYItemLabelGenerator labels = (dataset, series, item) -> "r=" + bySeries.get(series).get(item).rank();
+        XYItemLabelGenerator labels = (dataset, series, item) -> rankLabel(bySeries.get(series).get(item).rank());
         renderer.setDefaultItemLabelGenerator(labels);
         renderer.setDefaultItemLabelsVisible(true);
         renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));

@@ -13,7 +13,7 @@ public abstract class RunSummary {
     /** The adapted component as the table shows it ({@code LLM FFN}, {@code Q-Former cross-attn}, ...). */
     public abstract String component();
 
-    /** The LoRA rank. */
+    /** The LoRA rank; 0 for full fine-tuning (shown as {@code full}). */
     public abstract int rank();
 
     /** Trainable parameters of the run. */

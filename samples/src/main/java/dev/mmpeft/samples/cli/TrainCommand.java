@@ -1,0 +1,62 @@
+package dev.mmpeft.samples.cli;
+
+import dev.mmpeft.core.Component;
+import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.models.processing.InstructBlipProcessor;
+import dev.mmpeft.samples.experiment.Experiment;
+import dev.mmpeft.samples.experiment.FineTuning;
+import dev.mmpeft.samples.experiment.TaskData;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code ./mmpeft train}: one fine-tuning run of a Hugging Face InstructBLIP on a dataset, with reports and the adapter. */
+@Command(
+        name = "train",
+        header = "Fine-tunes a model on a dataset (LoRA or full Q-Former) and evaluates it.",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Fine-tunes a Hugging Face InstructBLIP directory on a dataset with LoRA on chosen",
+            "components (or the Q-Former in full), validating each epoch with early stopping,",
+            "and evaluates the best adapter on the test split. Writes OUTPUT/adapter (PEFT",
+            "layout), fine-tuned/ reports, training/ metrics and loss curve, summary.json.",
+            "Defaults follow the papers: AdamW lr 5e-4 (2e-5 for --full-qformer), weight decay",
+            "0.05, linear decay, 15 epochs, batch 16, patience 3; LoRA r=2 on",
+            "QFORMER_CROSS_ATTN,LLM_FFN unless --target says otherwise.",
+        })
+public final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face InstructBLIP directory with its tokenizers.")
+    Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "A dataset folder (train, val and test splits).")
+    Path data;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa", description = "scienceqa, iconqa or jsonl (default ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")
+    Path output;
+
+    @Option(names = "--zero-shot", description = "Also evaluate the model before training and compare.")
+    boolean zeroShot;
+
+    @Mixin FineTuningOptions tuning = new FineTuningOptions(
+            FineTuning.lora(EnumSet.of(Component.QFORMER_CROSS_ATTN, Component.LLM_FFN), 2));
+
+    @Override
+    public Integer call() throws Exception {
+        FineTuning setting = tuning.setting();
+        TaskData task = TaskData.of(CliArgs.format(format), data);
+        try (InstructBlip base = InstructBlip.load(model);
+                InstructBlipProcessor processor = InstructBlipProcessor.load(model, base.config())) {
+            Experiment.Outcome o = Experiment.run(base, processor, model.toString(), task, setting, output.toAbsolutePath(),
+                    zeroShot, System.out);
+            System.out.printf("%s: %.2f%% on the test split (%,d trainable parameters); adapter %s%n", setting.slug(),
+                    o.accuracy(), o.trainableParameters(), output.toAbsolutePath().resolve("adapter"));
+        }
+        return 0;
+    }
+}
