@@ -53,7 +53,7 @@ public final class TrainCommand implements Callable<Integer> {
         try (InstructBlip base = InstructBlip.load(model);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(model, base.config())) {
             Experiment.Outcome o = Experiment.run(base, processor, model.toString(), task, setting, output.toAbsolutePath(),
-                    zeroShot, System.out);
+                    zeroShot, false, System.out);
             System.out.printf("%s: %.2f%% on the test split (%,d trainable parameters); adapter %s%n", setting.slug(),
                     o.accuracy(), o.trainableParameters(), output.toAbsolutePath().resolve("adapter"));
         }

@@ -88,9 +88,11 @@ public final class Experiment {
      *
      * @param modelId how saved adapters and provenance name the base model
      * @param withZeroShot also evaluate the base model before training (always done for zero-shot settings)
+     * @param resume continue the training an earlier, interrupted run of the same setting left in
+     *     {@code out/training} (from its last epoch checkpoint); otherwise start afresh
      */
     public static Outcome run(InstructBlip base, InstructBlipProcessor processor, String modelId, TaskData data,
-            FineTuning setting, Path out, boolean withZeroShot, PrintStream console) throws IOException {
+            FineTuning setting, Path out, boolean withZeroShot, boolean resume, PrintStream console) throws IOException {
         Files.createDirectories(out);
         AtomicFiles.deleteRecursively(out.resolve(SUMMARY));
         List<MultimodalExample> test = data.examples("test");
@@ -111,6 +113,9 @@ public final class Experiment {
             return outcome;
         }
 
+        if (!resume) {
+            AtomicFiles.deleteRecursively(out.resolve("training"));
+        }
         List<Prompt> train = data.prompts("train");
         List<MultimodalExample> val = data.examples("val");
         try (PeftModel<InstructBlip> peft = adapt(base, processor, modelId, setting)) {
@@ -125,7 +130,7 @@ public final class Experiment {
                     .optimizer(AdamW.lr(setting.learningRate()).weightDecay(setting.weightDecay()))
                     .schedule(Schedules.linearDecayPerEpoch())
                     .epochs(setting.epochs()).batchSize(setting.batchSize()).seed(setting.seed())
-                    .validateEachEpoch().saveBest(true).restoreBest(true)
+                    .validateEachEpoch().saveBest(true).restoreBest(true).resume(resume)
                     .outputDir(out.resolve("training"))
                     .model(modelId, null).dataset(data.format() + ":" + data.root())
                     .console(console).listeners("progress", "metrics", "loss-plot");

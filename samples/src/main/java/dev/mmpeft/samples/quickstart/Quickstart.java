@@ -78,7 +78,7 @@ public final class Quickstart {
         console.printf(Locale.ROOT, "loading %s ...%n", modelId);
         try (InstructBlip model = InstructBlip.load(modelDir);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, model.config())) {
-            Experiment.Outcome outcome = Experiment.run(model, processor, modelId, data, options.setting(), out, true, console);
+            Experiment.Outcome outcome = Experiment.run(model, processor, modelId, data, options.setting(), out, true, false, console);
             AtomicFiles.writeString(out.resolve("report.md"), report(outcome, modelId, data));
             console.println();
             console.printf(Locale.ROOT, "zero-shot accuracy:  %6.2f%%%n", outcome.zeroShot().orElseThrow().headline());

@@ -27,8 +27,9 @@ import java.util.Set;
  * ({@code cells/<setting>}), summarised as the papers' Table 1 (accuracy and trainable parameters,
  * component x rank) and Figure 5 (accuracy against trainable parameters).
  *
- * <p>A cell whose {@code summary.json} exists is finished and is skipped, so an interrupted sweep
- * is resumed by running it again; the tables are rewritten after every cell.
+ * <p>A cell whose {@code summary.json} exists is finished and is skipped, and a cell that was
+ * interrupted continues its training from its last epoch checkpoint, so an interrupted sweep is
+ * resumed by running it again; the tables are rewritten after every cell.
  */
 public final class Sweep {
     /** The folder of the cells below the sweep's output folder. */
@@ -118,7 +119,7 @@ public final class Sweep {
                     skipped++;
                 } else {
                     console.printf(Locale.ROOT, "[%d/%d] %s ...%n", i + 1, settings.size(), s.slug());
-                    Experiment.run(model, processor, modelId, data, s, cell, false, console);
+                    Experiment.run(model, processor, modelId, data, s, cell, false, true, console);
                     ran++;
                 }
                 cells.add(cellOf(summary));
