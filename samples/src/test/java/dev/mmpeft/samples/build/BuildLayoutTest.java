@@ -112,10 +112,10 @@ class BuildLayoutTest {
             }
             Element pom = xml(root().resolve(module).resolve("pom.xml")).getDocumentElement();
             String name;
-            if (module.equals("samples")) {
-                // built like a user project, so it names itself
+            if (children(pom, "parent").isEmpty()) {
+                // built like a user project (samples, samples/user-project), so it names itself
                 name = all(pom, "Automatic-Module-Name").stream().map(e -> e.getTextContent().trim()).findFirst().orElse("");
-                assertEquals("dev.mmpeft.samples", name);
+                assertEquals(module.equals("samples") ? "dev.mmpeft.samples" : "com.example.hello", name, module);
             } else {
                 name = text(child(pom, "properties"), "module.name");
                 assertTrue(name.matches("dev\\.mmpeft\\.[a-z]+"), module + ": module.name " + name);
@@ -150,24 +150,33 @@ class BuildLayoutTest {
 
     @Test
     void samplesBuildLikeAUserProject() throws Exception {
-        Element samples = xml(root().resolve("samples/pom.xml")).getDocumentElement();
-        assertTrue(children(samples, "parent").isEmpty(), "samples must not inherit the SDK's build");
+        for (String project : List.of("samples", "samples/user-project")) {
+            assertBuildsLikeAUserProject(project, project.equals("samples") ? 5 : 1);
+        }
+    }
+
+    private static void assertBuildsLikeAUserProject(String project, int minOurs) throws Exception {
+        Element samples = xml(root().resolve(project).resolve("pom.xml")).getDocumentElement();
+        assertTrue(children(samples, "parent").isEmpty(), project + " must not inherit the SDK's build");
         boolean bomImported = false;
         for (Element d : children(child(child(samples, "dependencyManagement"), "dependencies"), "dependency")) {
             if (text(d, "artifactId").equals("mmpeft-bom")) {
                 bomImported = text(d, "scope").equals("import") && text(d, "type").equals("pom");
             }
         }
-        assertTrue(bomImported, "samples/pom.xml must import dev.mmpeft:mmpeft-bom");
+        assertTrue(bomImported, project + "/pom.xml must import dev.mmpeft:mmpeft-bom");
         int ours = 0;
         for (Element d : children(child(samples, "dependencies"), "dependency")) {
             if (text(d, "groupId").equals("dev.mmpeft")) {
                 ours++;
-                assertTrue(children(d, "version").isEmpty(), "samples/pom.xml gives a version for " + text(d, "artifactId"));
+                assertTrue(children(d, "version").isEmpty(), project + "/pom.xml gives a version for " + text(d, "artifactId"));
             }
         }
-        assertTrue(ours >= 5, "samples should use every SDK module, found " + ours);
+        assertTrue(ours >= minOurs, project + " should use at least " + minOurs + " SDK module(s), found " + ours);
+    }
 
+    @Test
+    void bomManagesOnlyOurArtifacts() throws Exception {
         // the BOM manages our artifacts only and inherits nothing
         Element bom = xml(root().resolve("bom/pom.xml")).getDocumentElement();
         assertTrue(children(bom, "parent").isEmpty());
