@@ -270,4 +270,28 @@ class PeftModelTest {
             assertArrayEquals(expected, run(peft.model()), "closing the copy frees only its own arrays");
         }
     }
+
+    @Test
+    void aReplicaMadeWhileGradientsAreRecordedStillTrains() {
+        try (PeftModel<ToyModel.Net> peft = Peft.lora().rank(2).init(InitLoraWeights.RANDOM).target(Component.QFORMER_FFN)
+                .train(Component.LANGUAGE_PROJECTION).on(base)) {
+            try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector();
+                    PeftModel<ToyModel.Net> copy = peft.replicate(dev.mmpeft.core.Device.cpu());
+                    NDManager scope = manager.newSubManager()) {
+                NDArray x = input.duplicate();
+                x.attach(scope);
+                gc.backward(copy.model().forward(x).sum());
+                copy.trainableParameters().forEach((k, p) -> {
+                    NDArray g = p.getArray().getGradient();
+                    assertTrue(g.abs().sum().getFloat() > 0, k + " got a gradient");
+                    g.close();
+                });
+                peft.trainableParameters().forEach((k, p) -> {
+                    NDArray g = p.getArray().getGradient();
+                    assertEquals(0f, g.abs().sum().getFloat(), k + ": the copy's backward pass reaches no tensor of the original");
+                    g.close();
+                });
+            }
+        }
+    }
 }
