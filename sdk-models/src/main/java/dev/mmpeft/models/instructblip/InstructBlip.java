@@ -74,7 +74,6 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
 
     private final InstructBlipConfig config;
     private final InstructBlipVisionModel visionModel;
-    private final Parameter queryTokens;
     private final InstructBlipQFormerModel qformer;
     private final Linear languageProjection;
     private final LanguageModel languageModel;
@@ -83,7 +82,7 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
     private InstructBlip(InstructBlipConfig config) {
         this.config = config;
         this.visionModel = child(VISION_MODEL, new InstructBlipVisionModel(config.visionConfig()));
-        this.queryTokens = parameter(QUERY_TOKENS, Parameter.Type.WEIGHT,
+        declareParameter(QUERY_TOKENS, Parameter.Type.WEIGHT,
                 new Shape(1, config.numQueryTokens(), config.qformerConfig().hiddenSize()));
         this.qformer = child(QFORMER, new InstructBlipQFormerModel(config.qformerConfig()));
         this.languageProjection = child(LANGUAGE_PROJECTION,
@@ -200,8 +199,9 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
         return visionModel;
     }
 
+    /** The learned queries {@code query_tokens [1, num_query_tokens, qformer hidden]}. */
     public Parameter queryTokens() {
-        return queryTokens;
+        return parameter(QUERY_TOKENS);
     }
 
     public InstructBlipQFormerModel qformer() {
@@ -242,7 +242,7 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
         long batch = image.getShape().get(0);
         int q = config.numQueryTokens();
         checkBatch("qformer_input_ids", qformerInputIds, batch);
-        NDArray queries = BlipOps.broadcastParameter(queryTokens, image, new Shape(batch, q, config.qformerConfig().hiddenSize()));
+        NDArray queries = BlipOps.broadcastParameter(queryTokens(), image, new Shape(batch, q, config.qformerConfig().hiddenSize()));
         NDArray textMask = qformerAttentionMask == null
                 ? qformerInputIds.onesLike().toType(DataType.INT64, false)
                 : checkSameShape("qformer_attention_mask", qformerAttentionMask, qformerInputIds).toType(DataType.INT64, false);

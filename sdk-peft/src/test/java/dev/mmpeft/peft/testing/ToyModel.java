@@ -151,13 +151,12 @@ public final class ToyModel implements AdaptableModel<ToyModel.Net> {
     public static final class Net extends HfBlock {
         final Linear embed;
         final Encoder encoder;
-        final Parameter queryTokens;
         final Linear proj;
 
         Net() {
             embed = child("embed", new Linear(IN, HIDDEN, true));
             encoder = child("encoder", new Encoder());
-            queryTokens = parameter("query_tokens", Parameter.Type.WEIGHT, new Shape(1, 1, HIDDEN));
+            declareParameter("query_tokens", Parameter.Type.WEIGHT, new Shape(1, 1, HIDDEN));
             proj = child("proj", new Linear(HIDDEN, OUT, true));
         }
 
@@ -169,7 +168,7 @@ public final class ToyModel implements AdaptableModel<ToyModel.Net> {
         /** The hidden states {@code [b, n, HIDDEN]} that {@code proj} reads. */
         public NDArray hidden(NDArray x) {
             NDArray h = embed.forward(x);
-            h = h.add(queryTokens.getArray());
+            h = h.add(array("query_tokens"));
             for (Layer layer : encoder.layer.items()) {
                 h = layer.forward(h);
             }
