@@ -122,6 +122,22 @@ public interface LanguageModel {
 
         /** Scalar mean loss, when labels were given. */
         Optional<NDArray> loss();
+
+        /** An output of these arrays ({@code loss} null when no labels were given). */
+        static LmOutput of(NDArray logits, @Nullable NDArray loss) {
+            Optional<NDArray> l = Optional.ofNullable(loss);
+            return new LmOutput() {
+                @Override
+                public NDArray logits() {
+                    return logits;
+                }
+
+                @Override
+                public Optional<NDArray> loss() {
+                    return l;
+                }
+            };
+        }
     }
 
     /**
