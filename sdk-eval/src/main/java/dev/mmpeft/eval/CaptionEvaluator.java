@@ -59,20 +59,9 @@ public final class CaptionEvaluator implements Evaluator {
     }
 
     /** Finds it through {@link java.util.ServiceLoader}. */
-    public static final class Provider implements EvaluatorProvider {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public String description() {
-            return "pycocoevalcap BLEU-1..4, ROUGE-L, ROUGE-1 and CIDEr-D with its PTB tokenisation";
-        }
-
-        @Override
-        public Evaluator create() {
-            return new CaptionEvaluator();
+    public static final class Provider extends BuiltInProvider {
+        public Provider() {
+            super(NAME, "pycocoevalcap BLEU-1..4, ROUGE-L, ROUGE-1 and CIDEr-D with its PTB tokenisation", CaptionEvaluator::new);
         }
     }
 }

@@ -94,20 +94,9 @@ public final class ExactMatchEvaluator implements Evaluator {
     }
 
     /** Finds it through {@link java.util.ServiceLoader}. */
-    public static final class Provider implements EvaluatorProvider {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public String description() {
-            return "exact-match accuracy of open answers (trimmed, whitespace collapsed, case-insensitive)";
-        }
-
-        @Override
-        public Evaluator create() {
-            return new ExactMatchEvaluator();
+    public static final class Provider extends BuiltInProvider {
+        public Provider() {
+            super(NAME, "exact-match accuracy of open answers (trimmed, whitespace collapsed, case-insensitive)", ExactMatchEvaluator::new);
         }
     }
 }

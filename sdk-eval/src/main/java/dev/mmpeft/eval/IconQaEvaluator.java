@@ -159,20 +159,9 @@ public final class IconQaEvaluator implements Evaluator {
     }
 
     /** Finds it through {@link java.util.ServiceLoader}. */
-    public static final class Provider implements EvaluatorProvider {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public String description() {
-            return "IconQA accuracy per sub-task (choose_img, choose_txt, fill_in_blank) and per skill, as tools/sub_acc.py";
-        }
-
-        @Override
-        public Evaluator create() {
-            return new IconQaEvaluator();
+    public static final class Provider extends BuiltInProvider {
+        public Provider() {
+            super(NAME, "IconQA accuracy per sub-task (choose_img, choose_txt, fill_in_blank) and per skill, as tools/sub_acc.py", IconQaEvaluator::new);
         }
     }
 }

@@ -70,20 +70,9 @@ public final class MultipleChoiceEvaluator implements Evaluator {
     }
 
     /** Finds it through {@link java.util.ServiceLoader}. */
-    public static final class Provider implements EvaluatorProvider {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public String description() {
-            return "multiple-choice accuracy (option index or parsed text), optionally per metadata field";
-        }
-
-        @Override
-        public Evaluator create() {
-            return new MultipleChoiceEvaluator();
+    public static final class Provider extends BuiltInProvider {
+        public Provider() {
+            super(NAME, "multiple-choice accuracy (option index or parsed text), optionally per metadata field", MultipleChoiceEvaluator::new);
         }
     }
 }

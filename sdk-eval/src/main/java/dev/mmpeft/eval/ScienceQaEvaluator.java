@@ -121,20 +121,9 @@ public final class ScienceQaEvaluator implements Evaluator {
     }
 
     /** Finds it through {@link java.util.ServiceLoader}. */
-    public static final class Provider implements EvaluatorProvider {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public String description() {
-            return "ScienceQA accuracy with the official NAT/SOC/LAN/TXT/IMG/NO/G1-6/G7-12/Avg breakdown and per topic";
-        }
-
-        @Override
-        public Evaluator create() {
-            return new ScienceQaEvaluator();
+    public static final class Provider extends BuiltInProvider {
+        public Provider() {
+            super(NAME, "ScienceQA accuracy with the official NAT/SOC/LAN/TXT/IMG/NO/G1-6/G7-12/Avg breakdown and per topic", ScienceQaEvaluator::new);
         }
     }
 }

@@ -56,20 +56,9 @@ public final class VqaEvaluator implements Evaluator {
     }
 
     /** Finds it through {@link java.util.ServiceLoader}. */
-    public static final class Provider implements EvaluatorProvider {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public String description() {
-            return "VQAv2 accuracy: min(#humans/3, 1) over the 10 leave-one-out subsets, official answer normalisation";
-        }
-
-        @Override
-        public Evaluator create() {
-            return new VqaEvaluator();
+    public static final class Provider extends BuiltInProvider {
+        public Provider() {
+            super(NAME, "VQAv2 accuracy: min(#humans/3, 1) over the 10 leave-one-out subsets, official answer normalisation", VqaEvaluator::new);
         }
     }
 }
