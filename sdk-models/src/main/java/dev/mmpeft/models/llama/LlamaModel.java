@@ -88,31 +88,6 @@ public final class LlamaModel extends HfModel<LlamaConfig> implements LanguageMo
     }
 
     @Override
-    public String modelType() {
-        return "llama";
-    }
-
-    @Override
-    public boolean isEncoderDecoder() {
-        return false;
-    }
-
-    @Override
-    public int hiddenSize() {
-        return config().hiddenSize();
-    }
-
-    @Override
-    public int vocabSize() {
-        return config().vocabSize();
-    }
-
-    @Override
-    public int eosTokenId() {
-        return config().eosTokenId();
-    }
-
-    @Override
     public OptionalInt padTokenId() {
         return config().padTokenId().map(OptionalInt::of).orElse(OptionalInt.empty());
     }

@@ -106,31 +106,6 @@ public final class T5Model extends HfModel<T5Config> implements LanguageModel {
     }
 
     @Override
-    public String modelType() {
-        return "t5";
-    }
-
-    @Override
-    public boolean isEncoderDecoder() {
-        return true;
-    }
-
-    @Override
-    public int hiddenSize() {
-        return config().dModel();
-    }
-
-    @Override
-    public int vocabSize() {
-        return config().vocabSize();
-    }
-
-    @Override
-    public int eosTokenId() {
-        return config().eosTokenId();
-    }
-
-    @Override
     public OptionalInt padTokenId() {
         return OptionalInt.of(config().padTokenId());
     }
