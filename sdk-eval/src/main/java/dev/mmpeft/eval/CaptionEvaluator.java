@@ -46,14 +46,7 @@ public final class CaptionEvaluator implements Evaluator {
         s.asMap().forEach((k, v) -> result.putBreakdown(k, v).putGroupSizes(k, s.count()));
         for (MultimodalExample ex : examples) {
             String text = Scoring.text(predictions.get(ex.id()));
-            result.addRecords(
-                    EvaluationResult.ExampleOutcome.builder()
-                            .exampleId(ex.id())
-                            .predicted(text == null ? "(no prediction)" : text)
-                            .expected(ex.answers().get(0))
-                            .score(s.perCaption().get(ex.id()).get("CIDEr"))
-                            .unparseable(text == null)
-                            .build());
+            result.addRecords(Scoring.outcome(ex, text, ex.answers().get(0), s.perCaption().get(ex.id()).get("CIDEr")));
         }
         return result.build();
     }

@@ -74,14 +74,7 @@ public final class ExactMatchEvaluator implements Evaluator {
             for (String field : groupBy) {
                 ex.meta(field).ifPresent(v -> groups.add(field + "=" + v, s));
             }
-            result.addRecords(
-                    EvaluationResult.ExampleOutcome.builder()
-                            .exampleId(ex.id())
-                            .predicted(text == null ? "(no prediction)" : text)
-                            .expected(String.join(" | ", refs))
-                            .score(score)
-                            .unparseable(text == null)
-                            .build());
+            result.addRecords(Scoring.outcome(ex, text, String.join(" | ", refs), score));
         }
         groups.into(result, 100);
         avg.into(result, 100);

@@ -123,14 +123,7 @@ public final class IconQaEvaluator implements Evaluator {
                     otherSkills.add(s);
                 }
             }
-            result.addRecords(
-                    EvaluationResult.ExampleOutcome.builder()
-                            .exampleId(ex.id())
-                            .predicted(shown)
-                            .expected(expected)
-                            .score(score)
-                            .unparseable(unparseable)
-                            .build());
+            result.addRecords(Scoring.outcome(ex, shown, expected, score, unparseable));
         }
         // Groups in the official order: sub-tasks, the paper's skills, other skills (sorted), Avg.
         Tally groups = new Tally().declare(SUBTASKS).declare(SKILLS).declare(List.copyOf(otherSkills));

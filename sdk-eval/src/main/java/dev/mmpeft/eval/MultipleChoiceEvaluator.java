@@ -55,14 +55,7 @@ public final class MultipleChoiceEvaluator implements Evaluator {
             for (String field : groupBy) {
                 ex.meta(field).ifPresent(v -> groups.add(field + "=" + v, score));
             }
-            result.addRecords(
-                    EvaluationResult.ExampleOutcome.builder()
-                            .exampleId(ex.id())
-                            .predicted(c.shown())
-                            .expected(Scoring.expectedOption(ex))
-                            .score(score)
-                            .unparseable(c.unparseable())
-                            .build());
+            result.addRecords(Scoring.outcome(ex, c, score));
         }
         groups.into(result, 100);
         avg.into(result, 100);

@@ -55,14 +55,7 @@ public final class ScienceQaEvaluator implements Evaluator {
                 groups.add(g, score);
             }
             ex.meta("topic").ifPresent(t -> topics.add("topic=" + t, score));
-            result.addRecords(
-                    EvaluationResult.ExampleOutcome.builder()
-                            .exampleId(ex.id())
-                            .predicted(c.shown())
-                            .expected(Scoring.expectedOption(ex))
-                            .score(score)
-                            .unparseable(c.unparseable())
-                            .build());
+            result.addRecords(Scoring.outcome(ex, c, score));
         }
         groups.into(result, 100);
         topics.into(result, 100);
