@@ -55,6 +55,18 @@ public final class ToyModel implements AdaptableModel<ToyModel.Net> {
         return m;
     }
 
+    /**
+     * The network's outputs for a copy of {@code input}, computed in a scope that is closed after
+     * (so nothing lands in the model's or the input's manager).
+     */
+    public static float[] outputs(Net net, NDArray input) {
+        try (NDManager scope = input.getManager().newSubManager()) {
+            NDArray x = input.duplicate();
+            x.attach(scope);
+            return net.forward(x).toFloatArray();
+        }
+    }
+
     @Override
     public Net model() {
         return net;
