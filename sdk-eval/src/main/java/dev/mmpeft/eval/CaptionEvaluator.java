@@ -46,33 +46,15 @@ public final class CaptionEvaluator implements Evaluator {
         s.asMap().forEach((k, v) -> result.putBreakdown(k, v).putGroupSizes(k, s.count()));
         for (MultimodalExample ex : examples) {
             String text = Scoring.text(predictions.get(ex.id()));
-            result.addRecords(
-                    EvaluationResult.ExampleOutcome.builder()
-                            .exampleId(ex.id())
-                            .predicted(text == null ? "(no prediction)" : text)
-                            .expected(ex.answers().get(0))
-                            .score(s.perCaption().get(ex.id()).get("CIDEr"))
-                            .unparseable(text == null)
-                            .build());
+            result.addRecords(Scoring.outcome(ex, text, ex.answers().get(0), s.perCaption().get(ex.id()).get("CIDEr")));
         }
         return result.build();
     }
 
     /** Finds it through {@link java.util.ServiceLoader}. */
-    public static final class Provider implements EvaluatorProvider {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public String description() {
-            return "pycocoevalcap BLEU-1..4, ROUGE-L, ROUGE-1 and CIDEr-D with its PTB tokenisation";
-        }
-
-        @Override
-        public Evaluator create() {
-            return new CaptionEvaluator();
+    public static final class Provider extends BuiltInProvider {
+        public Provider() {
+            super(NAME, "pycocoevalcap BLEU-1..4, ROUGE-L, ROUGE-1 and CIDEr-D with its PTB tokenisation", CaptionEvaluator::new);
         }
     }
 }

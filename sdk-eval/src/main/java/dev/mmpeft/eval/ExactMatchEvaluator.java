@@ -74,14 +74,7 @@ public final class ExactMatchEvaluator implements Evaluator {
             for (String field : groupBy) {
                 ex.meta(field).ifPresent(v -> groups.add(field + "=" + v, s));
             }
-            result.addRecords(
-                    EvaluationResult.ExampleOutcome.builder()
-                            .exampleId(ex.id())
-                            .predicted(text == null ? "(no prediction)" : text)
-                            .expected(String.join(" | ", refs))
-                            .score(score)
-                            .unparseable(text == null)
-                            .build());
+            result.addRecords(Scoring.outcome(ex, text, String.join(" | ", refs), score));
         }
         groups.into(result, 100);
         avg.into(result, 100);
@@ -94,20 +87,9 @@ public final class ExactMatchEvaluator implements Evaluator {
     }
 
     /** Finds it through {@link java.util.ServiceLoader}. */
-    public static final class Provider implements EvaluatorProvider {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public String description() {
-            return "exact-match accuracy of open answers (trimmed, whitespace collapsed, case-insensitive)";
-        }
-
-        @Override
-        public Evaluator create() {
-            return new ExactMatchEvaluator();
+    public static final class Provider extends BuiltInProvider {
+        public Provider() {
+            super(NAME, "exact-match accuracy of open answers (trimmed, whitespace collapsed, case-insensitive)", ExactMatchEvaluator::new);
         }
     }
 }

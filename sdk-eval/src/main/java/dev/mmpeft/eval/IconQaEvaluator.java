@@ -123,14 +123,7 @@ public final class IconQaEvaluator implements Evaluator {
                     otherSkills.add(s);
                 }
             }
-            result.addRecords(
-                    EvaluationResult.ExampleOutcome.builder()
-                            .exampleId(ex.id())
-                            .predicted(shown)
-                            .expected(expected)
-                            .score(score)
-                            .unparseable(unparseable)
-                            .build());
+            result.addRecords(Scoring.outcome(ex, shown, expected, score, unparseable));
         }
         // Groups in the official order: sub-tasks, the paper's skills, other skills (sorted), Avg.
         Tally groups = new Tally().declare(SUBTASKS).declare(SKILLS).declare(List.copyOf(otherSkills));
@@ -159,20 +152,9 @@ public final class IconQaEvaluator implements Evaluator {
     }
 
     /** Finds it through {@link java.util.ServiceLoader}. */
-    public static final class Provider implements EvaluatorProvider {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public String description() {
-            return "IconQA accuracy per sub-task (choose_img, choose_txt, fill_in_blank) and per skill, as tools/sub_acc.py";
-        }
-
-        @Override
-        public Evaluator create() {
-            return new IconQaEvaluator();
+    public static final class Provider extends BuiltInProvider {
+        public Provider() {
+            super(NAME, "IconQA accuracy per sub-task (choose_img, choose_txt, fill_in_blank) and per skill, as tools/sub_acc.py", IconQaEvaluator::new);
         }
     }
 }

@@ -55,14 +55,7 @@ public final class MultipleChoiceEvaluator implements Evaluator {
             for (String field : groupBy) {
                 ex.meta(field).ifPresent(v -> groups.add(field + "=" + v, score));
             }
-            result.addRecords(
-                    EvaluationResult.ExampleOutcome.builder()
-                            .exampleId(ex.id())
-                            .predicted(c.shown())
-                            .expected(Scoring.expectedOption(ex))
-                            .score(score)
-                            .unparseable(c.unparseable())
-                            .build());
+            result.addRecords(Scoring.outcome(ex, c, score));
         }
         groups.into(result, 100);
         avg.into(result, 100);
@@ -70,20 +63,9 @@ public final class MultipleChoiceEvaluator implements Evaluator {
     }
 
     /** Finds it through {@link java.util.ServiceLoader}. */
-    public static final class Provider implements EvaluatorProvider {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public String description() {
-            return "multiple-choice accuracy (option index or parsed text), optionally per metadata field";
-        }
-
-        @Override
-        public Evaluator create() {
-            return new MultipleChoiceEvaluator();
+    public static final class Provider extends BuiltInProvider {
+        public Provider() {
+            super(NAME, "multiple-choice accuracy (option index or parsed text), optionally per metadata field", MultipleChoiceEvaluator::new);
         }
     }
 }

@@ -55,14 +55,7 @@ public final class ScienceQaEvaluator implements Evaluator {
                 groups.add(g, score);
             }
             ex.meta("topic").ifPresent(t -> topics.add("topic=" + t, score));
-            result.addRecords(
-                    EvaluationResult.ExampleOutcome.builder()
-                            .exampleId(ex.id())
-                            .predicted(c.shown())
-                            .expected(Scoring.expectedOption(ex))
-                            .score(score)
-                            .unparseable(c.unparseable())
-                            .build());
+            result.addRecords(Scoring.outcome(ex, c, score));
         }
         groups.into(result, 100);
         topics.into(result, 100);
@@ -121,20 +114,9 @@ public final class ScienceQaEvaluator implements Evaluator {
     }
 
     /** Finds it through {@link java.util.ServiceLoader}. */
-    public static final class Provider implements EvaluatorProvider {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public String description() {
-            return "ScienceQA accuracy with the official NAT/SOC/LAN/TXT/IMG/NO/G1-6/G7-12/Avg breakdown and per topic";
-        }
-
-        @Override
-        public Evaluator create() {
-            return new ScienceQaEvaluator();
+    public static final class Provider extends BuiltInProvider {
+        public Provider() {
+            super(NAME, "ScienceQA accuracy with the official NAT/SOC/LAN/TXT/IMG/NO/G1-6/G7-12/Avg breakdown and per topic", ScienceQaEvaluator::new);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.mmpeft.eval;
 
 import com.google.common.collect.Sets;
 import dev.mmpeft.core.MultimodalExample;
+import dev.mmpeft.core.eval.EvaluationResult;
 import dev.mmpeft.core.eval.Prediction;
 import java.util.HashSet;
 import java.util.List;
@@ -12,7 +13,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** What every evaluator does the same way: checking ids, reading a multiple-choice answer. */
+/** What every evaluator does the same way: checking ids, reading a multiple-choice answer, recording an example. */
 final class Scoring {
     private static final Logger LOG = LoggerFactory.getLogger(Scoring.class);
 
@@ -63,6 +64,27 @@ final class Scoring {
             return p.text().get();
         }
         return p.choiceIndex().isPresent() ? String.valueOf(p.choiceIndex().getAsInt()) : null;
+    }
+
+    /** One example's record: the answer as shown, the expected one, its score, whether it could not be read. */
+    static EvaluationResult.ExampleOutcome outcome(MultimodalExample ex, String shown, String expected, double score, boolean unparseable) {
+        return EvaluationResult.ExampleOutcome.builder()
+                .exampleId(ex.id())
+                .predicted(shown)
+                .expected(expected)
+                .score(score)
+                .unparseable(unparseable)
+                .build();
+    }
+
+    /** The record of a multiple-choice answer: the option read, against the correct option. */
+    static EvaluationResult.ExampleOutcome outcome(MultimodalExample ex, Choice c, double score) {
+        return outcome(ex, c.shown(), expectedOption(ex), score, c.unparseable());
+    }
+
+    /** The record of an open answer; {@code text} null (no prediction) is shown so and marked unreadable. */
+    static EvaluationResult.ExampleOutcome outcome(MultimodalExample ex, @Nullable String text, String expected, double score) {
+        return outcome(ex, text == null ? "(no prediction)" : text, expected, score, text == null);
     }
 
     /** Rejects duplicate example ids; logs predictions that answer no example (they are ignored). */

@@ -40,14 +40,7 @@ public final class VqaEvaluator implements Evaluator {
             avg.add("Avg", score);
             ex.meta("answer_type").ifPresent(t -> answerTypes.add("answer_type=" + t, score));
             ex.meta("question_type").ifPresent(t -> questionTypes.add("question_type=" + t, score));
-            result.addRecords(
-                    EvaluationResult.ExampleOutcome.builder()
-                            .exampleId(ex.id())
-                            .predicted(text == null ? "(no prediction)" : text)
-                            .expected(String.join(" | ", ex.answers()))
-                            .score(score)
-                            .unparseable(text == null)
-                            .build());
+            result.addRecords(Scoring.outcome(ex, text, String.join(" | ", ex.answers()), score));
         }
         answerTypes.into(result, 100);
         questionTypes.into(result, 100);
@@ -56,20 +49,9 @@ public final class VqaEvaluator implements Evaluator {
     }
 
     /** Finds it through {@link java.util.ServiceLoader}. */
-    public static final class Provider implements EvaluatorProvider {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public String description() {
-            return "VQAv2 accuracy: min(#humans/3, 1) over the 10 leave-one-out subsets, official answer normalisation";
-        }
-
-        @Override
-        public Evaluator create() {
-            return new VqaEvaluator();
+    public static final class Provider extends BuiltInProvider {
+        public Provider() {
+            super(NAME, "VQAv2 accuracy: min(#humans/3, 1) over the 10 leave-one-out subsets, official answer normalisation", VqaEvaluator::new);
         }
     }
 }

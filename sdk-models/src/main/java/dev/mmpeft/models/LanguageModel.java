@@ -25,23 +25,33 @@ import org.jspecify.annotations.Nullable;
  * implementation through {@link #startDecoding}.
  */
 public interface LanguageModel {
-    /** The Hugging Face {@code model_type} ({@code t5}, {@code llama}). */
-    String modelType();
-
     /** The configuration the model was built from. */
     TextModelConfig config();
 
+    /** The Hugging Face {@code model_type} ({@code t5}, {@code llama}). */
+    default String modelType() {
+        return config().modelType();
+    }
+
     /** True for T5-style encoder-decoders, false for decoder-only models. */
-    boolean isEncoderDecoder();
+    default boolean isEncoderDecoder() {
+        return config().isEncoderDecoder();
+    }
 
     /** Width of the input embeddings ({@code d_model} / {@code hidden_size}). */
-    int hiddenSize();
+    default int hiddenSize() {
+        return config().hiddenSize();
+    }
 
     /** Size of the output vocabulary. */
-    int vocabSize();
+    default int vocabSize() {
+        return config().vocabSize();
+    }
 
     /** The end-of-sequence token generation stops at ({@code eos_token_id}). */
-    int eosTokenId();
+    default int eosTokenId() {
+        return config().eosTokenId();
+    }
 
     /** The padding token, when the config names one ({@code pad_token_id}). */
     OptionalInt padTokenId();
@@ -122,6 +132,22 @@ public interface LanguageModel {
 
         /** Scalar mean loss, when labels were given. */
         Optional<NDArray> loss();
+
+        /** An output of these arrays ({@code loss} null when no labels were given). */
+        static LmOutput of(NDArray logits, @Nullable NDArray loss) {
+            Optional<NDArray> l = Optional.ofNullable(loss);
+            return new LmOutput() {
+                @Override
+                public NDArray logits() {
+                    return logits;
+                }
+
+                @Override
+                public Optional<NDArray> loss() {
+                    return l;
+                }
+            };
+        }
     }
 
     /**

@@ -4,16 +4,19 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.mmpeft.core.Component;
 import dev.mmpeft.core.Prompt;
+import dev.mmpeft.core.config.InstructBlipConfig;
 import dev.mmpeft.core.config.ModelConfig;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.instructblip.InstructBlipOutput;
 import dev.mmpeft.models.llama.LlamaModel;
 import dev.mmpeft.models.nn.HfBlock;
+import dev.mmpeft.models.nn.HfModel;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.models.t5.T5Model;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -47,35 +50,48 @@ public final class Adaptables {
 
     /** A T5 / Flan-T5 language model on its own ({@code LLM_ATTN}, {@code LLM_FFN}). */
     public static AdaptableModel<T5Model> t5(T5Model model) {
-        return new T5Adaptable(model, Optional.empty());
+        return new FamilyAdaptable<>(model, T5Model::fromConfig, Optional.of("SEQ_2_SEQ_LM"), Optional.empty());
     }
 
     /** A T5 / Flan-T5 language model loaded from {@code nameOrPath} (written to saved adapters). */
     public static AdaptableModel<T5Model> t5(T5Model model, String nameOrPath) {
-        return new T5Adaptable(model, Optional.of(nameOrPath));
+        return new FamilyAdaptable<>(model, T5Model::fromConfig, Optional.of("SEQ_2_SEQ_LM"), Optional.of(nameOrPath));
     }
 
     /** A LLaMA / Vicuna language model on its own ({@code LLM_ATTN}: q_proj, v_proj; {@code LLM_FFN}: gate, up, down). */
     public static AdaptableModel<LlamaModel> llama(LlamaModel model) {
-        return new LlamaAdaptable(model, Optional.empty());
+        return new FamilyAdaptable<>(model, LlamaModel::fromConfig, Optional.of("CAUSAL_LM"), Optional.empty());
     }
 
     /** A LLaMA / Vicuna language model loaded from {@code nameOrPath} (written to saved adapters). */
     public static AdaptableModel<LlamaModel> llama(LlamaModel model, String nameOrPath) {
-        return new LlamaAdaptable(model, Optional.of(nameOrPath));
+        return new FamilyAdaptable<>(model, LlamaModel::fromConfig, Optional.of("CAUSAL_LM"), Optional.of(nameOrPath));
     }
 
-    private static final class LlamaAdaptable implements AdaptableModel<LlamaModel> {
-        private final LlamaModel model;
+    /**
+     * Any {@link HfModel} family: the model is its own block tree and knows its components; a new
+     * structure comes from its config.
+     */
+    private static class FamilyAdaptable<C extends ModelConfig, M extends HfModel<C>> implements AdaptableModel<M> {
+        private final M model;
+        private final Function<C, M> fromConfig;
+        private final Optional<String> taskType;
         private final Optional<String> nameOrPath;
 
-        LlamaAdaptable(LlamaModel model, Optional<String> nameOrPath) {
+        FamilyAdaptable(M model, Function<C, M> fromConfig, Optional<String> taskType, Optional<String> nameOrPath) {
             this.model = model;
+            this.fromConfig = fromConfig;
+            this.taskType = taskType;
             this.nameOrPath = nameOrPath;
         }
 
+        /** The same view of another model of the family. */
+        FamilyAdaptable<C, M> of(M other) {
+            return new FamilyAdaptable<>(other, fromConfig, taskType, nameOrPath);
+        }
+
         @Override
-        public LlamaModel model() {
+        public M model() {
             return model;
         }
 
@@ -90,8 +106,8 @@ public final class Adaptables {
         }
 
         @Override
-        public AdaptableModel<LlamaModel> newStructure() {
-            return new LlamaAdaptable(LlamaModel.fromConfig(model.config()), nameOrPath);
+        public AdaptableModel<M> newStructure() {
+            return of(fromConfig.apply(model.config()));
         }
 
         @Override
@@ -106,94 +122,22 @@ public final class Adaptables {
 
         @Override
         public Optional<String> taskType() {
-            return Optional.of("CAUSAL_LM");
+            return taskType;
         }
     }
 
-    private static final class T5Adaptable implements AdaptableModel<T5Model> {
-        private final T5Model model;
-        private final Optional<String> nameOrPath;
-
-        T5Adaptable(T5Model model, Optional<String> nameOrPath) {
-            this.model = model;
-            this.nameOrPath = nameOrPath;
-        }
-
-        @Override
-        public T5Model model() {
-            return model;
-        }
-
-        @Override
-        public HfBlock root() {
-            return model;
-        }
-
-        @Override
-        public Set<String> modulesOf(Component component) {
-            return model.modulesOf(component);
-        }
-
-        @Override
-        public AdaptableModel<T5Model> newStructure() {
-            return new T5Adaptable(T5Model.fromConfig(model.config()), nameOrPath);
-        }
-
-        @Override
-        public Optional<ModelConfig> config() {
-            return Optional.of(model.config());
-        }
-
-        @Override
-        public Optional<String> nameOrPath() {
-            return nameOrPath;
-        }
-
-        @Override
-        public Optional<String> taskType() {
-            return Optional.of("SEQ_2_SEQ_LM");
-        }
-    }
-
-    private static final class BlipAdaptable implements AdaptableModel<InstructBlip> {
-        private final InstructBlip model;
+    /** InstructBLIP, with the processor that turns prompts into its training inputs (when given). */
+    private static final class BlipAdaptable extends FamilyAdaptable<InstructBlipConfig, InstructBlip> {
         private final @Nullable InstructBlipProcessor processor;
-        private final Optional<String> nameOrPath;
 
         BlipAdaptable(InstructBlip model, @Nullable InstructBlipProcessor processor, Optional<String> nameOrPath) {
-            this.model = model;
+            super(model, InstructBlip::fromConfig, Optional.empty(), nameOrPath);
             this.processor = processor;
-            this.nameOrPath = nameOrPath;
         }
 
         @Override
-        public InstructBlip model() {
-            return model;
-        }
-
-        @Override
-        public HfBlock root() {
-            return model;
-        }
-
-        @Override
-        public Set<String> modulesOf(Component component) {
-            return model.modulesOf(component);
-        }
-
-        @Override
-        public AdaptableModel<InstructBlip> newStructure() {
-            return new BlipAdaptable(InstructBlip.fromConfig(model.config()), processor, nameOrPath);
-        }
-
-        @Override
-        public Optional<ModelConfig> config() {
-            return Optional.of(model.config());
-        }
-
-        @Override
-        public Optional<String> nameOrPath() {
-            return nameOrPath;
+        BlipAdaptable of(InstructBlip other) {
+            return new BlipAdaptable(other, processor, nameOrPath());
         }
 
         /**

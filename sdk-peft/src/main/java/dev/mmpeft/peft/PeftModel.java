@@ -67,8 +67,8 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
     private final AdaptableModel<M> twin;
     private final NDManager manager;
     private final long seed;
-    /** The twin's own parameters (not the adapters'), by Hugging Face name. */
-    private final Map<String, Parameter> parameters;
+    /** The names of the twin's own parameters (not the adapters'), Hugging Face names. */
+    private final Set<String> parameterNames;
     /** The base model's arrays the twin's parameters share, by name. */
     private final Map<String, NDArray> shared;
     private final Map<String, LoraLayer> layers = new LinkedHashMap<>();
@@ -106,9 +106,9 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
             throw new IllegalStateException(base.getClass().getSimpleName() + ".newStructure() returned the same block tree");
         }
         Map<String, Parameter> baseParams = baseRoot.namedParameters();
-        this.parameters = twinRoot.namedParameters();
-        if (!baseParams.keySet().equals(parameters.keySet())) {
-            throw new IllegalStateException("the new structure's parameters differ from the base model's: " + difference(baseParams.keySet(), parameters.keySet()));
+        this.parameterNames = Set.copyOf(twinRoot.namedParameters().keySet());
+        if (!baseParams.keySet().equals(parameterNames)) {
+            throw new IllegalStateException("the new structure's parameters differ from the base model's: " + difference(baseParams.keySet(), parameterNames));
         }
         this.shared = new LinkedHashMap<>();
         ai.djl.Device device = null;
@@ -122,9 +122,8 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
                 // the base model is itself training: share its storage but cut gradients off (no copy)
                 array = array.stopGradient();
             }
-            // the flag first, while the twin's parameter has no array: freeze() would touch the shared array
-            ParameterArrays.setRequiresGradientFlag(parameters.get(e.getKey()), false);
-            ParameterArrays.set(parameters.get(e.getKey()), array, false);
+            // frozen without freeze(), which would also clear the shared array's gradient flag
+            twinRoot.replaceArray(e.getKey(), array, false);
             shared.put(e.getKey(), array);
             if (device == null) {
                 device = array.getDevice();
@@ -402,10 +401,10 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
     private void install(Adapter a, Map<String, NDArray> loaded) {
         for (AdapterPlan.LoraModule m : a.plan.loraModules().values()) {
             Linear[] ab = layers.get(m.name).matrices(a.name).orElseThrow();
-            replace(ab[0].weight(), loaded.remove(m.keyA()));
-            replace(ab[1].weight(), loaded.remove(m.keyB()));
+            replace(ab[0], "weight", loaded.remove(m.keyA()));
+            replace(ab[1], "weight", loaded.remove(m.keyB()));
             if (m.loraBias) {
-                replace(ab[1].bias(), loaded.remove(m.keyBBias()));
+                replace(ab[1], "bias", loaded.remove(m.keyBBias()));
             }
         }
         for (AdapterPlan.FullParameter f : a.plan.fullParameters().values()) {
@@ -424,16 +423,18 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
         }
     }
 
-    private static void replace(Parameter p, @Nullable NDArray value) {
+    /** Puts {@code value} (when there is one) in place of a LoRA matrix's array and frees the old one. */
+    private static void replace(Linear matrix, String parameter, @Nullable NDArray value) {
         if (value == null) {
             return;
         }
+        Parameter p = matrix.parameter(parameter);
         NDArray old = p.getArray();
         boolean grad = p.requiresGradient();
         if (value.hasGradient() != grad) {
             value.setRequiresGradient(grad);
         }
-        ParameterArrays.set(p, value, grad);
+        matrix.replaceArray(parameter, value, grad);
         old.close();
     }
 
@@ -588,7 +589,7 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
 
     private void pointAtCopies(Adapter a) {
         for (Map.Entry<String, NDArray> e : a.copies.entrySet()) {
-            ParameterArrays.set(parameters.get(e.getKey()), e.getValue(), a.trainable && trains(a, e.getKey()));
+            twin.root().replaceArray(e.getKey(), e.getValue(), a.trainable && trains(a, e.getKey()));
         }
     }
 
@@ -599,7 +600,7 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
 
     private void pointAtOriginals(Adapter a) {
         for (String name : a.copies.keySet()) {
-            ParameterArrays.set(parameters.get(name), shared.get(name), false);
+            twin.root().replaceArray(name, shared.get(name), false);
         }
     }
 
@@ -619,7 +620,8 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
                     c.setRequiresGradient(trains);
                 }
                 if (a.name.equals(active) && disabledDepth == 0) {
-                    ParameterArrays.setRequiresGradientFlag(parameters.get(e.getKey()), trains);
+                    // the parameter holds the copy now; only its flag changes
+                    twin.root().replaceArray(e.getKey(), c, trains);
                 }
             }
         }
@@ -697,8 +699,10 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
         merge();
         try {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
-            for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
-                tensors.put(e.getKey(), e.getValue().getArray());
+            for (Map.Entry<String, Parameter> e : twin.root().namedParameters().entrySet()) {
+                if (parameterNames.contains(e.getKey())) {
+                    tensors.put(e.getKey(), e.getValue().getArray());
+                }
             }
             AtomicFiles.writeDirectory(dir, tmp -> {
                 Configs.write(config, tmp);
@@ -787,7 +791,7 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
             out.putAll(loraParameters(a));
             for (AdapterPlan.FullParameter f : a.plan.fullParameters().values()) {
                 if (f.trains()) {
-                    out.put(f.fileKey, parameters.get(f.name));
+                    out.put(f.fileKey, twin.root().parameter(f.name));
                 }
             }
         }

@@ -51,11 +51,18 @@ class AdapterFilesTest {
     }
 
     private float[] run(ToyModel.Net net) {
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray x = input.duplicate();
-            x.attach(scope);
-            return net.forward(x).toFloatArray();
+        return ToyModel.outputs(net, input);
+    }
+
+    /** Every tensor of a safetensors file, in file order, in the test's manager. */
+    private Map<String, NDArray> readAll(Path file) throws IOException {
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        try (Checkpoint c = Checkpoint.open(file)) {
+            for (String n : c.names()) {
+                tensors.put(n, c.load(n, manager));
+            }
         }
+        return tensors;
     }
 
     @Test
@@ -160,12 +167,7 @@ class AdapterFilesTest {
         }
         // edit the weights file: drop one tensor, add a stray one
         Path weights = dir.resolve("adapter_model.safetensors");
-        Map<String, NDArray> tensors = new LinkedHashMap<>();
-        try (Checkpoint c = Checkpoint.open(weights)) {
-            for (String n : c.names()) {
-                tensors.put(n, c.load(n, manager));
-            }
-        }
+        Map<String, NDArray> tensors = readAll(weights);
         tensors.remove("base_model.model.encoder.layer.2.attention.query.lora_B.weight");
         tensors.put("base_model.model.encoder.layer.2.attention.nothing.lora_A.weight", manager.zeros(new Shape(2, 8)));
         SafetensorsWriter.write(weights, tensors);
@@ -191,12 +193,7 @@ class AdapterFilesTest {
             peft.save(dir);
         }
         Path weights = dir.resolve("adapter_model.safetensors");
-        Map<String, NDArray> tensors = new LinkedHashMap<>();
-        try (Checkpoint c = Checkpoint.open(weights)) {
-            for (String n : c.names()) {
-                tensors.put(n, c.load(n, manager));
-            }
-        }
+        Map<String, NDArray> tensors = readAll(weights);
         // no modules_to_save, yet PEFT's load_state_dict(strict=False) would load these two
         tensors.put("base_model.model.query_tokens", manager.ones(new Shape(1, 1, ToyModel.HIDDEN)));
         tensors.put("base_model.model.encoder.layer.0.attention.query.base_layer.bias", manager.ones(new Shape(ToyModel.HIDDEN)));

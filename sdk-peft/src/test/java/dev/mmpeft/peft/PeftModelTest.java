@@ -45,11 +45,7 @@ class PeftModelTest {
     }
 
     private float[] run(ToyModel.Net net) {
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray x = input.duplicate();
-            x.attach(scope);
-            return net.forward(x).toFloatArray();
-        }
+        return ToyModel.outputs(net, input);
     }
 
     private static Map<String, float[]> snapshot(ToyModel model) {
@@ -157,11 +153,12 @@ class PeftModelTest {
         try (PeftModel<ToyModel.Net> peft = Peft.lora().rank(4).alpha(8).init(InitLoraWeights.RANDOM).seed(11)
                 .target(Component.QFORMER_ALL).target("proj").bias(LoraBias.NONE).on(base)) {
             float[] unmerged = run(peft.model());
-            Parameter w = peft.adaptable().root().namedParameters().get("encoder.layer.0.attention.query.weight");
-            NDArray original = w.getArray();
+            // looked up each time: pointing a parameter at another array replaces the Parameter object
+            String w = "encoder.layer.0.attention.query.weight";
+            NDArray original = peft.adaptable().root().parameter(w).getArray();
             peft.merge();
             assertTrue(peft.isMerged());
-            assertNotSame(original, w.getArray(), "merged weight is a new array");
+            assertNotSame(original, peft.adaptable().root().parameter(w).getArray(), "merged weight is a new array");
             float[] merged = run(peft.model());
             float maxDiff = 0;
             for (int i = 0; i < merged.length; i++) {
@@ -170,7 +167,7 @@ class PeftModelTest {
             assertTrue(maxDiff <= 1e-5, "merged vs unmerged max diff " + maxDiff);
             assertTrue(Math.abs(unmerged[0] - run(base.model())[0]) > 1e-4, "the adapter does change outputs");
             peft.unmerge();
-            assertSame(original, w.getArray(), "unmerge points back at the shared array");
+            assertSame(original, peft.adaptable().root().parameter(w).getArray(), "unmerge points back at the shared array");
             assertArrayEquals(unmerged, run(peft.model()));
         }
         Map<String, float[]> after = snapshot(base);
@@ -268,6 +265,30 @@ class PeftModelTest {
                 assertArrayEquals(expected, run(peft.model()), "a step on the copy leaves the original alone");
             }
             assertArrayEquals(expected, run(peft.model()), "closing the copy frees only its own arrays");
+        }
+    }
+
+    @Test
+    void aReplicaMadeWhileGradientsAreRecordedStillTrains() {
+        try (PeftModel<ToyModel.Net> peft = Peft.lora().rank(2).init(InitLoraWeights.RANDOM).target(Component.QFORMER_FFN)
+                .train(Component.LANGUAGE_PROJECTION).on(base)) {
+            try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector();
+                    PeftModel<ToyModel.Net> copy = peft.replicate(dev.mmpeft.core.Device.cpu());
+                    NDManager scope = manager.newSubManager()) {
+                NDArray x = input.duplicate();
+                x.attach(scope);
+                gc.backward(copy.model().forward(x).sum());
+                copy.trainableParameters().forEach((k, p) -> {
+                    NDArray g = p.getArray().getGradient();
+                    assertTrue(g.abs().sum().getFloat() > 0, k + " got a gradient");
+                    g.close();
+                });
+                peft.trainableParameters().forEach((k, p) -> {
+                    NDArray g = p.getArray().getGradient();
+                    assertEquals(0f, g.abs().sum().getFloat(), k + ": the copy's backward pass reaches no tensor of the original");
+                    g.close();
+                });
+            }
         }
     }
 }

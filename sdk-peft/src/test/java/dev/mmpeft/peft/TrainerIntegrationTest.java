@@ -85,6 +85,48 @@ class TrainerIntegrationTest {
         }
     }
 
+    /**
+     * The trainer's data-parallel contract ({@code TrainableModel.replicate}): two CPU replicas,
+     * each computing half of every batch, end where one model does (as the trainer's own test
+     * shows for its toy model), and the caller's model holds the result.
+     */
+    @Test
+    void twoCpuReplicasTrainLikeOne() {
+        List<Prompt> data = TrainingTest.batch(32, 5);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ToyModel base = ToyModel.random(manager, 21);
+            Map<String, float[]> single = new LinkedHashMap<>();
+            Map<String, float[]> initial = new LinkedHashMap<>();
+            try (PeftModel<ToyModel.Net> peft = lora().init(InitLoraWeights.RANDOM).on(base)) {
+                peft.trainableParameters().forEach((k, p) -> initial.put(k, p.getArray().toFloatArray()));
+                fitTwoEpochs(peft, data, dev.mmpeft.core.Device.cpu());
+                peft.trainableParameters().forEach((k, p) -> single.put(k, p.getArray().toFloatArray()));
+            }
+            try (PeftModel<ToyModel.Net> peft = lora().init(InitLoraWeights.RANDOM).on(base)) {
+                fitTwoEpochs(peft, data, dev.mmpeft.core.Device.cpu(), dev.mmpeft.core.Device.cpu());
+                assertEquals(single.keySet(), peft.trainableParameters().keySet());
+                peft.trainableParameters().forEach((k, p) -> {
+                    float[] got = p.getArray().toFloatArray();
+                    assertTrue(!java.util.Arrays.equals(initial.get(k), got), k + " trained");
+                    for (int i = 0; i < got.length; i++) {
+                        assertEquals(single.get(k)[i], got[i], 1e-6, k + "[" + i + "]");
+                    }
+                });
+            }
+        }
+    }
+
+    private static void fitTwoEpochs(PeftModel<ToyModel.Net> peft, List<Prompt> data, dev.mmpeft.core.Device... devices) {
+        Trainer.builder()
+                .optimizer(AdamW.lr(1e-2).weightDecay(0.05))
+                .schedule(Schedules.constant())
+                .epochs(2).batchSize(8).shuffle(false).seed(1).clipGradNorm(0.5)
+                .devices(devices)
+                .listeners()
+                .build()
+                .fit(peft, data);
+    }
+
     private static Peft.LoraBuilder lora() {
         return Peft.lora().rank(2).alpha(4).seed(3).target(Component.QFORMER_SELF_ATTN, Component.QFORMER_FFN).train(Component.LANGUAGE_PROJECTION);
     }

@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -46,8 +47,7 @@ public final class ForwardCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face InstructBLIP directory (config.json + safetensors).")
-    Path model;
+    @Mixin ModelOption model;
 
     @Option(names = "--inputs", required = true, paramLabel = "IN.safetensors", description = "Model inputs under transformers' names.")
     Path inputs;
@@ -60,13 +60,11 @@ public final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isDirectory(model)) {
-            throw new MmpeftException(model + ": no such model directory");
-        }
+        model.directory();
         if (!Files.isRegularFile(inputs)) {
             throw new MmpeftException(inputs + ": no such inputs file");
         }
-        try (InstructBlip blip = InstructBlip.load(model);
+        try (InstructBlip blip = model.load();
                 Checkpoint in = Checkpoint.open(inputs);
                 NDManager scope = NDManager.newBaseManager()) {
             InstructBlipInputs batch = read(in, scope);

@@ -1,7 +1,6 @@
 package dev.mmpeft.samples.cli;
 
 import ai.djl.ndarray.NDManager;
-import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.models.generation.GenerationConfig;
 import dev.mmpeft.models.generation.GenerationResult;
 import dev.mmpeft.models.instructblip.InstructBlip;
@@ -9,11 +8,11 @@ import dev.mmpeft.models.instructblip.InstructBlipInputs;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.models.processing.RgbImage;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,9 +33,7 @@ import picocli.CommandLine.Spec;
 public final class GenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Hugging Face InstructBLIP directory (config.json, safetensors, tokenizer.json, qformer_tokenizer/).")
-    Path model;
+    @Mixin ModelOption model;
 
     @Option(names = "--image", required = true, paramLabel = "IMAGE", description = "A PNG or JPEG image.")
     Path image;
@@ -67,9 +64,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!Files.isDirectory(model)) {
-            throw new MmpeftException(model + ": no such model directory");
-        }
+        Path modelDir = model.directory();
         RgbImage img = RgbImage.read(image);
         GenerationConfig generation = GenerationConfig.builder()
                 .numBeams(numBeams)
@@ -78,8 +73,8 @@ public final class GenerateCommand implements Callable<Integer> {
                 .lengthPenalty(lengthPenalty)
                 .repetitionPenalty(repetitionPenalty)
                 .build();
-        try (InstructBlip blip = InstructBlip.load(model);
-                InstructBlipProcessor processor = InstructBlipProcessor.load(model, blip.config());
+        try (InstructBlip blip = model.load();
+                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, blip.config());
                 NDManager scope = NDManager.newBaseManager()) {
             InstructBlipInputs inputs = processor.generationInputs(img, prompt, instruction == null ? prompt : instruction, scope);
             GenerationResult result = blip.generate(inputs, generation);

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,8 +43,8 @@ public final class MergeCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face InstructBLIP directory the adapter was trained on.")
-    Path model;
+    /** The base model the adapter was trained on. */
+    @Mixin ModelOption model;
 
     @Option(names = "--adapter", required = true, paramLabel = "DIR", description = "PEFT adapter directory.")
     Path adapter;
@@ -53,24 +54,22 @@ public final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!Files.isDirectory(model)) {
-            throw new MmpeftException(model + ": no such model directory");
-        }
+        Path modelDir = model.directory();
         if (!Files.isDirectory(adapter)) {
             throw new MmpeftException(adapter + ": no such adapter directory");
         }
-        if (output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
+        if (output.toAbsolutePath().normalize().equals(modelDir.toAbsolutePath().normalize())) {
             throw new MmpeftException(output + ": the output must not be the base model's directory");
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (InstructBlip base = InstructBlip.load(model); PeftModel<InstructBlip> peft = Peft.load(base, adapter, false)) {
+        try (InstructBlip base = model.load(); PeftModel<InstructBlip> peft = Peft.load(base, adapter, false)) {
             LoraConfig config = peft.config(PeftModel.DEFAULT_ADAPTER);
             List<String> modules = peft.targetedModules(PeftModel.DEFAULT_ADAPTER);
-            peft.exportMerged(output, dir -> copyProcessorFiles(model, dir));
+            peft.exportMerged(output, dir -> copyProcessorFiles(modelDir, dir));
             out.printf(Locale.ROOT, "merged %s (LoRA r=%d, alpha=%s on %d modules%s) into %s%n",
                     adapter, config.r(), trim(config.loraAlpha()), modules.size(),
                     config.modulesToSave().isEmpty() ? "" : ", trained in full: " + String.join(", ", config.modulesToSave()),
-                    model);
+                    modelDir);
             LoadReport report = peft.loadReport(PeftModel.DEFAULT_ADAPTER).orElseThrow();
             if (!report.missing().isEmpty()) {
                 out.printf(Locale.ROOT, "warning: %d adapter tensors missing from the file kept their initial values: %s%n",

@@ -2,24 +2,19 @@ package dev.mmpeft.samples.cli;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 
 /**
- * Runs the CLI in-process and captures its exit code, stdout and stderr. Commands that stream
+ * What one in-process run of the CLI returned and printed ({@link #run}), and where the shared
+ * fixtures are ({@link #shared}): the helpers every command test uses. Commands that stream
  * progress to {@code System.out} (quickstart, train, sweep: the trainer's console is a
  * {@code PrintStream}) are captured too: {@code System.out} is redirected during the run.
  */
-final class CliRunner {
-    final int code;
-    final String out;
-    final String err;
-
-    private CliRunner(int code, String out, String err) {
-        this.code = code;
-        this.out = out;
-        this.err = err;
-    }
-
+record CliRunner(int code, String out, String err) {
+    /** Runs {@code mmpeft ARGS...} in this JVM, capturing stdout and stderr. */
     static CliRunner run(String... args) {
         CommandLine cl = MmpeftCli.commandLine();
         StringWriter out = new StringWriter();
@@ -36,6 +31,31 @@ final class CliRunner {
             System.setOut(originalOut);
         }
         return new CliRunner(code, console.toString(java.nio.charset.StandardCharsets.UTF_8) + out, err.toString());
+    }
+
+    /** Standard error, line by line. */
+    List<String> errLines() {
+        return err.lines().toList();
+    }
+
+    /**
+     * {@code ../shared/<relative>}: under {@code -Dmmpeft.shared} (the parent build sets it), else
+     * found from the folder the tests run in.
+     *
+     * @throws AssertionError naming the fixture when it is missing (a missing fixture fails, never skips)
+     */
+    static Path shared(String relative) {
+        String configured = System.getProperty("mmpeft.shared");
+        if (configured != null && Files.exists(Path.of(configured).resolve(relative))) {
+            return Path.of(configured).resolve(relative);
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolveSibling("shared").resolve(relative);
+            if (Files.exists(candidate)) {
+                return candidate;
+            }
+        }
+        throw new AssertionError("cannot find ../shared/" + relative + "; set -Dmmpeft.shared=PATH");
     }
 
     @Override

@@ -1,10 +1,10 @@
 package dev.mmpeft.samples.cli;
 
+import static dev.mmpeft.samples.cli.CliRunner.run;
+import static dev.mmpeft.samples.cli.CliRunner.shared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,43 +16,13 @@ import org.junit.jupiter.api.io.TempDir;
 class DatasetCommandTest {
     @TempDir Path tmp;
 
-    record Run(int code, String out, String err) {
-        List<String> errLines() {
-            return err.lines().toList();
-        }
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = MmpeftCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
-    static Path shared(String relative) {
-        String configured = System.getProperty("mmpeft.shared");
-        Path root = configured != null && Files.isDirectory(Path.of(configured)) ? Path.of(configured) : null;
-        for (Path dir = Path.of("").toAbsolutePath(); root == null && dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolveSibling("shared").resolve("data"))) {
-                root = dir.resolveSibling("shared");
-            }
-        }
-        if (root == null || !Files.exists(root.resolve(relative))) {
-            throw new AssertionError("cannot find ../shared/" + relative + "; set -Dmmpeft.shared=PATH");
-        }
-        return root.resolve(relative);
-    }
-
     private static void assertRow(String out, String... cells) {
         Pattern row = Pattern.compile("(?m)^\\s*" + String.join("\\s+", java.util.Arrays.stream(cells).map(Pattern::quote)
                 .toList()) + "(\\s.*)?$");
         assertTrue(row.matcher(out).find(), () -> "no row " + List.of(cells) + " in\n" + out);
     }
 
-    private static void assertOneLineFailure(Run r, int code, String... parts) {
+    private static void assertOneLineFailure(CliRunner r, int code, String... parts) {
         assertEquals(code, r.code(), r.out() + r.err());
         if (code == 1) {
             assertEquals(1, r.errLines().size(), r.err());
@@ -64,7 +34,7 @@ class DatasetCommandTest {
 
     @Test
     void scienceQaSampleCountsAndPrompts() {
-        Run r = run("dataset", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(), "--show", "1");
+        CliRunner r = run("dataset", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(), "--show", "1");
         assertEquals(0, r.code(), r.err());
         assertEquals("", r.err());
         String out = r.out();
@@ -88,7 +58,7 @@ class DatasetCommandTest {
 
     @Test
     void scienceQaImagesOnlyTestSplit() {
-        Run r = run("dataset", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(),
+        CliRunner r = run("dataset", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(),
                 "--split", "test", "--images-only", "--show", "0", "--missing-images", "fail", "--check-images", "decode");
         assertEquals(0, r.code(), r.err());
         assertRow(r.out(), "test", "24", "24", "16");
@@ -100,7 +70,7 @@ class DatasetCommandTest {
 
     @Test
     void iconQaSampleSubtasks() {
-        Run all = run("dataset", "--format", "iconqa", "--root", shared("data/iconqa-sample").toString(), "--show", "1");
+        CliRunner all = run("dataset", "--format", "iconqa", "--root", shared("data/iconqa-sample").toString(), "--show", "1");
         assertEquals(0, all.code(), all.err());
         assertRow(all.out(), "test", "70", "70", "0");
         assertRow(all.out(), "choose_txt", "50");
@@ -110,7 +80,7 @@ class DatasetCommandTest {
         assertTrue(all.out().indexOf("prek") < all.out().indexOf("kindergarten"), all.out());
         assertTrue(all.out().contains("input:       Question: Is the number of ovals even or odd? Options: (a) odd (b) even."
                 + " Short answer:"), all.out());
-        Run txt = run("dataset", "--format", "iconqa", "--root", shared("data/iconqa-sample").toString(), "--split", "test",
+        CliRunner txt = run("dataset", "--format", "iconqa", "--root", shared("data/iconqa-sample").toString(), "--split", "test",
                 "--subtask", "fill_in_blank", "--show", "1");
         assertEquals(0, txt.code(), txt.err());
         assertRow(txt.out(), "total", "10", "10", "0");
@@ -122,12 +92,12 @@ class DatasetCommandTest {
     @Test
     void generateThenReadEveryLayout() {
         Path sqa = tmp.resolve("sqa");
-        Run g = run("dataset", "generate", "--out", sqa.toString(), "--train", "12", "--val", "4", "--test", "4",
+        CliRunner g = run("dataset", "generate", "--out", sqa.toString(), "--train", "12", "--val", "4", "--test", "4",
                 "--image-size", "32", "--seed", "5", "--variant", "shifted");
         assertEquals(0, g.code(), g.err());
         assertTrue(g.out().startsWith("wrote a synthetic scienceqa dataset to " + sqa), g.out());
         assertTrue(g.out().contains("shifted: [color_match]"), g.out());
-        Run r = run("dataset", "--format", "scienceqa", "--root", sqa.toString(), "--show", "1");
+        CliRunner r = run("dataset", "--format", "scienceqa", "--root", sqa.toString(), "--show", "1");
         assertEquals(0, r.code(), r.err());
         assertRow(r.out(), "total", "20", "20");
         assertTrue(r.out().contains("Question: Which thing has the same color as the shape? Options: (a) "), r.out());
@@ -135,7 +105,7 @@ class DatasetCommandTest {
         Path icon = tmp.resolve("icon");
         assertEquals(0, run("dataset", "generate", "--layout", "iconqa", "--out", icon.toString(), "--train", "3",
                 "--val", "2", "--test", "2", "--image-size", "32", "--subtasks", "choose_txt,fill_in_blank").code());
-        Run ri = run("dataset", "--format", "iconqa", "--root", icon.toString(), "--split", "minival", "--show", "0");
+        CliRunner ri = run("dataset", "--format", "iconqa", "--root", icon.toString(), "--split", "minival", "--show", "0");
         assertEquals(0, ri.code(), ri.err());
         assertRow(ri.out(), "total", "2", "2", "0");
 
@@ -143,7 +113,7 @@ class DatasetCommandTest {
         assertEquals(0, run("dataset", "generate", "--layout", "jsonl", "--out", jsonl.toString(), "--train", "6",
                 "--val", "2", "--test", "2", "--image-size", "32", "--families", "color,position", "--text-only", "0.5")
                 .code());
-        Run rj = run("dataset", "--format", "jsonl", "--root", jsonl.toString(), "--show", "0");
+        CliRunner rj = run("dataset", "--format", "jsonl", "--root", jsonl.toString(), "--show", "0");
         assertEquals(0, rj.code(), rj.err());
         assertRow(rj.out(), "train", "6");
         assertRow(rj.out(), "total", "10");
@@ -154,9 +124,9 @@ class DatasetCommandTest {
         Path f = tmp.resolve("mine.jsonl");
         Files.writeString(f, "{\"id\": \"a\", \"question\": \"2+2?\", \"choices\": [\"3\", \"4\"], \"answer\": 1}\n"
                 + "{\"id\": \"b\", \"question\": \"broken\", \"choices\": [\"3\", \"4\"], \"answer\": 5}\n");
-        Run strict = run("dataset", "--format", "jsonl", "--root", f.toString());
+        CliRunner strict = run("dataset", "--format", "jsonl", "--root", f.toString());
         assertOneLineFailure(strict, 1, "mmpeft dataset: ", "mine.jsonl: line 2 (id b): field 'answer': answer index 5");
-        Run r = run("dataset", "--format", "jsonl", "--root", f.toString(), "--lenient", "--template", "Q: {question} A:");
+        CliRunner r = run("dataset", "--format", "jsonl", "--root", f.toString(), "--lenient", "--template", "Q: {question} A:");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("skipped: 1 {field 'answer'=1}"), r.out());
         assertTrue(r.out().contains("  mine.jsonl: line 2") || r.out().contains("mine.jsonl: line 2 (id b)"), r.out());
@@ -196,7 +166,7 @@ class DatasetCommandTest {
 
     @Test
     void helpListsTheFlags() {
-        Run r = run("dataset", "--help");
+        CliRunner r = run("dataset", "--help");
         assertEquals(0, r.code());
         for (String flag : List.of("--format", "--root", "--split", "--subtask", "--images-only", "--show", "generate")) {
             assertTrue(r.out().contains(flag), flag + " in\n" + r.out());

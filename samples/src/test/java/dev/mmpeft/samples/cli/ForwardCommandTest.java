@@ -60,9 +60,9 @@ class ForwardCommandTest {
             Map<String, NDArray> t = inputs(m, true, true);
             SafetensorsWriter.write(in, t);
             CliRunner r = CliRunner.run("forward", "--model", model.toString(), "--inputs", in.toString(), "--output", out.toString());
-            assertEquals(0, r.code, r.toString());
-            assertTrue(r.out.startsWith("logits (2, 3, "), r.out);
-            assertTrue(r.out.contains("loss "), r.out);
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().startsWith("logits (2, 3, "), r.out());
+            assertTrue(r.out().contains("loss "), r.out());
             try (InstructBlip blip = InstructBlip.load(model); Checkpoint written = Checkpoint.open(out)) {
                 InstructBlipOutput api = blip.forward(InstructBlipInputs.builder()
                         .pixelValues(t.get("pixel_values"))
@@ -87,13 +87,13 @@ class ForwardCommandTest {
             Map<String, NDArray> t = inputs(m, false, false);
             SafetensorsWriter.write(in, t);
             CliRunner r = CliRunner.run("forward", "--model", model.toString(), "--inputs", in.toString(), "--output", out.toString());
-            assertEquals(1, r.code, r.toString());
-            assertTrue(r.err.startsWith("mmpeft forward: a T5 backbone needs labels or decoder_input_ids"), r.err);
+            assertEquals(1, r.code(), r.toString());
+            assertTrue(r.err().startsWith("mmpeft forward: a T5 backbone needs labels or decoder_input_ids"), r.err());
             t.put("decoder_input_ids", m.create(new long[] {0, 9, 0, 12}, new Shape(2, 2)));
             t.put("attention_mask", t.get("attention_mask").toType(DataType.BOOLEAN, false));
             SafetensorsWriter.write(in, t);
             r = CliRunner.run("forward", "--model", model.toString(), "--inputs", in.toString(), "--output", out.toString());
-            assertEquals(0, r.code, r.toString());
+            assertEquals(0, r.code(), r.toString());
             try (Checkpoint written = Checkpoint.open(out)) {
                 assertEquals(List.of("logits"), List.copyOf(written.names()));
             }
@@ -110,14 +110,14 @@ class ForwardCommandTest {
             SafetensorsWriter.write(in, t);
         }
         CliRunner r = CliRunner.run("forward", "--model", model.toString(), "--inputs", in.toString(), "--output", out.toString());
-        assertEquals(1, r.code, r.toString());
-        assertEquals(1, r.err.strip().lines().count(), r.err);
-        assertTrue(r.err.contains("missing input tensor 'input_ids'"), r.err);
+        assertEquals(1, r.code(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("missing input tensor 'input_ids'"), r.err());
 
         r = CliRunner.run("forward", "--model", tmp.resolve("no-such-model").toString(), "--inputs", in.toString(), "--output", out.toString());
-        assertEquals(1, r.code, r.toString());
-        assertEquals(1, r.err.strip().lines().count(), r.err);
-        assertTrue(r.err.contains("no-such-model"), r.err);
+        assertEquals(1, r.code(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("no-such-model"), r.err());
 
         Path corrupt = tmp.resolve("corrupt");
         Files.createDirectories(corrupt);
@@ -125,12 +125,12 @@ class ForwardCommandTest {
         byte[] bytes = Files.readAllBytes(model.resolve("model.safetensors"));
         Files.write(corrupt.resolve("model.safetensors"), java.util.Arrays.copyOf(bytes, 100));
         r = CliRunner.run("forward", "--model", corrupt.toString(), "--inputs", in.toString(), "--output", out.toString());
-        assertEquals(1, r.code, r.toString());
-        assertEquals(1, r.err.strip().lines().count(), r.err);
-        assertTrue(r.err.contains("model.safetensors"), r.err);
+        assertEquals(1, r.code(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("model.safetensors"), r.err());
         assertTrue(Files.notExists(out), "nothing written on failure");
 
         r = CliRunner.run("forward", "--model", model.toString());
-        assertEquals(2, r.code, r.toString());
+        assertEquals(2, r.code(), r.toString());
     }
 }

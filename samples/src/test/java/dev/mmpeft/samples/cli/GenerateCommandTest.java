@@ -47,9 +47,9 @@ class GenerateCommandTest {
         Path model = tmp.resolve(family);
         CliRunner r = CliRunner.run("generate", "--model", model.toString(), "--image", image.toString(),
                 "--prompt", "what is in the image ?", "--num-beams", "2", "--max-new-tokens", "4", "--show-tokens");
-        assertEquals(0, r.code, r.toString());
-        Matcher m = Pattern.compile("tokens: \\[([\\d, ]*)]").matcher(r.out);
-        assertTrue(m.find(), r.out);
+        assertEquals(0, r.code(), r.toString());
+        Matcher m = Pattern.compile("tokens: \\[([\\d, ]*)]").matcher(r.out());
+        assertTrue(m.find(), r.out());
         long[] printed = Arrays.stream(m.group(1).split(",\\s*")).filter(s -> !s.isEmpty()).mapToLong(Long::parseLong).toArray();
         try (InstructBlip blip = InstructBlip.load(model);
                 InstructBlipProcessor p = InstructBlipProcessor.load(model, blip.config());
@@ -58,7 +58,7 @@ class GenerateCommandTest {
                     p.generationInputs(RgbImage.read(image), "what is in the image ?", "what is in the image ?", scope),
                     GenerationConfig.beams(2, 4));
             assertArrayEquals(api.tokens(0), printed);
-            assertEquals(p.decode(api.tokens(0)), r.out.lines().findFirst().orElseThrow());
+            assertEquals(p.decode(api.tokens(0)), r.out().lines().findFirst().orElseThrow());
         }
     }
 
@@ -66,25 +66,25 @@ class GenerateCommandTest {
     void badInputGivesOneLineAndExitOne() throws Exception {
         Path model = tmp.resolve("t5");
         CliRunner r = CliRunner.run("generate", "--model", model.toString(), "--image", tmp.resolve("missing.png").toString(), "--prompt", "a");
-        assertEquals(1, r.code, r.toString());
-        assertEquals(1, r.err.strip().lines().count(), r.err);
-        assertTrue(r.err.contains("missing.png"), r.err);
+        assertEquals(1, r.code(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("missing.png"), r.err());
 
         r = CliRunner.run("generate", "--model", tmp.resolve("nope").toString(), "--image", image.toString(), "--prompt", "a");
-        assertEquals(1, r.code, r.toString());
-        assertTrue(r.err.contains("nope"), r.err);
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("nope"), r.err());
 
         Path noTokenizer = tmp.resolve("no-tokenizer");
         Files.createDirectories(noTokenizer);
         Files.copy(model.resolve("config.json"), noTokenizer.resolve("config.json"));
         Files.copy(model.resolve("model.safetensors"), noTokenizer.resolve("model.safetensors"));
         r = CliRunner.run("generate", "--model", noTokenizer.toString(), "--image", image.toString(), "--prompt", "a");
-        assertEquals(1, r.code, r.toString());
-        assertEquals(1, r.err.strip().lines().count(), r.err);
-        assertTrue(r.err.contains("tokenizer.json"), r.err);
+        assertEquals(1, r.code(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("tokenizer.json"), r.err());
 
         r = CliRunner.run("generate", "--model", model.toString(), "--image", image.toString(), "--prompt", "a", "--num-beams", "0");
-        assertEquals(1, r.code, r.toString());
-        assertTrue(r.err.contains("num_beams"), r.err);
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("num_beams"), r.err());
     }
 }

@@ -1,13 +1,13 @@
 package dev.mmpeft.samples.cli;
 
+import static dev.mmpeft.samples.cli.CliRunner.run;
+import static dev.mmpeft.samples.cli.CliRunner.shared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmpeft.core.safetensors.DType;
 import dev.mmpeft.core.safetensors.SafetensorsWriter;
 import dev.mmpeft.core.safetensors.TensorData;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,41 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class InspectCommandTest {
-    /** What a run printed and returned. */
-    record Run(int code, String out, String err) {
-        List<String> errLines() {
-            return err.lines().toList();
-        }
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = MmpeftCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
-    /** ../shared, found from the samples folder the tests run in (or -Dmmpeft.shared). */
-    static Path shared(String relative) {
-        String configured = System.getProperty("mmpeft.shared");
-        Path root = configured != null ? Path.of(configured) : null;
-        for (Path dir = Path.of("").toAbsolutePath(); root == null && dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolveSibling("shared").resolve("checkpoints"))) {
-                root = dir.resolveSibling("shared");
-            }
-        }
-        if (root == null || !Files.exists(root.resolve(relative))) {
-            throw new AssertionError("cannot find ../shared/" + relative + "; set -Dmmpeft.shared=PATH");
-        }
-        return root.resolve(relative);
-    }
-
     @Test
     void printsEveryTensorGroupedWithTheExactTotal() {
-        Run r = run("inspect", shared("checkpoints/stories260K").toString());
+        CliRunner r = run("inspect", shared("checkpoints/stories260K").toString());
         assertEquals(0, r.code(), r.err());
         assertEquals("", r.err());
         String out = r.out();
@@ -79,7 +47,7 @@ class InspectCommandTest {
 
     @Test
     void acceptsASingleFileAndShardedCheckpoints(@TempDir Path tmp) throws Exception {
-        Run bert = run("inspect", shared("checkpoints/tiny-bert-seqcls/model.safetensors").toString());
+        CliRunner bert = run("inspect", shared("checkpoints/tiny-bert-seqcls/model.safetensors").toString());
         assertEquals(0, bert.code(), bert.err());
         assertTrue(bert.out().contains("total parameters: 88,507 in 90 tensors"), bert.out());
         assertLine(bert.out(), "bert.embeddings.position_ids", "I64", "[1, 512]", "512");
@@ -94,7 +62,7 @@ class InspectCommandTest {
         Files.writeString(tmp.resolve("model.safetensors.index.json"), "{\"metadata\": {\"total_size\": 32}, \"weight_map\": {"
                 + "\"encoder.block.1.w\": \"model-00001-of-00002.safetensors\", \"shared.weight.1\": \"model-00001-of-00002.safetensors\","
                 + "\"encoder.block.2.w\": \"model-00002-of-00002.safetensors\", \"shared.weight.2\": \"model-00002-of-00002.safetensors\"}}");
-        Run sharded = run("inspect", tmp.toString());
+        CliRunner sharded = run("inspect", tmp.toString());
         assertEquals(0, sharded.code(), sharded.err());
         assertTrue(sharded.out().contains("files: 2 shards"), sharded.out());
         assertTrue(sharded.out().contains("metadata:\n  total_size: 32\n"), sharded.out());
@@ -106,14 +74,14 @@ class InspectCommandTest {
     @Test
     void badInputGivesOneLineAndExitCodeOne(@TempDir Path tmp) throws Exception {
         Path missing = tmp.resolve("no-such-model");
-        Run r = run("inspect", missing.toString());
+        CliRunner r = run("inspect", missing.toString());
         assertEquals(1, r.code());
         assertEquals(List.of("mmpeft inspect: " + missing + ": no such file or directory"), r.errLines());
         assertEquals("", r.out());
 
         Path corrupt = Files.createDirectory(tmp.resolve("corrupt"));
         Files.write(corrupt.resolve("model.safetensors"), "this is not a checkpoint at all".getBytes());
-        Run c = run("inspect", corrupt.toString());
+        CliRunner c = run("inspect", corrupt.toString());
         assertEquals(1, c.code());
         assertEquals(1, c.errLines().size(), c.err());
         assertTrue(c.err().startsWith("mmpeft inspect: " + corrupt.resolve("model.safetensors") + ": header length "), c.err());
@@ -121,7 +89,7 @@ class InspectCommandTest {
         byte[] real = Files.readAllBytes(shared("checkpoints/stories260K/model.safetensors"));
         Path cut = tmp.resolve("cut.safetensors");
         Files.write(cut, Arrays.copyOf(real, real.length - 1000));
-        Run t = run("inspect", cut.toString());
+        CliRunner t = run("inspect", cut.toString());
         assertEquals(1, t.code());
         assertEquals(1, t.errLines().size(), t.err());
         assertTrue(t.err().startsWith("mmpeft inspect: " + cut + ": tensor 'model.") && t.err().contains("truncated file?"), t.err());
@@ -129,10 +97,10 @@ class InspectCommandTest {
 
     @Test
     void badFlagsGiveExitCodeTwo() {
-        Run none = run("inspect");
+        CliRunner none = run("inspect");
         assertEquals(2, none.code());
         assertTrue(none.err().startsWith("mmpeft inspect: Missing required parameter: 'PATH'"), none.err());
-        Run extra = run("inspect", "a", "b");
+        CliRunner extra = run("inspect", "a", "b");
         assertEquals(2, extra.code());
     }
 

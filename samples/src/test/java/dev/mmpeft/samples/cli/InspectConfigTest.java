@@ -30,14 +30,14 @@ class InspectConfigTest {
         long start = System.nanoTime();
         CliRunner r = CliRunner.run("inspect", flanT5Xl().toString());
         double seconds = (System.nanoTime() - start) / 1e9;
-        assertEquals(0, r.code, r.toString());
-        assertEquals(985_952_256L, count(r.out, "vision_model"));
-        assertEquals(185_660_160L, count(r.out, "qformer"));
-        assertEquals(1_574_912L, count(r.out, "language_projection"));
-        assertEquals(24_576L, count(r.out, "query_tokens"));
-        assertEquals(2_849_757_184L, count(r.out, "language_model"));
-        assertEquals(4_022_969_088L, count(r.out, "total"));
-        assertTrue(r.out.contains("total parameters: 4,022,969,088"), r.out);
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(985_952_256L, count(r.out(), "vision_model"));
+        assertEquals(185_660_160L, count(r.out(), "qformer"));
+        assertEquals(1_574_912L, count(r.out(), "language_projection"));
+        assertEquals(24_576L, count(r.out(), "query_tokens"));
+        assertEquals(2_849_757_184L, count(r.out(), "language_model"));
+        assertEquals(4_022_969_088L, count(r.out(), "total"));
+        assertTrue(r.out().contains("total parameters: 4,022,969,088"), r.out());
         assertTrue(seconds < 10, "took " + seconds + " s");
 
         // a directory with only a config.json is inspected the same way
@@ -45,28 +45,28 @@ class InspectConfigTest {
         Files.createDirectories(dir);
         Files.copy(flanT5Xl(), dir.resolve("config.json"));
         CliRunner d = CliRunner.run("inspect", dir.toString());
-        assertEquals(0, d.code, d.toString());
-        assertEquals(4_022_969_088L, count(d.out, "total"));
+        assertEquals(0, d.code(), d.toString());
+        assertEquals(4_022_969_088L, count(d.out(), "total"));
     }
 
     @Test
     void vicunaAndBareLanguageModelConfigs() throws Exception {
         Path vicuna = Path.of("..", "sdk-core", "src", "test", "resources", "hf-configs", "instructblip-vicuna-7b", "config.json");
         CliRunner r = CliRunner.run("inspect", vicuna.toString());
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
         // the vision encoder, Q-Former and queries are the same as Flan-T5-XL's; the LLM is LLaMA-7B with 32,001 tokens
-        assertEquals(985_952_256L, count(r.out, "vision_model"));
-        assertEquals(185_660_160L, count(r.out, "qformer"));
-        assertEquals(768L * 4096 + 4096, count(r.out, "language_projection"));
+        assertEquals(985_952_256L, count(r.out(), "vision_model"));
+        assertEquals(185_660_160L, count(r.out(), "qformer"));
+        assertEquals(768L * 4096 + 4096, count(r.out(), "language_projection"));
         long llama7b = 2L * 32_001 * 4096 + 32L * (4L * 4096 * 4096 + 3L * 4096 * 11008 + 2 * 4096) + 4096;
-        assertEquals(llama7b, count(r.out, "language_model"));
+        assertEquals(llama7b, count(r.out(), "language_model"));
 
-        Path stories = InspectCommandTest.shared("checkpoints/stories260K").resolve("config.json");
+        Path stories = CliRunner.shared("checkpoints/stories260K").resolve("config.json");
         r = CliRunner.run("inspect", stories.toString());
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
         // embed 512 x 64 (tied head counted once) + 5 layers x (q, o 64x64; k, v 32x64; 3 MLP 64x172; 2 norms) + norm
         long layer = 2L * 64 * 64 + 2L * 32 * 64 + 3L * 64 * 172 + 2 * 64;
-        assertEquals(512L * 64 + 5 * layer + 64, count(r.out, "total"), "stories260K: tied embeddings counted once");
+        assertEquals(512L * 64 + 5 * layer + 64, count(r.out(), "total"), "stories260K: tied embeddings counted once");
     }
 
     @Test
@@ -74,8 +74,8 @@ class InspectConfigTest {
         Path bad = tmp.resolve("config.json");
         Files.writeString(bad, "{\"model_type\": \"instructblip\", \"text_config\": {\"model_type\": \"gpt2\"}}");
         CliRunner r = CliRunner.run("inspect", bad.toString());
-        assertEquals(1, r.code, r.toString());
-        assertEquals(1, r.err.strip().lines().count(), r.err);
-        assertTrue(r.err.contains("gpt2"), r.err);
+        assertEquals(1, r.code(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("gpt2"), r.err());
     }
 }

@@ -87,46 +87,46 @@ class PeftCommandsTest {
     @Test
     void inspectCountsLoraOnTheHubConfigWithoutWeights() {
         CliRunner r = CliRunner.run("inspect", "--lora-rank", "1", "--target", "QFORMER_SELF_ATTN", hubConfig("instructblip-flan-t5-xl").toString());
-        assertEquals(0, r.code, r.toString());
-        assertTrue(r.out.contains("trainable params: 36,864 || all params: 4,023,005,952 || trainable%: 0.0009"), r.out);
-        assertTrue(r.out.contains("LoRA r=1, alpha=8 on QFORMER_SELF_ATTN"), r.out);
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("trainable params: 36,864 || all params: 4,023,005,952 || trainable%: 0.0009"), r.out());
+        assertTrue(r.out().contains("LoRA r=1, alpha=8 on QFORMER_SELF_ATTN"), r.out());
 
         CliRunner two = CliRunner.run("inspect", "--lora-rank", "2", "--target", "qformer-cross-attn,LLM_FFN",
                 hubConfig("instructblip-flan-t5-xl").getParent().toString());
-        assertEquals(0, two.code, two.toString());
-        assertTrue(two.out.contains("trainable params: " + String.format("%,d", 2 * (44_544 + 1_032_192))), two.out);
-        assertTrue(two.out.contains("QFORMER_CROSS_ATTN") && two.out.contains("LLM_FFN"), two.out);
+        assertEquals(0, two.code(), two.toString());
+        assertTrue(two.out().contains("trainable params: " + String.format("%,d", 2 * (44_544 + 1_032_192))), two.out());
+        assertTrue(two.out().contains("QFORMER_CROSS_ATTN") && two.out().contains("LLM_FFN"), two.out());
 
         CliRunner extras = CliRunner.run("inspect", "--lora-rank", "1", "--target", "QFORMER_CROSS_ATTN",
                 "--train", "QUERY_TOKENS,LANGUAGE_PROJECTION", hubConfig("instructblip-flan-t5-xl").toString());
-        assertEquals(0, extras.code, extras.toString());
-        assertTrue(extras.out.contains("trainable params: " + String.format("%,d", 44_544 + 24_576 + 1_574_912)), extras.out);
+        assertEquals(0, extras.code(), extras.toString());
+        assertTrue(extras.out().contains("trainable params: " + String.format("%,d", 44_544 + 24_576 + 1_574_912)), extras.out());
     }
 
     @Test
     void inspectBadInputsGiveOneLine() {
         CliRunner component = CliRunner.run("inspect", "--lora-rank", "1", "--target", "QFORMER_CROSS", hubConfig("instructblip-flan-t5-xl").toString());
-        assertEquals(2, component.code, component.toString());
-        assertTrue(component.err.startsWith("mmpeft inspect: unknown component 'QFORMER_CROSS'; expected one of QFORMER_SELF_ATTN"), component.err);
+        assertEquals(2, component.code(), component.toString());
+        assertTrue(component.err().startsWith("mmpeft inspect: unknown component 'QFORMER_CROSS'; expected one of QFORMER_SELF_ATTN"), component.err());
         CliRunner noTarget = CliRunner.run("inspect", "--lora-rank", "1", hubConfig("instructblip-flan-t5-xl").toString());
-        assertEquals(2, noTarget.code, noTarget.toString());
-        assertTrue(noTarget.err.contains("--target is required"), noTarget.err);
+        assertEquals(2, noTarget.code(), noTarget.toString());
+        assertTrue(noTarget.err().contains("--target is required"), noTarget.err());
         CliRunner missing = CliRunner.run("inspect", "--lora-rank", "1", "--target", "LLM_FFN", tmp.resolve("nope").toString());
-        assertEquals(1, missing.code, missing.toString());
-        assertTrue(missing.err.startsWith("mmpeft inspect: ") && missing.err.contains("no such file or directory"), missing.err);
+        assertEquals(1, missing.code(), missing.toString());
+        assertTrue(missing.err().startsWith("mmpeft inspect: ") && missing.err().contains("no such file or directory"), missing.err());
         CliRunner typo = CliRunner.run("inspect", "--target", "querry", hubConfig("instructblip-flan-t5-xl").toString());
-        assertEquals(1, typo.code, typo.toString());
-        assertTrue(typo.err.contains("target 'querry' matches no linear layer of the model; closest module names: "), typo.err);
-        assertEquals(1, typo.err.strip().lines().count(), typo.err);
+        assertEquals(1, typo.code(), typo.toString());
+        assertTrue(typo.err().contains("target 'querry' matches no linear layer of the model; closest module names: "), typo.err());
+        assertEquals(1, typo.err().strip().lines().count(), typo.err());
     }
 
     @Test
     void mergeWritesAStandaloneModelWithTheAdaptersEffect() throws Exception {
         Path out = tmp.resolve("merged");
         CliRunner r = CliRunner.run("merge", "--model", model.toString(), "--adapter", adapter.toString(), "--output", out.toString());
-        assertEquals(0, r.code, r.toString());
-        assertTrue(r.out.contains("LoRA r=2, alpha=4 on "), r.out);
-        assertTrue(r.out.contains("trained in full: language_projection"), r.out);
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("LoRA r=2, alpha=4 on "), r.out());
+        assertTrue(r.out().contains("trained in full: language_projection"), r.out());
         assertTrue(Files.isRegularFile(out.resolve("config.json")));
         assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")), "tokenizer copied");
         assertTrue(Files.isRegularFile(out.resolve("qformer_tokenizer/tokenizer.json")), "Q-Former tokenizer copied");
@@ -148,34 +148,34 @@ class PeftCommandsTest {
     @Test
     void mergeBadInputsGiveOneLine() throws Exception {
         CliRunner missing = CliRunner.run("merge", "--model", model.toString(), "--adapter", tmp.resolve("none").toString(), "--output", tmp.resolve("o1").toString());
-        assertEquals(1, missing.code, missing.toString());
-        assertEquals("mmpeft merge: " + tmp.resolve("none") + ": no such adapter directory", missing.err.strip());
+        assertEquals(1, missing.code(), missing.toString());
+        assertEquals("mmpeft merge: " + tmp.resolve("none") + ": no such adapter directory", missing.err().strip());
         Path broken = Files.createDirectories(tmp.resolve("broken-adapter"));
         Files.writeString(broken.resolve("adapter_config.json"), "{\"peft_type\": \"LORA\", \"r\": 2, \"target_modules\": [\"nothing\"]}");
         CliRunner bad = CliRunner.run("merge", "--model", model.toString(), "--adapter", broken.toString(), "--output", tmp.resolve("o2").toString());
-        assertEquals(1, bad.code, bad.toString());
-        assertTrue(bad.err.startsWith("mmpeft merge: target 'nothing' matches no linear layer"), bad.err);
+        assertEquals(1, bad.code(), bad.toString());
+        assertTrue(bad.err().startsWith("mmpeft merge: target 'nothing' matches no linear layer"), bad.err());
         assertFalse(Files.exists(tmp.resolve("o2")), "nothing written on failure");
         CliRunner flags = CliRunner.run("merge", "--model", model.toString());
-        assertEquals(2, flags.code, flags.toString());
+        assertEquals(2, flags.code(), flags.toString());
     }
 
     @Test
     void forwardWithAdapterMatchesTheApi() throws Exception {
         Path out = tmp.resolve("out.safetensors");
         CliRunner r = CliRunner.run("forward", "--model", model.toString(), "--adapter", adapter.toString(), "--inputs", inputs.toString(), "--output", out.toString());
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
         float[] expected = apiLogits(false);
         try (NDManager m = NDManager.newBaseManager(); Checkpoint written = Checkpoint.open(out)) {
             assertArrayEquals(expected, written.load("logits", m).toFloatArray());
         }
         Path plain = tmp.resolve("plain.safetensors");
-        assertEquals(0, CliRunner.run("forward", "--model", model.toString(), "--inputs", inputs.toString(), "--output", plain.toString()).code);
+        assertEquals(0, CliRunner.run("forward", "--model", model.toString(), "--inputs", inputs.toString(), "--output", plain.toString()).code());
         try (NDManager m = NDManager.newBaseManager(); Checkpoint a = Checkpoint.open(out); Checkpoint b = Checkpoint.open(plain)) {
             assertFalse(java.util.Arrays.equals(a.load("logits", m).toFloatArray(), b.load("logits", m).toFloatArray()), "the adapter is applied");
         }
         CliRunner bad = CliRunner.run("forward", "--model", model.toString(), "--adapter", tmp.resolve("none").toString(), "--inputs", inputs.toString(), "--output", out.toString());
-        assertEquals(1, bad.code, bad.toString());
-        assertTrue(bad.err.contains("no such adapter directory"), bad.err);
+        assertEquals(1, bad.code(), bad.toString());
+        assertTrue(bad.err().contains("no such adapter directory"), bad.err());
     }
 }

@@ -33,10 +33,10 @@ class QuickstartCommandTest {
     void quickstartWithDefaultsImprovesFromChanceAndWritesReportsAndAdapter(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("qs");
         CliRunner r = CliRunner.run("quickstart", "--output", out.toString());
-        assertEquals(0, r.code, r.toString());
+        assertEquals(0, r.code(), r.toString());
         double zeroShot = -1;
         double fineTuned = -1;
-        Matcher m = ACCURACY.matcher(r.out);
+        Matcher m = ACCURACY.matcher(r.out());
         while (m.find()) {
             double v = Double.parseDouble(m.group(2));
             if (m.group(1).equals("zero-shot")) {
@@ -48,8 +48,8 @@ class QuickstartCommandTest {
         System.out.printf(Locale.ROOT, "quickstart: zero-shot %.2f%%, fine-tuned %.2f%%%n", zeroShot, fineTuned);
         assertTrue(zeroShot >= 0 && zeroShot <= 40, "zero-shot should be near chance (25%), got " + zeroShot);
         assertTrue(fineTuned >= 90, "fine-tuned should be >= 90%, got " + fineTuned);
-        assertTrue(r.out.contains("trainable params: 6,528 || all params: 392,672 || trainable%: 1.6625"), r.out);
-        assertTrue(r.out.contains("output folder: " + out.toAbsolutePath()), r.out);
+        assertTrue(r.out().contains("trainable params: 6,528 || all params: 392,672 || trainable%: 1.6625"), r.out());
+        assertTrue(r.out().contains("output folder: " + out.toAbsolutePath()), r.out());
 
         for (String f : new String[] {"adapter/adapter_config.json", "adapter/adapter_model.safetensors", "report.md",
                 "summary.json", "zero-shot/result.json", "fine-tuned/result.md", "comparison/comparison.csv",
@@ -71,25 +71,25 @@ class QuickstartCommandTest {
     void badInputGivesOneLineAndNonZeroExit(@TempDir Path tmp) throws Exception {
         CliRunner missing = CliRunner.run("quickstart", "--output", tmp.resolve("a").toString(), "--model",
                 tmp.resolve("no-such-model").toString());
-        assertEquals(1, missing.code, missing.toString());
-        assertEquals(1, missing.err.strip().lines().count(), missing.err);
-        assertTrue(missing.err.contains("no-such-model"), missing.err);
+        assertEquals(1, missing.code(), missing.toString());
+        assertEquals(1, missing.err().strip().lines().count(), missing.err());
+        assertTrue(missing.err().contains("no-such-model"), missing.err());
 
         CliRunner component = CliRunner.run("quickstart", "--output", tmp.resolve("b").toString(), "--target", "QFORMER_NOPE");
-        assertEquals(1, component.code, component.toString());
-        assertEquals(1, component.err.strip().lines().count(), component.err);
-        assertTrue(component.err.contains("unknown component 'QFORMER_NOPE'"), component.err);
+        assertEquals(1, component.code(), component.toString());
+        assertEquals(1, component.err().strip().lines().count(), component.err());
+        assertTrue(component.err().contains("unknown component 'QFORMER_NOPE'"), component.err());
 
         Path corrupt = tmp.resolve("corrupt");
         Files.createDirectories(corrupt);
         Files.copy(dev.mmpeft.samples.quickstart.DefaultModel.directory().resolve("config.json"), corrupt.resolve("config.json"));
         Files.write(corrupt.resolve("model.safetensors"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
         CliRunner broken = CliRunner.run("quickstart", "--output", tmp.resolve("c").toString(), "--model", corrupt.toString());
-        assertEquals(1, broken.code, broken.toString());
-        assertEquals(1, broken.err.strip().lines().count(), broken.err);
-        assertTrue(broken.err.contains("model.safetensors"), broken.err);
+        assertEquals(1, broken.code(), broken.toString());
+        assertEquals(1, broken.err().strip().lines().count(), broken.err());
+        assertTrue(broken.err().contains("model.safetensors"), broken.err());
 
         CliRunner flags = CliRunner.run("quickstart", "--rank", "two");
-        assertEquals(2, flags.code, flags.toString());
+        assertEquals(2, flags.code(), flags.toString());
     }
 }

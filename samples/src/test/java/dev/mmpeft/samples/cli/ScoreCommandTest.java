@@ -1,5 +1,7 @@
 package dev.mmpeft.samples.cli;
 
+import static dev.mmpeft.samples.cli.CliRunner.run;
+import static dev.mmpeft.samples.cli.CliRunner.shared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,8 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +18,6 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code ./mmpeft score} on the real samples in ../shared/data with the dataset readers.
@@ -34,32 +33,6 @@ import picocli.CommandLine;
  */
 class ScoreCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    record Run(int exit, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cl = MmpeftCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
-    static Path shared(String relative) {
-        String configured = System.getProperty("mmpeft.shared");
-        if (configured != null && Files.isDirectory(Path.of(configured).resolve(relative))) {
-            return Path.of(configured).resolve(relative);
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolveSibling("shared").resolve(relative);
-            if (Files.exists(candidate)) {
-                return candidate;
-            }
-        }
-        throw new AssertionError("missing shared fixture ../shared/" + relative + " (set -Dmmpeft.shared=PATH)");
-    }
 
     /** The hand-made predictions described in the class comment, as {pid: value}. */
     static Map<String, Object> handMade() throws IOException {
@@ -115,9 +88,9 @@ class ScoreCommandTest {
         Path file = dir.resolve("results.json");
         Files.writeString(file, JSON.writeValueAsString(Map.of("acc", 76.0, "results", handMade())));
         Path reports = dir.resolve("reports");
-        Run r = run("score", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(),
+        CliRunner r = run("score", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(),
                 "--split", "test", "--predictions", file.toString(), "--report-dir", reports.toString());
-        assertEquals(0, r.exit(), r.err());
+        assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("scienceqa accuracy on scienceqa split 'test': 50 examples, 50 predictions (results), 50 matched"), r.out());
         assertGroups(r.out());
         JsonNode json = JSON.readTree(reports.resolve("result.json").toFile());
@@ -137,17 +110,17 @@ class ScoreCommandTest {
         }
         Path jl = dir.resolve("preds.jsonl");
         Files.writeString(jl, jsonl, StandardCharsets.UTF_8);
-        Run r = run("score", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(),
+        CliRunner r = run("score", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(),
                 "--predictions", jl.toString());
-        assertEquals(0, r.exit(), r.err());
+        assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("50 predictions (jsonl)"), r.out());
         assertGroups(r.out());
 
         Path plain = dir.resolve("plain.json");
         Files.writeString(plain, JSON.writeValueAsString(handMade()));
-        Run p = run("score", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(),
+        CliRunner p = run("score", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(),
                 "--predictions", plain.toString());
-        assertEquals(0, p.exit(), p.err());
+        assertEquals(0, p.code(), p.err());
         assertGroups(p.out());
     }
 
@@ -159,9 +132,9 @@ class ScoreCommandTest {
         Files.writeString(file, "{\"results\": {\"4\": 0, \"11\": 1, \"12\": 0, \"21\": 0, \"26\": 0, \"42\": 3, \"43\": 0,"
                 + " \"51\": 0, \"52\": 1, \"54\": 1, \"20\": \"8,488\", \"48\": \"1\", \"62\": \"8\", \"103\": \"1\", \"114\": \"77\","
                 + " \"174\": \"4\", \"220\": \"100\", \"405\": \"6\", \"424\": \"47\", \"425\": \"2\"}}");
-        Run r = run("score", "--format", "iconqa", "--root", shared("data/iconqa-sample").toString(),
+        CliRunner r = run("score", "--format", "iconqa", "--root", shared("data/iconqa-sample").toString(),
                 "--subtask", "choose_img,fill_in_blank", "--predictions", file.toString());
-        assertEquals(0, r.exit(), r.err());
+        assertEquals(0, r.code(), r.err());
         assertEquals(Map.of("choose_img", "90.00 (10)", "fill_in_blank", "60.00 (10)", "Avg", "75.00 (20)"), table(r.out()));
         assertTrue(r.out().contains("\nAvg: 75.00"), r.out());
     }
@@ -175,10 +148,10 @@ class ScoreCommandTest {
         Path blank = dir.resolve("fill_in_blank.json");
         Files.writeString(blank, "{\"results\": {\"20\": \"8,488\", \"48\": \"1\", \"62\": \"8\", \"103\": \"1\","
                 + " \"114\": \"77\", \"174\": \"4\", \"220\": \"100\", \"405\": \"6\", \"424\": \"47\", \"425\": \"2\"}}");
-        Run r = run("score", "--format", "iconqa", "--root", shared("data/iconqa-sample").toString(),
+        CliRunner r = run("score", "--format", "iconqa", "--root", shared("data/iconqa-sample").toString(),
                 "--subtask", "choose_img", "--subtask", "fill_in_blank", "--predictions", img.toString(),
                 "--predictions", blank.toString());
-        assertEquals(0, r.exit(), r.err());
+        assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("20 examples, 20 predictions (results), 20 matched"), r.out());
         assertEquals(Map.of("choose_img", "90.00 (10)", "fill_in_blank", "60.00 (10)", "Avg", "75.00 (20)"), table(r.out()));
     }
@@ -191,8 +164,8 @@ class ScoreCommandTest {
                 + "{\"id\": \"q2\", \"question\": \"Shape?\", \"choices\": [\"cube\", \"ball\", \"cone\"], \"answer\": 2, \"split\": \"test\"}\n");
         Path preds = dir.resolve("mc-preds.jsonl");
         Files.writeString(preds, "{\"id\": \"q1\", \"prediction\": \"(b) blue\"}\n{\"id\": \"q2\", \"prediction\": \"ball\"}\n");
-        Run r = run("score", "--format", "jsonl", "--root", mc.toString(), "--predictions", preds.toString());
-        assertEquals(0, r.exit(), r.err());
+        CliRunner r = run("score", "--format", "jsonl", "--root", mc.toString(), "--predictions", preds.toString());
+        assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("multiple-choice accuracy on jsonl split 'test'"), r.out());
         assertEquals(Map.of("Avg", "50.00 (2)"), table(r.out()));
 
@@ -200,8 +173,8 @@ class ScoreCommandTest {
         Files.writeString(open, "{\"id\": \"f1\", \"question\": \"2+2=(_)\", \"answer\": \"4\", \"split\": \"test\"}\n");
         Path openPreds = dir.resolve("open-preds.json");
         Files.writeString(openPreds, "{\"f1\": \" 4 \"}");
-        Run o = run("score", "--format", "jsonl", "--root", open.toString(), "--predictions", openPreds.toString());
-        assertEquals(0, o.exit(), o.err());
+        CliRunner o = run("score", "--format", "jsonl", "--root", open.toString(), "--predictions", openPreds.toString());
+        assertEquals(0, o.code(), o.err());
         assertTrue(o.out().startsWith("exact-match accuracy"), o.out());
         assertEquals(Map.of("Avg", "100.00 (1)"), table(o.out()));
 
@@ -209,8 +182,8 @@ class ScoreCommandTest {
         Files.createDirectories(mixed);
         Files.copy(mc, mixed.resolve("test.jsonl"));
         Files.writeString(mixed.resolve("test2.jsonl"), Files.readString(open).replace("\"split\": \"test\"", "\"split\": \"test\""));
-        Run m = run("score", "--format", "jsonl", "--root", mixed.toString(), "--predictions", preds.toString());
-        assertEquals(1, m.exit(), m.out());
+        CliRunner m = run("score", "--format", "jsonl", "--root", mixed.toString(), "--predictions", preds.toString());
+        assertEquals(1, m.code(), m.out());
         assertTrue(m.err().contains("--evaluator"), m.err());
     }
 
@@ -218,34 +191,34 @@ class ScoreCommandTest {
     void badInputIsOneLineAndExitOne(@TempDir Path dir) throws IOException {
         Path good = dir.resolve("p.json");
         Files.writeString(good, "{\"5\": 1}");
-        Run missing = run("score", "--format", "scienceqa", "--root", dir.resolve("nowhere").toString(),
+        CliRunner missing = run("score", "--format", "scienceqa", "--root", dir.resolve("nowhere").toString(),
                 "--predictions", good.toString());
-        assertEquals(1, missing.exit());
+        assertEquals(1, missing.code());
         assertEquals(1, missing.err().strip().lines().count(), missing.err());
         assertTrue(missing.err().contains("nowhere") && missing.err().contains("does not exist"), missing.err());
 
         Path broken = dir.resolve("broken.json");
         Files.writeString(broken, "{\"results\": {\"5\": 1,}");
-        Run malformed = run("score", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(),
+        CliRunner malformed = run("score", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(),
                 "--predictions", broken.toString());
-        assertEquals(1, malformed.exit());
+        assertEquals(1, malformed.code());
         assertEquals(1, malformed.err().strip().lines().count(), malformed.err());
         assertTrue(malformed.err().contains("broken.json"), malformed.err());
 
         Path wrongIds = dir.resolve("ids.json");
         Files.writeString(wrongIds, "{\"results\": {\"999999\": 1}}");
-        Run none = run("score", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(),
+        CliRunner none = run("score", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(),
                 "--predictions", wrongIds.toString());
-        assertEquals(1, none.exit());
+        assertEquals(1, none.code());
         assertTrue(none.err().contains("none of its 1 predictions"), none.err());
 
-        Run noFile = run("score", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(),
+        CliRunner noFile = run("score", "--format", "scienceqa", "--root", shared("data/scienceqa-sample").toString(),
                 "--predictions", dir.resolve("absent.json").toString());
-        assertEquals(1, noFile.exit());
+        assertEquals(1, noFile.code());
         assertTrue(noFile.err().contains("absent.json") && noFile.err().contains("not found"), noFile.err());
 
-        Run flags = run("score", "--format", "scienceqa");
-        assertEquals(2, flags.exit());
+        CliRunner flags = run("score", "--format", "scienceqa");
+        assertEquals(2, flags.code());
         assertTrue(flags.err().contains("Missing required options"), flags.err());
     }
 }

@@ -67,10 +67,10 @@ class SweepCommandTest {
         assertTrue(doneBefore >= 2 && doneBefore < 5, "cells finished before the kill: " + doneBefore);
 
         CliRunner second = CliRunner.run(sweepArgs(out, data));
-        assertEquals(0, second.code, second.toString());
-        long skipped = second.out.lines().filter(l -> l.endsWith("done before, skipping")).count();
-        assertEquals(doneBefore, skipped, second.out);
-        assertTrue(second.out.contains("sweep: 5 cells (" + (5 - doneBefore) + " run now, " + doneBefore + " done before)"), second.out);
+        assertEquals(0, second.code(), second.toString());
+        long skipped = second.out().lines().filter(l -> l.endsWith("done before, skipping")).count();
+        assertEquals(doneBefore, skipped, second.out());
+        assertTrue(second.out().contains("sweep: 5 cells (" + (5 - doneBefore) + " run now, " + doneBefore + " done before)"), second.out());
         assertEquals(5, finishedCells(out));
 
         String table = Files.readString(out.resolve("runs.md"));
@@ -109,11 +109,11 @@ class SweepCommandTest {
     @Test
     void badComponentGivesOneLine(@TempDir Path tmp) throws Exception {
         CliRunner r = CliRunner.run("sweep", "--output", tmp.toString(), "--components", "QFORMER_CROSS_ATTN,LLM_NOPE");
-        assertEquals(1, r.code, r.toString());
-        assertEquals(1, r.err.strip().lines().count(), r.err);
-        assertTrue(r.err.contains("unknown component 'LLM_NOPE'"), r.err);
+        assertEquals(1, r.code(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("unknown component 'LLM_NOPE'"), r.err());
         CliRunner missing = CliRunner.run("sweep", "--output", tmp.resolve("o").toString(), "--data", tmp.resolve("nothing").toString());
-        assertEquals(1, missing.code, missing.toString());
-        assertTrue(missing.err.contains("nothing"), missing.err);
+        assertEquals(1, missing.code(), missing.toString());
+        assertTrue(missing.err().contains("nothing"), missing.err());
     }
 }

@@ -34,7 +34,7 @@ class TrainEvaluateCommandTest {
         Path out = tmp.resolve("run");
         CliRunner train = CliRunner.run("train", "--model", model.toString(), "--data", data.toString(), "--output", out.toString(),
                 "--target", "LLM_FFN", "--rank", "2", "--lr", "5e-3", "--epochs", "3", "--zero-shot");
-        assertEquals(0, train.code, train.toString());
+        assertEquals(0, train.code(), train.toString());
         JsonNode summary = Json.read(out.resolve("summary.json"));
         assertEquals("lora-llm_ffn-r2", summary.get("setting").asText());
         assertEquals(5_760, summary.get("trainable_parameters").asLong());
@@ -46,17 +46,17 @@ class TrainEvaluateCommandTest {
         Path reports = tmp.resolve("reports");
         CliRunner eval = CliRunner.run("evaluate", "--model", model.toString(), "--adapter", out.resolve("adapter").toString(),
                 "--data", data.toString(), "--report-dir", reports.toString());
-        assertEquals(0, eval.code, eval.toString());
-        Matcher m = Pattern.compile("scienceqa on scienceqa split 'test' \\(24 examples\\): ([0-9.]+)%").matcher(eval.out);
-        assertTrue(m.find(), eval.out);
+        assertEquals(0, eval.code(), eval.toString());
+        Matcher m = Pattern.compile("scienceqa on scienceqa split 'test' \\(24 examples\\): ([0-9.]+)%").matcher(eval.out());
+        assertTrue(m.find(), eval.out());
         assertEquals(String.format(Locale.ROOT, "%.2f", trained), m.group(1), "evaluate --adapter vs the training's own test score");
-        assertTrue(eval.out.contains("| Avg |"), eval.out);
+        assertTrue(eval.out().contains("| Avg |"), eval.out());
         assertEquals(trained, Json.read(reports.resolve("result.json")).get("headline").asDouble(), 1e-9);
 
         CliRunner base = CliRunner.run("evaluate", "--model", model.toString(), "--data", data.toString());
-        assertEquals(0, base.code, base.toString());
-        Matcher z = Pattern.compile("\\(24 examples\\): ([0-9.]+)%").matcher(base.out);
-        assertTrue(z.find(), base.out);
+        assertEquals(0, base.code(), base.toString());
+        Matcher z = Pattern.compile("\\(24 examples\\): ([0-9.]+)%").matcher(base.out());
+        assertTrue(z.find(), base.out());
         assertEquals(summary.get("zero_shot_accuracy").asDouble(), Double.parseDouble(z.group(1)), 0.005,
                 "evaluate without adapter vs the training's zero-shot score");
     }
@@ -66,13 +66,13 @@ class TrainEvaluateCommandTest {
         Path model = DefaultModel.directory();
         CliRunner noData = CliRunner.run("train", "--model", model.toString(), "--data", tmp.resolve("absent").toString(),
                 "--output", tmp.resolve("o").toString());
-        assertEquals(1, noData.code, noData.toString());
-        assertEquals(1, noData.err.strip().lines().count(), noData.err);
-        assertTrue(noData.err.contains("absent"), noData.err);
+        assertEquals(1, noData.code(), noData.toString());
+        assertEquals(1, noData.err().strip().lines().count(), noData.err());
+        assertTrue(noData.err().contains("absent"), noData.err());
 
         CliRunner format = CliRunner.run("evaluate", "--model", model.toString(), "--data", tmp.toString(), "--format", "coco");
-        assertEquals(1, format.code, format.toString());
-        assertTrue(format.err.contains("unknown --format 'coco'"), format.err);
+        assertEquals(1, format.code(), format.toString());
+        assertTrue(format.err().contains("unknown --format 'coco'"), format.err());
 
         Path corrupt = tmp.resolve("corrupt");
         Files.createDirectories(corrupt);
@@ -80,16 +80,16 @@ class TrainEvaluateCommandTest {
         Files.write(corrupt.resolve("model.safetensors"), new byte[] {(byte) 200, 0, 0, 0, 0, 0, 0, 0, '{'});
         Path data = SmallTask.write(tmp.resolve("data"));
         CliRunner broken = CliRunner.run("evaluate", "--model", corrupt.toString(), "--data", data.toString());
-        assertEquals(1, broken.code, broken.toString());
-        assertEquals(1, broken.err.strip().lines().count(), broken.err);
-        assertTrue(broken.err.contains("model.safetensors"), broken.err);
+        assertEquals(1, broken.code(), broken.toString());
+        assertEquals(1, broken.err().strip().lines().count(), broken.err());
+        assertTrue(broken.err().contains("model.safetensors"), broken.err());
 
         CliRunner target = CliRunner.run("train", "--model", model.toString(), "--data", data.toString(), "--output",
                 tmp.resolve("t").toString(), "--target", "VISION_NOPE");
-        assertEquals(1, target.code, target.toString());
-        assertTrue(target.err.contains("unknown component 'VISION_NOPE'"), target.err);
+        assertEquals(1, target.code(), target.toString());
+        assertTrue(target.err().contains("unknown component 'VISION_NOPE'"), target.err());
 
         CliRunner missingFlag = CliRunner.run("train", "--model", model.toString());
-        assertEquals(2, missingFlag.code, missingFlag.toString());
+        assertEquals(2, missingFlag.code(), missingFlag.toString());
     }
 }

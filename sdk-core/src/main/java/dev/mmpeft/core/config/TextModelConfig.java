@@ -13,4 +13,7 @@ public interface TextModelConfig extends ModelConfig {
 
     /** Whether the output head shares the input embedding matrix. */
     boolean tieWordEmbeddings();
+
+    /** The end-of-sequence token ({@code eos_token_id}). */
+    int eosTokenId();
 }

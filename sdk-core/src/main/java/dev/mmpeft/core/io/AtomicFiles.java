@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -19,8 +22,16 @@ import java.util.stream.Stream;
  *
  * <p>Checkpoints, adapters and reports all go through here, so a crash or a kill at any moment
  * leaves the previous version intact.
+ *
+ * <p>Permissions: the temporary file or folder Java creates is owner-only ({@code rw-------}), which
+ * would leave users' checkpoints and reports unreadable to their group. Where the file system has
+ * POSIX permissions, what replaces an existing file or folder gets that one's permissions, and
+ * anything new gets the usual {@code rw-r--r--} (files) or {@code rwxr-xr-x} (folders).
  */
 public final class AtomicFiles {
+    private static final Set<PosixFilePermission> NEW_FILE = PosixFilePermissions.fromString("rw-r--r--");
+    private static final Set<PosixFilePermission> NEW_DIRECTORY = PosixFilePermissions.fromString("rwxr-xr-x");
+
     private AtomicFiles() {}
 
     /** Writes content produced by {@code writer} to {@code target} atomically. */
@@ -44,6 +55,7 @@ public final class AtomicFiles {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         try {
+            givePermissions(tmp, target, NEW_FILE);
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 writer.accept(channel);
                 // on disk before the rename, so a crash cannot leave a renamed but empty file
@@ -77,6 +89,7 @@ public final class AtomicFiles {
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".");
         try {
+            givePermissions(tmp, target, NEW_DIRECTORY);
             filler.accept(tmp);
             if (Files.exists(target)) {
                 Path old = parent.resolve("." + target.getFileName() + ".old");
@@ -102,6 +115,14 @@ public final class AtomicFiles {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    /** {@code target}'s permissions if it exists, else {@code fresh}; nothing without POSIX permissions. */
+    private static void givePermissions(Path tmp, Path target, Set<PosixFilePermission> fresh) throws IOException {
+        if (!tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        Files.setPosixFilePermissions(tmp, Files.exists(target) ? Files.getPosixFilePermissions(target) : fresh);
     }
 
     private static void move(Path from, Path to) throws IOException {

@@ -41,8 +41,9 @@ public interface TrainableModel<E> {
     /**
      * An independent copy of this model on {@code device} for data-parallel training: its own
      * arrays (frozen weights copied to that device once), the same trainable parameter names and
-     * values, nothing shared that a step on one copy could change on another. Models that do not
-     * support several devices keep this default, which refuses with a clear message.
+     * values, nothing shared that a step on one copy could change on another. A copy that is
+     * {@link AutoCloseable} is closed by the trainer when the run ends. Models that do not support
+     * several devices keep this default, which refuses with a clear message.
      *
      * @throws TrainingException when the model cannot be replicated
      */

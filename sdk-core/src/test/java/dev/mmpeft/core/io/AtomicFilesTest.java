@@ -10,8 +10,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,5 +88,36 @@ class AtomicFilesTest {
         assertFalse(Files.exists(tree));
         AtomicFiles.deleteRecursively(tmp.resolve("never-was"));
         assertTrue(Files.isDirectory(tmp));
+    }
+
+    private static String permissions(Path p) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    @Test
+    void newFilesAndFoldersGetUsualPermissionsAndReplacementsKeepTheOldOnes(@TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"),
+                "needs a file system with POSIX permissions: this one has none");
+        // Files.createTempFile alone would give rw------- and Files.createTempDirectory rwx------
+        Path report = tmp.resolve("reports/result.json");
+        AtomicFiles.writeString(report, "{}");
+        assertEquals("rw-r--r--", permissions(report));
+        AtomicFiles.writeChannel(tmp.resolve("model.safetensors"), ch -> ch.write(ByteBuffer.wrap(new byte[8])));
+        assertEquals("rw-r--r--", permissions(tmp.resolve("model.safetensors")));
+
+        Files.setPosixFilePermissions(report, PosixFilePermissions.fromString("rw-rw----"));
+        AtomicFiles.writeString(report, "{\"v\": 2}");
+        assertEquals("rw-rw----", permissions(report));
+        assertEquals("{\"v\": 2}", Files.readString(report));
+
+        Path adapter = tmp.resolve("adapter");
+        AtomicFiles.writeDirectory(adapter, dir -> AtomicFiles.writeString(dir.resolve("adapter_config.json"), "{}"));
+        assertEquals("rwxr-xr-x", permissions(adapter));
+        assertEquals("rw-r--r--", permissions(adapter.resolve("adapter_config.json")));
+
+        Files.setPosixFilePermissions(adapter, PosixFilePermissions.fromString("rwxrwx---"));
+        AtomicFiles.writeDirectory(adapter, dir -> Files.writeString(dir.resolve("weights"), "v2"));
+        assertEquals("rwxrwx---", permissions(adapter));
+        assertEquals(List.of("weights"), names(adapter));
     }
 }

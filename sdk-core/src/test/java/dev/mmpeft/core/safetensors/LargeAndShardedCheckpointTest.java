@@ -27,22 +27,9 @@ class LargeAndShardedCheckpointTest {
 
     /** A tensor declared in a header whose bytes the test writes itself (the writer never asks). */
     private static TensorData declared(DType dtype, long... shape) {
-        return new TensorData() {
-            @Override
-            public DType dtype() {
-                return dtype;
-            }
-
-            @Override
-            public long[] shape() {
-                return shape.clone();
-            }
-
-            @Override
-            public ByteBuffer bytes() {
-                throw new UnsupportedOperationException("written by the test");
-            }
-        };
+        return Crafted.tensor(dtype, shape, () -> {
+            throw new UnsupportedOperationException("written by the test");
+        });
     }
 
     /**

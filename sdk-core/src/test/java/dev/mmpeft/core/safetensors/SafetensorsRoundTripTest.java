@@ -213,44 +213,16 @@ class SafetensorsRoundTripTest {
 
         Map<String, TensorData> failing = new LinkedHashMap<>();
         failing.put("a.first", TensorData.of(DType.F32, new long[] {1024}, ByteBuffer.allocate(4096)));
-        failing.put("b.second", new TensorData() {
-            @Override
-            public DType dtype() {
-                return DType.F32;
-            }
-
-            @Override
-            public long[] shape() {
-                return new long[] {4};
-            }
-
-            @Override
-            public ByteBuffer bytes() throws IOException {
-                throw new IOException("disk on fire");
-            }
-        });
+        failing.put("b.second", Crafted.tensor(DType.F32, new long[] {4}, () -> {
+            throw new IOException("disk on fire");
+        }));
         IOException e = assertThrows(IOException.class, () -> SafetensorsWriter.writeData(target, failing));
         assertEquals("disk on fire", e.getMessage());
         assertArrayEquals(before, Files.readAllBytes(target));
         assertEquals(List.of(target), list(tmp));
 
         // a tensor whose bytes do not match its shape is refused the same way, naming it
-        Map<String, TensorData> lying = Map.of("short", new TensorData() {
-            @Override
-            public DType dtype() {
-                return DType.F32;
-            }
-
-            @Override
-            public long[] shape() {
-                return new long[] {4};
-            }
-
-            @Override
-            public ByteBuffer bytes() {
-                return ByteBuffer.allocate(12);
-            }
-        });
+        Map<String, TensorData> lying = Map.of("short", Crafted.tensor(DType.F32, new long[] {4}, () -> ByteBuffer.allocate(12)));
         IOException size = assertThrows(IOException.class, () -> SafetensorsWriter.writeData(target, lying));
         assertTrue(size.getMessage().contains("tensor 'short'") && size.getMessage().contains("produced 12 bytes, expected 16"), size.getMessage());
         assertArrayEquals(before, Files.readAllBytes(target));

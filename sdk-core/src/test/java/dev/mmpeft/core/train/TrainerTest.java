@@ -97,6 +97,9 @@ class TrainerTest {
         quiet().optimizer(AdamW.lr(0.01)).epochs(2).batchSize(8).clipGradNorm(0.5)
                 .devices(Device.cpu(), Device.cpu()).build().fit(parallel, TRAIN);
         assertClose(single.snapshot(), parallel.snapshot(), 1e-6);
+        assertEquals(1, parallel.replicas().size());
+        assertTrue(parallel.replicas().get(0).isClosed(), "the trainer closes the replica it made");
+        assertFalse(parallel.isClosed(), "and leaves the caller's model open");
     }
 
     @Test

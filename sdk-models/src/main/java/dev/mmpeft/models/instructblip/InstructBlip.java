@@ -10,7 +10,6 @@ import ai.djl.nn.Parameter;
 import com.google.common.collect.ImmutableSet;
 import dev.mmpeft.core.Component;
 import dev.mmpeft.core.MmpeftException;
-import dev.mmpeft.core.config.Configs;
 import dev.mmpeft.core.config.InstructBlipConfig;
 import dev.mmpeft.core.config.LlamaConfig;
 import dev.mmpeft.core.config.T5Config;
@@ -24,15 +23,12 @@ import dev.mmpeft.models.generation.GenerationResult;
 import dev.mmpeft.models.generation.Generator;
 import dev.mmpeft.models.instructblip.internal.BlipOps;
 import dev.mmpeft.models.llama.LlamaModel;
-import dev.mmpeft.models.nn.HfBlock;
+import dev.mmpeft.models.nn.HfModel;
 import dev.mmpeft.models.nn.Linear;
-import dev.mmpeft.models.nn.Weights;
 import dev.mmpeft.models.qformer.InstructBlipQFormerModel;
 import dev.mmpeft.models.qformer.QFormerLayer;
 import dev.mmpeft.models.t5.T5Model;
 import dev.mmpeft.models.vision.InstructBlipVisionModel;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -64,7 +60,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Memory: every activation is computed from the inputs, so results land in the inputs'
  * manager; scope each batch in a sub-manager ({@code DJL_NOTES.md}).
  */
-public final class InstructBlip extends HfBlock implements AutoCloseable {
+public final class InstructBlip extends HfModel<InstructBlipConfig> {
     /** Names of the top-level parts, in model order. */
     public static final String VISION_MODEL = "vision_model";
     public static final String QUERY_TOKENS = "query_tokens";
@@ -72,18 +68,15 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
     public static final String LANGUAGE_PROJECTION = "language_projection";
     public static final String LANGUAGE_MODEL = "language_model";
 
-    private final InstructBlipConfig config;
     private final InstructBlipVisionModel visionModel;
-    private final Parameter queryTokens;
     private final InstructBlipQFormerModel qformer;
     private final Linear languageProjection;
     private final LanguageModel languageModel;
-    private @Nullable NDManager ownedManager;
 
     private InstructBlip(InstructBlipConfig config) {
-        this.config = config;
+        super(config);
         this.visionModel = child(VISION_MODEL, new InstructBlipVisionModel(config.visionConfig()));
-        this.queryTokens = parameter(QUERY_TOKENS, Parameter.Type.WEIGHT,
+        declareParameter(QUERY_TOKENS, Parameter.Type.WEIGHT,
                 new Shape(1, config.numQueryTokens(), config.qformerConfig().hiddenSize()));
         this.qformer = child(QFORMER, new InstructBlipQFormerModel(config.qformerConfig()));
         this.languageProjection = child(LANGUAGE_PROJECTION,
@@ -113,7 +106,7 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
      * was. The new model does not own the arrays; closing it frees nothing.
      */
     public static InstructBlip sharingArraysOf(InstructBlip base) {
-        InstructBlip copy = new InstructBlip(base.config);
+        InstructBlip copy = new InstructBlip(base.config());
         Map<String, Parameter> from = base.namedParameters();
         for (Map.Entry<String, Parameter> e : copy.namedParameters().entrySet()) {
             Parameter source = from.get(e.getKey());
@@ -130,16 +123,7 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
      * in arrays it owns, for tests and tiny generated models.
      */
     public static InstructBlip random(InstructBlipConfig config, long seed, float std) {
-        InstructBlip model = new InstructBlip(config);
-        NDManager manager = NDManager.newBaseManager();
-        try {
-            Weights.initRandom(model, manager, seed, std);
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
-        model.ownedManager = manager;
-        return model;
+        return owning(NDManager.newBaseManager(), manager -> withRandomWeights(new InstructBlip(config), manager, seed, std));
     }
 
     /** {@link #load(Path, Device)} on the CPU. */
@@ -159,49 +143,22 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
      *     the directory and what is wrong
      */
     public static InstructBlip load(Path directory, Device device) {
-        InstructBlipConfig config = Configs.read(directory, InstructBlipConfig.class);
-        InstructBlip model = new InstructBlip(config);
-        NDManager manager = NDManager.newBaseManager(device);
-        try (Checkpoint checkpoint = Checkpoint.open(directory)) {
-            InstructBlipWeights.load(model, checkpoint, manager);
-        } catch (IOException e) {
-            manager.close();
-            throw new UncheckedIOException(directory + ": cannot close checkpoint", e);
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
-        model.ownedManager = manager;
-        return model;
+        return owning(NDManager.newBaseManager(device), manager -> read(directory, InstructBlipConfig.class, InstructBlip::new, manager));
     }
 
-    /**
-     * Writes a Hugging Face directory: {@code config.json} and {@code model.safetensors}, each
-     * atomically.
-     */
-    public void save(Path directory) throws IOException {
-        InstructBlipWeights.save(this, directory, Long.MAX_VALUE);
-    }
-
-    /**
-     * Writes a Hugging Face directory with the weights split into shards of at most
-     * {@code maxShardBytes} (one tensor per shard at least) and {@code model.safetensors.index.json},
-     * written last so that a reader never sees an index naming a missing shard.
-     */
-    public void save(Path directory, long maxShardBytes) throws IOException {
-        InstructBlipWeights.save(this, directory, maxShardBytes);
-    }
-
-    public InstructBlipConfig config() {
-        return config;
+    /** By name, plus the older vision {@code q_bias}/{@code v_bias} layout ({@link InstructBlipWeights}). */
+    @Override
+    protected void loadWeights(Checkpoint checkpoint, NDManager manager) {
+        InstructBlipWeights.load(this, checkpoint, manager);
     }
 
     public InstructBlipVisionModel visionModel() {
         return visionModel;
     }
 
+    /** The learned queries {@code query_tokens [1, num_query_tokens, qformer hidden]}. */
     public Parameter queryTokens() {
-        return queryTokens;
+        return parameter(QUERY_TOKENS);
     }
 
     public InstructBlipQFormerModel qformer() {
@@ -216,19 +173,6 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
         return languageModel;
     }
 
-    /** The manager holding the arrays this model owns (loaded or random), if any. */
-    public Optional<NDManager> manager() {
-        return Optional.ofNullable(ownedManager);
-    }
-
-    /** Frees the arrays this model owns (none for structures from {@link #fromConfig}/{@link #sharingArraysOf}). */
-    @Override
-    public void close() {
-        if (ownedManager != null) {
-            ownedManager.close();
-            ownedManager = null;
-        }
-    }
 
     // ------------------------------------------------------------------------------- forward
 
@@ -240,9 +184,9 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
     public NDArray imageFeatures(NDArray pixelValues, NDArray qformerInputIds, @Nullable NDArray qformerAttentionMask) {
         NDArray image = visionModel.forward(pixelValues);
         long batch = image.getShape().get(0);
-        int q = config.numQueryTokens();
+        int q = config().numQueryTokens();
         checkBatch("qformer_input_ids", qformerInputIds, batch);
-        NDArray queries = BlipOps.broadcastParameter(queryTokens, image, new Shape(batch, q, config.qformerConfig().hiddenSize()));
+        NDArray queries = BlipOps.broadcastParameter(queryTokens(), image, new Shape(batch, q, config().qformerConfig().hiddenSize()));
         NDArray textMask = qformerAttentionMask == null
                 ? qformerInputIds.onesLike().toType(DataType.INT64, false)
                 : checkSameShape("qformer_attention_mask", qformerAttentionMask, qformerInputIds).toType(DataType.INT64, false);
@@ -271,7 +215,7 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
         } else {
             if (decoderIds != null || decoderMask != null) {
                 throw new MmpeftException("decoder_input_ids / decoder_attention_mask are for encoder-decoder language models; "
-                        + config.textConfig().modelType() + " is decoder-only");
+                        + config().textConfig().modelType() + " is decoder-only");
             }
             if (labels != null && labels.getShape().get(1) > lm.embeds.getShape().get(1)) {
                 throw new MmpeftException("labels: " + labels.getShape().get(1) + " positions, more than the language model's input ("
@@ -333,11 +277,11 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
         if (imageTokenPositions(ids.toLongArray(), batch, len).isPresent()) {
             // the placeholders lead every prompt: drop them and give the queries as the prefix,
             // which is the same sequence the placeholders would have produced
-            int q = config.numQueryTokens();
+            int q = config().numQueryTokens();
             long[] flat = ids.toLongArray();
             for (int b = 0; b < batch; b++) {
                 for (int l = 0; l < q; l++) {
-                    if (flat[b * len + l] != config.imageTokenId().orElseThrow()) {
+                    if (flat[b * len + l] != config().imageTokenId().orElseThrow()) {
                         throw new MmpeftException("input_ids: row " + b + ": for candidate scoring the " + q + " image tokens must lead the prompt");
                     }
                 }
@@ -365,7 +309,7 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
             }
         }
         NDArray embeds = languageModel.embedTokens(ids);
-        int q = config.numQueryTokens();
+        int q = config().numQueryTokens();
         Optional<int[]> positions = imageTokenPositions(flat, (int) batch, (int) ids.getShape().get(1));
         if (positions.isPresent()) {
             // newer transformers: masked_scatter of the projected queries into the placeholders,
@@ -385,11 +329,11 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
      * the embedding from; empty for the concatenation layout.
      */
     private Optional<int[]> imageTokenPositions(long[] ids, int batch, int len) {
-        Optional<Integer> token = config.imageTokenId();
+        Optional<Integer> token = config().imageTokenId();
         if (token.isEmpty()) {
             return Optional.empty();
         }
-        int q = config.numQueryTokens();
+        int q = config().numQueryTokens();
         int[] index = new int[batch * len];
         int rowsWith = 0;
         for (int b = 0; b < batch; b++) {
@@ -455,6 +399,7 @@ public final class InstructBlip extends HfBlock implements AutoCloseable {
      * parameter) and {@code language_projection} for the last two. Composite components are the
      * union of their parts. Structural: no array is needed.
      */
+    @Override
     public Set<String> modulesOf(Component component) {
         Set<String> out = new LinkedHashSet<>();
         for (Component part : component.parts()) {

@@ -5,18 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mmpeft.core.config.Configs;
-import dev.mmpeft.core.io.AtomicFiles;
-import dev.mmpeft.core.io.Json;
 import dev.mmpeft.core.safetensors.Checkpoint;
-import dev.mmpeft.core.safetensors.SafetensorsWriter;
 import dev.mmpeft.core.safetensors.TensorInfo;
 import dev.mmpeft.models.LanguageModel;
 import dev.mmpeft.models.nn.WeightMismatchException;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -149,53 +141,5 @@ final class InstructBlipWeights {
         if (!Arrays.equals(info.shape(), expected)) {
             mismatched.add(info.name() + ": checkpoint " + Arrays.toString(info.shape()) + ", model expects " + Arrays.toString(expected));
         }
-    }
-
-    static void save(InstructBlip model, Path directory, long maxShardBytes) throws IOException {
-        Files.createDirectories(directory);
-        Map<String, NDArray> arrays = new LinkedHashMap<>();
-        model.namedParameters().forEach((k, p) -> {
-            if (!p.isInitialized()) {
-                throw new IllegalStateException("parameter '" + k + "' has no array: nothing to save");
-            }
-            arrays.put(k, p.getArray());
-        });
-        Configs.write(model.config(), directory);
-        Map<String, String> metadata = Map.of("format", "pt");
-        long total = 0;
-        for (NDArray a : arrays.values()) {
-            total += a.size() * a.getDataType().getNumOfBytes();
-        }
-        if (total <= maxShardBytes) {
-            SafetensorsWriter.write(directory.resolve(Checkpoint.SINGLE_FILE), arrays, metadata);
-            Files.deleteIfExists(directory.resolve(Checkpoint.INDEX_FILE));
-            return;
-        }
-        List<Map<String, NDArray>> shards = new ArrayList<>();
-        Map<String, NDArray> current = new LinkedHashMap<>();
-        long size = 0;
-        for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
-            long bytes = e.getValue().size() * e.getValue().getDataType().getNumOfBytes();
-            if (!current.isEmpty() && size + bytes > maxShardBytes) {
-                shards.add(current);
-                current = new LinkedHashMap<>();
-                size = 0;
-            }
-            current.put(e.getKey(), e.getValue());
-            size += bytes;
-        }
-        shards.add(current);
-        ObjectNode index = Json.mapper().createObjectNode();
-        index.putObject("metadata").put("total_size", total);
-        ObjectNode weightMap = index.putObject("weight_map");
-        for (int i = 0; i < shards.size(); i++) {
-            String file = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-            SafetensorsWriter.write(directory.resolve(file), shards.get(i), metadata);
-            for (String name : shards.get(i).keySet()) {
-                weightMap.put(name, file);
-            }
-        }
-        AtomicFiles.writeString(directory.resolve(Checkpoint.INDEX_FILE), Json.write(index));
-        Files.deleteIfExists(directory.resolve(Checkpoint.SINGLE_FILE));
     }
 }

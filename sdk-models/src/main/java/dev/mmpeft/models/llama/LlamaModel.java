@@ -10,19 +10,15 @@ import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
 import dev.mmpeft.core.Component;
 import dev.mmpeft.core.MmpeftException;
-import dev.mmpeft.core.config.Configs;
 import dev.mmpeft.core.config.LlamaConfig;
 import dev.mmpeft.core.safetensors.Checkpoint;
-import dev.mmpeft.core.safetensors.SafetensorsWriter;
 import dev.mmpeft.models.LanguageModel;
 import dev.mmpeft.models.nn.HfBlock;
+import dev.mmpeft.models.nn.HfModel;
 import dev.mmpeft.models.nn.KvCache;
 import dev.mmpeft.models.nn.Linear;
 import dev.mmpeft.models.nn.Losses;
 import dev.mmpeft.models.nn.Weights;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -43,14 +39,12 @@ import org.jspecify.annotations.Nullable;
  * {@code cumsum(attention_mask) - 1} with padded positions set to 1, so left padding does not
  * shift a prompt's positions.
  */
-public final class LlamaModel extends HfBlock implements LanguageModel, AutoCloseable {
-    private final LlamaConfig config;
+public final class LlamaModel extends HfModel<LlamaConfig> implements LanguageModel {
     private final LlamaTransformer model;
     private final @Nullable Linear lmHead;
-    private @Nullable NDManager ownedManager;
 
     private LlamaModel(LlamaConfig config) {
-        this.config = config;
+        super(config);
         this.model = child("model", new LlamaTransformer(config));
         this.lmHead = config.tieWordEmbeddings() ? null : child("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false));
     }
@@ -62,9 +56,7 @@ public final class LlamaModel extends HfBlock implements LanguageModel, AutoClos
 
     /** A model with deterministic random weights (N(0, std); norms one), for tests and tiny examples. */
     public static LlamaModel random(LlamaConfig config, NDManager manager, long seed, float std) {
-        LlamaModel m = new LlamaModel(config);
-        Weights.initRandom(m, manager, seed, std);
-        return m;
+        return withRandomWeights(new LlamaModel(config), manager, seed, std);
     }
 
     /**
@@ -72,39 +64,17 @@ public final class LlamaModel extends HfBlock implements LanguageModel, AutoClos
      * shards) into arrays owned by the model; {@link #close()} frees them.
      */
     public static LlamaModel load(Path directory) {
-        NDManager manager = NDManager.newBaseManager();
-        try {
-            LlamaModel m = load(directory, manager);
-            m.ownedManager = manager;
-            return m;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return owning(NDManager.newBaseManager(), manager -> load(directory, manager));
     }
 
     /** Loads a Hugging Face LLaMA directory into arrays owned by {@code manager}. */
     public static LlamaModel load(Path directory, NDManager manager) {
-        LlamaConfig config = Configs.read(directory, LlamaConfig.class);
-        LlamaModel m = new LlamaModel(config);
-        try (Checkpoint checkpoint = Checkpoint.open(directory)) {
-            Weights.load(m, checkpoint, "", manager, m.ignoredCheckpointNames(), m.checkpointAliases());
-        } catch (IOException e) {
-            throw new UncheckedIOException(directory + ": cannot close checkpoint", e);
-        }
-        return m;
-    }
-
-    /** Writes {@code config.json} and {@code model.safetensors} (atomically) in Hugging Face layout. */
-    public void save(Path directory) throws IOException {
-        Files.createDirectories(directory);
-        Configs.write(config, directory);
-        SafetensorsWriter.write(directory.resolve(Checkpoint.SINGLE_FILE), Weights.arrays(this), Map.of("format", "pt"));
+        return read(directory, LlamaConfig.class, LlamaModel::new, manager);
     }
 
     @Override
-    public LlamaConfig config() {
-        return config;
+    protected void loadWeights(Checkpoint checkpoint, NDManager manager) {
+        Weights.load(this, checkpoint, "", manager, ignoredCheckpointNames(), checkpointAliases());
     }
 
     /** The decoder stack ({@code model}). */
@@ -118,33 +88,8 @@ public final class LlamaModel extends HfBlock implements LanguageModel, AutoClos
     }
 
     @Override
-    public String modelType() {
-        return "llama";
-    }
-
-    @Override
-    public boolean isEncoderDecoder() {
-        return false;
-    }
-
-    @Override
-    public int hiddenSize() {
-        return config.hiddenSize();
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int eosTokenId() {
-        return config.eosTokenId();
-    }
-
-    @Override
     public OptionalInt padTokenId() {
-        return config.padTokenId().map(OptionalInt::of).orElse(OptionalInt.empty());
+        return config().padTokenId().map(OptionalInt::of).orElse(OptionalInt.empty());
     }
 
     @Override
@@ -195,7 +140,7 @@ public final class LlamaModel extends HfBlock implements LanguageModel, AutoClos
         if (labels != null) {
             loss = causalLoss(logits, labels);
         }
-        return new Output(logits, loss);
+        return LmOutput.of(logits, loss);
     }
 
     /**
@@ -252,34 +197,6 @@ public final class LlamaModel extends HfBlock implements LanguageModel, AutoClos
         return new Session(inputsEmbeds, attentionMask, expand, useCache);
     }
 
-    /** Frees the arrays when the model was loaded with {@link #load(Path)}. */
-    @Override
-    public void close() {
-        if (ownedManager != null) {
-            ownedManager.close();
-            ownedManager = null;
-        }
-    }
-
-    private static final class Output implements LmOutput {
-        private final NDArray logits;
-        private final @Nullable NDArray loss;
-
-        Output(NDArray logits, @Nullable NDArray loss) {
-            this.logits = logits;
-            this.loss = loss;
-        }
-
-        @Override
-        public NDArray logits() {
-            return logits;
-        }
-
-        @Override
-        public Optional<NDArray> loss() {
-            return Optional.ofNullable(loss);
-        }
-    }
 
     /**
      * Prompt prefix then one token per step, positions as transformers' generate numbers them.

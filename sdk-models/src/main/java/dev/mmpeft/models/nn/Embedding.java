@@ -8,12 +8,11 @@ import ai.djl.nn.Parameter;
 public final class Embedding extends HfBlock {
     private final int numEmbeddings;
     private final int dim;
-    private final Parameter weight;
 
     public Embedding(int numEmbeddings, int dim) {
         this.numEmbeddings = numEmbeddings;
         this.dim = dim;
-        this.weight = parameter("weight", Parameter.Type.WEIGHT, new Shape(numEmbeddings, dim));
+        declareParameter("weight", Parameter.Type.WEIGHT, new Shape(numEmbeddings, dim));
     }
 
     public int numEmbeddings() {
@@ -24,8 +23,9 @@ public final class Embedding extends HfBlock {
         return dim;
     }
 
+    /** The table {@code weight [num, dim]}. */
     public Parameter weight() {
-        return weight;
+        return parameter("weight");
     }
 
     /**
@@ -34,7 +34,7 @@ public final class Embedding extends HfBlock {
      */
     public NDArray forward(NDArray ids) {
         // DJL's embedding runs on the ids' manager: the result belongs to the caller's scope
-        return ai.djl.nn.core.Embedding.embedding(ids, weight.getArray(), ai.djl.ndarray.types.SparseFormat.DENSE)
+        return ai.djl.nn.core.Embedding.embedding(ids, array("weight"), ai.djl.ndarray.types.SparseFormat.DENSE)
                 .singletonOrThrow();
     }
 }

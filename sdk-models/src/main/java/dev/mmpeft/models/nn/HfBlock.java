@@ -1,5 +1,6 @@
 package dev.mmpeft.models.nn;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -50,16 +51,74 @@ public abstract class HfBlock extends AbstractBlock {
 
     /**
      * Declares a parameter under its Hugging Face name with the shape the architecture gives it.
-     * The array is set later ({@link Parameter#setArray}).
+     * The array is set later, once ({@link Parameter#setArray}), and may then be replaced
+     * ({@link #replaceArray}). A block looks its parameters up ({@link #parameter(String)},
+     * {@link #array(String)}) instead of keeping the {@code Parameter} object, because replacing
+     * an array replaces that object.
      */
-    protected final Parameter parameter(String name, Parameter.Type type, Shape shape) {
+    protected final void declareParameter(String name, Parameter.Type type, Shape shape) {
         if (parameters.containsKey(name)) {
             throw new IllegalStateException("block already has a parameter named '" + name + "'");
         }
-        Parameter p = Parameter.builder().setName(name).setType(type).build();
-        addParameter(p);
+        addParameter(Parameter.builder().setName(name).setType(type).build());
         declaredShapes.put(name, shape);
+    }
+
+    /**
+     * A parameter of this subtree as it is now, by its name relative to this block: one of this
+     * block's own ({@code weight}) or a descendant's ({@code encoder.layer.0.attention.query.weight}).
+     *
+     * @throws IllegalArgumentException when there is no such parameter
+     */
+    public final Parameter parameter(String name) {
+        int dot = name.lastIndexOf('.');
+        HfBlock owner = dot < 0 ? this : module(name.substring(0, dot)).orElse(null);
+        Parameter p = owner == null ? null : owner.parameters.get(name.substring(dot + 1));
+        if (p == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no parameter '" + name + "'");
+        }
         return p;
+    }
+
+    /** The array of one of this block's own parameters (what a forward pass reads). */
+    protected final NDArray array(String localName) {
+        return parameter(localName).getArray();
+    }
+
+    /**
+     * Points a parameter of this subtree ({@link #parameter(String)} names) at {@code array}, which
+     * must have the declared shape, with the given requires-gradient flag; neither the previous
+     * array nor the new one is changed in any way (no copy, no gradient flag set on them).
+     *
+     * <p>Why: DJL lets a {@link Parameter}'s array be set only once, but a PEFT model switches a
+     * layer between the base model's shared weight and a merged copy, and a tensor trained in full
+     * between the shared original and an adapter's copy, without ever writing into a shared array.
+     * DJL's {@code Parameter} cannot be subclassed outside its package, so the owning block puts a
+     * new {@code Parameter} of the same name, type and shape in place of the old one. Whoever holds
+     * the old object keeps seeing the old array: look parameters up again after a replacement.
+     *
+     * @return the parameter now in place
+     * @throws IllegalArgumentException for an unknown name or an array of another shape
+     */
+    public final Parameter replaceArray(String name, NDArray array, boolean requiresGradient) {
+        Parameter old = parameter(name);
+        int dot = name.lastIndexOf('.');
+        HfBlock owner = dot < 0 ? this : module(name.substring(0, dot)).orElseThrow();
+        String local = name.substring(dot + 1);
+        Shape shape = owner.declaredShape(local);
+        if (!shape.equals(array.getShape())) {
+            throw new IllegalArgumentException(
+                    "parameter " + name + " has shape " + shape + ", cannot point it at an array of shape " + array.getShape());
+        }
+        Parameter replacement = Parameter.builder()
+                .setName(old.getName())
+                .setType(old.getType())
+                .optShape(shape)
+                .optArray(array)
+                .optRequiresGrad(requiresGradient)
+                .build();
+        owner.parameters.put(local, replacement);
+        return replacement;
     }
 
     /** The shape declared for one of this block's own parameters. */

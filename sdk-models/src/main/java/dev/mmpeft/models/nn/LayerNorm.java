@@ -8,14 +8,12 @@ import ai.djl.nn.Parameter;
 public final class LayerNorm extends HfBlock {
     private final int dim;
     private final float eps;
-    private final Parameter weight;
-    private final Parameter bias;
 
     public LayerNorm(int dim, float eps) {
         this.dim = dim;
         this.eps = eps;
-        this.weight = parameter("weight", Parameter.Type.GAMMA, new Shape(dim));
-        this.bias = parameter("bias", Parameter.Type.BETA, new Shape(dim));
+        declareParameter("weight", Parameter.Type.GAMMA, new Shape(dim));
+        declareParameter("bias", Parameter.Type.BETA, new Shape(dim));
     }
 
     public float eps() {
@@ -23,7 +21,7 @@ public final class LayerNorm extends HfBlock {
     }
 
     public NDArray forward(NDArray x) {
-        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(dim), weight.getArray(), bias.getArray(), eps)
+        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(dim), array("weight"), array("bias"), eps)
                 .singletonOrThrow();
     }
 }

@@ -18,15 +18,17 @@ import org.jspecify.annotations.Nullable;
 public final class Linear extends HfBlock {
     private final int inFeatures;
     private final int outFeatures;
-    private final Parameter weight;
-    private final @Nullable Parameter bias;
+    private final boolean hasBias;
     private final Map<String, LinearAdapter> adapters = new LinkedHashMap<>();
 
     public Linear(int inFeatures, int outFeatures, boolean bias) {
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
-        this.weight = parameter("weight", Parameter.Type.WEIGHT, new Shape(outFeatures, inFeatures));
-        this.bias = bias ? parameter("bias", Parameter.Type.BIAS, new Shape(outFeatures)) : null;
+        this.hasBias = bias;
+        declareParameter("weight", Parameter.Type.WEIGHT, new Shape(outFeatures, inFeatures));
+        if (bias) {
+            declareParameter("bias", Parameter.Type.BIAS, new Shape(outFeatures));
+        }
     }
 
     public int inFeatures() {
@@ -37,24 +39,26 @@ public final class Linear extends HfBlock {
         return outFeatures;
     }
 
+    /** {@code weight [out, in]} (look it up again after {@link #replaceArray}). */
     public Parameter weight() {
-        return weight;
+        return parameter("weight");
     }
 
+    /** {@code bias [out]}; null for a layer without bias. */
     public @Nullable Parameter bias() {
-        return bias;
+        return hasBias ? parameter("bias") : null;
     }
 
     public boolean hasBias() {
-        return bias != null;
+        return hasBias;
     }
 
     /** The base layer alone, without adapters. */
     public NDArray forwardBase(NDArray x) {
-        NDArray w = weight.getArray();
-        return bias == null
-                ? ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow()
-                : ai.djl.nn.core.Linear.linear(x, w, bias.getArray()).singletonOrThrow();
+        NDArray w = array("weight");
+        return hasBias
+                ? ai.djl.nn.core.Linear.linear(x, w, array("bias")).singletonOrThrow()
+                : ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow();
     }
 
     /** The layer with its active adapters applied in attach order. */

@@ -16,13 +16,12 @@ import ai.djl.nn.Parameter;
 public final class RmsNorm extends HfBlock {
     private final int dim;
     private final float eps;
-    private final Parameter weight;
 
     public RmsNorm(int dim, double eps) {
         this.dim = dim;
         // transformers adds the Python float eps to a float32 tensor: the sum happens in float32
         this.eps = (float) eps;
-        this.weight = parameter("weight", Parameter.Type.GAMMA, new Shape(dim));
+        declareParameter("weight", Parameter.Type.GAMMA, new Shape(dim));
     }
 
     public int dim() {
@@ -33,8 +32,9 @@ public final class RmsNorm extends HfBlock {
         return eps;
     }
 
+    /** The scale {@code weight [dim]}. */
     public Parameter weight() {
-        return weight;
+        return parameter("weight");
     }
 
     /** Normalizes {@code x [..., dim]}; the result lives in x's manager. */
@@ -44,6 +44,6 @@ public final class RmsNorm extends HfBlock {
         // torch.rsqrt on the CPU is 1 / sqrt(v), both correctly rounded: do the same, then multiply
         NDArray std = variance.add(eps).sqrt();
         NDArray inverse = std.onesLike().div(std);
-        return h.mul(inverse).mul(weight.getArray());
+        return h.mul(inverse).mul(array("weight"));
     }
 }

@@ -5,8 +5,17 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mmpeft.core.config.Configs;
+import dev.mmpeft.core.config.ModelConfig;
+import dev.mmpeft.core.io.AtomicFiles;
+import dev.mmpeft.core.io.Json;
 import dev.mmpeft.core.safetensors.Checkpoint;
+import dev.mmpeft.core.safetensors.SafetensorsWriter;
+import java.io.IOException;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -17,7 +26,8 @@ import java.util.SplittableRandom;
 /**
  * Puts arrays into a block tree's declared parameters: from a checkpoint (by Hugging Face name,
  * shapes checked, one tensor at a time so the checkpoint and the model are never both in memory)
- * or at random (deterministic for a seed, for tests and tiny generated models).
+ * or at random (deterministic for a seed, for tests and tiny generated models); and writes them
+ * back as a Hugging Face directory, single-file or sharded.
  */
 public final class Weights {
     private Weights() {}
@@ -128,6 +138,64 @@ public final class Weights {
             }
             p.setArray(array);
         }
+    }
+
+    /**
+     * Writes a Hugging Face model directory: {@code config.json} and every parameter of {@code root}
+     * in {@code model.safetensors}, or, when they exceed {@code maxShardBytes}, in shards
+     * {@code model-0000K-of-0000N.safetensors} (one tensor per shard at least) listed by
+     * {@code model.safetensors.index.json}, written last so that a reader never sees an index naming
+     * a missing shard. Each file is written atomically; the other layout's entry file (a stale index
+     * or single file) is removed so the directory loads as what was just written.
+     *
+     * @throws IllegalStateException when a parameter has no array
+     */
+    public static void save(HfBlock root, ModelConfig config, Path directory, long maxShardBytes) throws IOException {
+        Files.createDirectories(directory);
+        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        root.namedParameters().forEach((k, p) -> {
+            if (!p.isInitialized()) {
+                throw new IllegalStateException("parameter '" + k + "' has no array: nothing to save");
+            }
+            arrays.put(k, p.getArray());
+        });
+        Configs.write(config, directory);
+        Map<String, String> metadata = Map.of("format", "pt");
+        long total = 0;
+        for (NDArray a : arrays.values()) {
+            total += a.size() * a.getDataType().getNumOfBytes();
+        }
+        if (total <= maxShardBytes) {
+            SafetensorsWriter.write(directory.resolve(Checkpoint.SINGLE_FILE), arrays, metadata);
+            Files.deleteIfExists(directory.resolve(Checkpoint.INDEX_FILE));
+            return;
+        }
+        List<Map<String, NDArray>> shards = new ArrayList<>();
+        Map<String, NDArray> current = new LinkedHashMap<>();
+        long size = 0;
+        for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+            long bytes = e.getValue().size() * e.getValue().getDataType().getNumOfBytes();
+            if (!current.isEmpty() && size + bytes > maxShardBytes) {
+                shards.add(current);
+                current = new LinkedHashMap<>();
+                size = 0;
+            }
+            current.put(e.getKey(), e.getValue());
+            size += bytes;
+        }
+        shards.add(current);
+        ObjectNode index = Json.mapper().createObjectNode();
+        index.putObject("metadata").put("total_size", total);
+        ObjectNode weightMap = index.putObject("weight_map");
+        for (int i = 0; i < shards.size(); i++) {
+            String file = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
+            SafetensorsWriter.write(directory.resolve(file), shards.get(i), metadata);
+            for (String name : shards.get(i).keySet()) {
+                weightMap.put(name, file);
+            }
+        }
+        AtomicFiles.writeString(directory.resolve(Checkpoint.INDEX_FILE), Json.write(index));
+        Files.deleteIfExists(directory.resolve(Checkpoint.SINGLE_FILE));
     }
 
     /** Every parameter's array under its Hugging Face name (for saving). */

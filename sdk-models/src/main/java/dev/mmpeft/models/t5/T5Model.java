@@ -11,21 +11,17 @@ import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
 import dev.mmpeft.core.Component;
 import dev.mmpeft.core.MmpeftException;
-import dev.mmpeft.core.config.Configs;
 import dev.mmpeft.core.config.T5Config;
 import dev.mmpeft.core.safetensors.Checkpoint;
-import dev.mmpeft.core.safetensors.SafetensorsWriter;
 import dev.mmpeft.models.LanguageModel;
 import dev.mmpeft.models.nn.Embedding;
 import dev.mmpeft.models.nn.HfBlock;
+import dev.mmpeft.models.nn.HfModel;
 import dev.mmpeft.models.nn.KvCache;
 import dev.mmpeft.models.nn.Linear;
 import dev.mmpeft.models.nn.Losses;
 import dev.mmpeft.models.nn.Masks;
 import dev.mmpeft.models.nn.Weights;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -47,16 +43,14 @@ import org.jspecify.annotations.Nullable;
  * transformers does (the tied embedding counted once). {@link #load(Path)} reads a Hugging Face
  * directory, single-file or sharded, tensor by tensor.
  */
-public final class T5Model extends HfBlock implements LanguageModel, AutoCloseable {
-    private final T5Config config;
+public final class T5Model extends HfModel<T5Config> implements LanguageModel {
     private final Embedding shared;
     private final T5Stack encoder;
     private final T5Stack decoder;
     private final @Nullable Linear lmHead;
-    private @Nullable NDManager ownedManager;
 
     private T5Model(T5Config config) {
-        this.config = config;
+        super(config);
         this.shared = child("shared", new Embedding(config.vocabSize(), config.dModel()));
         this.encoder = child("encoder", new T5Stack(config, false));
         this.decoder = child("decoder", new T5Stack(config, true));
@@ -70,9 +64,7 @@ public final class T5Model extends HfBlock implements LanguageModel, AutoCloseab
 
     /** A model with deterministic random weights (N(0, std); norms one), for tests and tiny examples. */
     public static T5Model random(T5Config config, NDManager manager, long seed, float std) {
-        T5Model model = new T5Model(config);
-        Weights.initRandom(model, manager, seed, std);
-        return model;
+        return withRandomWeights(new T5Model(config), manager, seed, std);
     }
 
     /**
@@ -83,39 +75,17 @@ public final class T5Model extends HfBlock implements LanguageModel, AutoCloseab
      *     {@code WeightMismatchException}) naming the file and what is wrong
      */
     public static T5Model load(Path directory) {
-        NDManager manager = NDManager.newBaseManager();
-        try {
-            T5Model model = load(directory, manager);
-            model.ownedManager = manager;
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return owning(NDManager.newBaseManager(), manager -> load(directory, manager));
     }
 
     /** Loads a Hugging Face T5 directory into arrays owned by {@code manager}. */
     public static T5Model load(Path directory, NDManager manager) {
-        T5Config config = Configs.read(directory, T5Config.class);
-        T5Model model = new T5Model(config);
-        try (Checkpoint checkpoint = Checkpoint.open(directory)) {
-            Weights.load(model, checkpoint, "", manager, model.ignoredCheckpointNames(), model.checkpointAliases());
-        } catch (IOException e) {
-            throw new UncheckedIOException(directory + ": cannot close checkpoint", e);
-        }
-        return model;
-    }
-
-    /** Writes {@code config.json} and {@code model.safetensors} (atomically) in Hugging Face layout. */
-    public void save(Path directory) throws IOException {
-        Files.createDirectories(directory);
-        Configs.write(config, directory);
-        SafetensorsWriter.write(directory.resolve(Checkpoint.SINGLE_FILE), Weights.arrays(this), Map.of("format", "pt"));
+        return read(directory, T5Config.class, T5Model::new, manager);
     }
 
     @Override
-    public T5Config config() {
-        return config;
+    protected void loadWeights(Checkpoint checkpoint, NDManager manager) {
+        Weights.load(this, checkpoint, "", manager, ignoredCheckpointNames(), checkpointAliases());
     }
 
     public Embedding shared() {
@@ -136,38 +106,13 @@ public final class T5Model extends HfBlock implements LanguageModel, AutoCloseab
     }
 
     @Override
-    public String modelType() {
-        return "t5";
-    }
-
-    @Override
-    public boolean isEncoderDecoder() {
-        return true;
-    }
-
-    @Override
-    public int hiddenSize() {
-        return config.dModel();
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int eosTokenId() {
-        return config.eosTokenId();
-    }
-
-    @Override
     public OptionalInt padTokenId() {
-        return OptionalInt.of(config.padTokenId());
+        return OptionalInt.of(config().padTokenId());
     }
 
     @Override
     public OptionalInt decoderStartTokenId() {
-        return OptionalInt.of(config.decoderStartTokenId());
+        return OptionalInt.of(config().decoderStartTokenId());
     }
 
     @Override
@@ -202,7 +147,7 @@ public final class T5Model extends HfBlock implements LanguageModel, AutoCloseab
         if (lmHead != null) {
             return lmHead.forward(decoderHidden);
         }
-        NDArray scaled = decoderHidden.mul(Scalars.of(decoderHidden, (float) Math.pow(config.dModel(), -0.5)));
+        NDArray scaled = decoderHidden.mul(Scalars.of(decoderHidden, (float) Math.pow(config().dModel(), -0.5)));
         return ai.djl.nn.core.Linear.linear(scaled, shared.weight().getArray()).singletonOrThrow();
     }
 
@@ -213,10 +158,10 @@ public final class T5Model extends HfBlock implements LanguageModel, AutoCloseab
     public NDArray shiftRight(NDArray labels) {
         NDArray l = labels.toType(DataType.INT64, false);
         long batch = l.getShape().get(0);
-        NDArray start = l.getManager().full(new Shape(batch, 1), config.decoderStartTokenId(), DataType.INT64);
+        NDArray start = l.getManager().full(new Shape(batch, 1), config().decoderStartTokenId(), DataType.INT64);
         NDArray shifted = NDArrays.concat(new NDList(start, l.get(":, :-1")), 1);
         NDArray ignored = shifted.eq(Losses.IGNORE_INDEX).toType(DataType.INT64, false);
-        return shifted.add(ignored.mul((long) config.padTokenId() - Losses.IGNORE_INDEX));
+        return shifted.add(ignored.mul((long) config().padTokenId() - Losses.IGNORE_INDEX));
     }
 
     @Override
@@ -239,7 +184,7 @@ public final class T5Model extends HfBlock implements LanguageModel, AutoCloseab
                 shared.forward(decoderIds), decoderAttentionMask, encoded, crossBias, null, null, 0);
         NDArray logits = logits(hidden);
         NDArray loss = labels == null ? null : Losses.crossEntropy(logits, labels);
-        return new Output(logits, loss);
+        return LmOutput.of(logits, loss);
     }
 
     @Override
@@ -269,7 +214,7 @@ public final class T5Model extends HfBlock implements LanguageModel, AutoCloseab
     }
 
     private void addFeedForward(Set<String> out, String stack, T5Stack s, int layer) {
-        List<String> names = config.isGatedAct() ? List.of("wi_0", "wi_1", "wo") : List.of("wi", "wo");
+        List<String> names = config().isGatedAct() ? List.of("wi_0", "wi_1", "wo") : List.of("wi", "wo");
         for (int i = 0; i < s.blocks().size(); i++) {
             for (String n : names) {
                 out.add(stack + ".block." + i + ".layer." + layer + ".DenseReluDense." + n);
@@ -303,34 +248,6 @@ public final class T5Model extends HfBlock implements LanguageModel, AutoCloseab
         return new Session(inputsEmbeds, attentionMask, expand, useCache);
     }
 
-    /** Frees the arrays when the model was loaded with {@link #load(Path)}. */
-    @Override
-    public void close() {
-        if (ownedManager != null) {
-            ownedManager.close();
-            ownedManager = null;
-        }
-    }
-
-    private static final class Output implements LmOutput {
-        private final NDArray logits;
-        private final @Nullable NDArray loss;
-
-        Output(NDArray logits, @Nullable NDArray loss) {
-            this.logits = logits;
-            this.loss = loss;
-        }
-
-        @Override
-        public NDArray logits() {
-            return logits;
-        }
-
-        @Override
-        public Optional<NDArray> loss() {
-            return Optional.ofNullable(loss);
-        }
-    }
 
     /** Encoder run once; decoder fed token by token (with a KV cache, or recomputed in full). */
     private final class Session implements DecodingSession {
@@ -374,7 +291,7 @@ public final class T5Model extends HfBlock implements LanguageModel, AutoCloseab
         @Override
         public NDArray first(NDManager scope) {
             long[] start = new long[rows];
-            java.util.Arrays.fill(start, config.decoderStartTokenId());
+            java.util.Arrays.fill(start, config().decoderStartTokenId());
             return next(scope, start);
         }
 

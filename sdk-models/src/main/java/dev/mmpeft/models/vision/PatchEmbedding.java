@@ -13,18 +13,16 @@ import dev.mmpeft.models.nn.HfBlock;
  */
 public final class PatchEmbedding extends HfBlock {
     private final int patchSize;
-    private final Parameter weight;
-    private final Parameter bias;
 
     public PatchEmbedding(int channels, int hidden, int patchSize) {
         this.patchSize = patchSize;
-        this.weight = parameter("weight", Parameter.Type.WEIGHT, new Shape(hidden, channels, patchSize, patchSize));
-        this.bias = parameter("bias", Parameter.Type.BIAS, new Shape(hidden));
+        declareParameter("weight", Parameter.Type.WEIGHT, new Shape(hidden, channels, patchSize, patchSize));
+        declareParameter("bias", Parameter.Type.BIAS, new Shape(hidden));
     }
 
     /** {@code [batch, 3, H, W]} to {@code [batch, hidden, H / patch, W / patch]}. */
     public NDArray forward(NDArray pixels) {
-        return Conv2d.conv2d(pixels, weight.getArray(), bias.getArray(), new Shape(patchSize, patchSize))
+        return Conv2d.conv2d(pixels, array("weight"), array("bias"), new Shape(patchSize, patchSize))
                 .singletonOrThrow();
     }
 }

@@ -18,17 +18,14 @@ public final class VisionEmbeddings extends HfBlock {
     private final int hidden;
     private final int imageSize;
     private final PatchEmbedding patchEmbedding;
-    private final Parameter classEmbedding;
-    private final Parameter positionEmbedding;
 
     public VisionEmbeddings(VisionConfig config) {
         this.hidden = config.hiddenSize();
         this.imageSize = config.imageSize();
         // declaration order follows transformers' __init__ (class, patch, position)
-        this.classEmbedding = parameter("class_embedding", Parameter.Type.WEIGHT, new Shape(1, 1, hidden));
+        declareParameter("class_embedding", Parameter.Type.WEIGHT, new Shape(1, 1, hidden));
         this.patchEmbedding = child("patch_embedding", new PatchEmbedding(3, hidden, config.patchSize()));
-        this.positionEmbedding =
-                parameter("position_embedding", Parameter.Type.WEIGHT, new Shape(1, config.numPatches() + 1, hidden));
+        declareParameter("position_embedding", Parameter.Type.WEIGHT, new Shape(1, config.numPatches() + 1, hidden));
     }
 
     /** {@code pixel_values [batch, 3, size, size]} to {@code [batch, 1 + patches, hidden]}. */
@@ -41,8 +38,8 @@ public final class VisionEmbeddings extends HfBlock {
         long batch = s.get(0);
         NDArray patches = patchEmbedding.forward(pixelValues); // [B, D, g, g]
         patches = patches.reshape(new Shape(batch, hidden, -1)).transpose(0, 2, 1);
-        NDArray cls = BlipOps.broadcastParameter(classEmbedding, patches, new Shape(batch, 1, hidden));
+        NDArray cls = BlipOps.broadcastParameter(parameter("class_embedding"), patches, new Shape(batch, 1, hidden));
         NDArray embeddings = cls.concat(patches, 1);
-        return embeddings.add(positionEmbedding.getArray());
+        return embeddings.add(array("position_embedding"));
     }
 }

@@ -56,12 +56,17 @@ class InstructBlipGenerationTest {
                 am[o + k++] = mask[b][i];
             }
         }
+        return batchOfTwo(m, ids, am);
+    }
+
+    /** Two images and Q-Former instructions ("what is in the image" / "color") with these prompt ids and mask. */
+    static InstructBlipInputs batchOfTwo(NDManager m, long[] ids, long[] am) {
         return InstructBlipInputs.builder()
                 .pixelValues(pixels(m, 2))
                 .qformerInputIds(m.create(new long[] {2, 7, 9, 3, 2, 8, 3, 0}, new Shape(2, 4)))
                 .qformerAttentionMask(m.create(new long[] {1, 1, 1, 1, 1, 1, 1, 0}, new Shape(2, 4)))
-                .inputIds(m.create(ids, new Shape(2, 6 + extra)))
-                .attentionMask(m.create(am, new Shape(2, 6 + extra)))
+                .inputIds(m.create(ids, new Shape(2, ids.length / 2)))
+                .attentionMask(m.create(am, new Shape(2, ids.length / 2)))
                 .build();
     }
 

@@ -37,13 +37,7 @@ class InstructBlipScoringTest {
                 am[b * (6 + extra) + extra + i] = mask[b][i];
             }
         }
-        return InstructBlipInputs.builder()
-                .pixelValues(InstructBlipGenerationTest.pixels(m, 2))
-                .qformerInputIds(m.create(new long[] {2, 7, 9, 3, 2, 8, 3, 0}, new Shape(2, 4)))
-                .qformerAttentionMask(m.create(new long[] {1, 1, 1, 1, 1, 1, 1, 0}, new Shape(2, 4)))
-                .inputIds(m.create(ids, new Shape(2, 6 + extra)))
-                .attentionMask(m.create(am, new Shape(2, 6 + extra)))
-                .build();
+        return InstructBlipGenerationTest.batchOfTwo(m, ids, am);
     }
 
     @Test

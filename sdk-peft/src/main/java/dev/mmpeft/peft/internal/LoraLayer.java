@@ -183,7 +183,7 @@ public final class LoraLayer {
         merged.setRequiresGradient(false);
         originalWeight = weight;
         mergedWeight = merged;
-        ParameterArrays.set(w, merged, false);
+        base.replaceArray("weight", merged, false);
         Parameter b = base.bias();
         if (biasDelta != null) {
             if (b == null) {
@@ -194,7 +194,7 @@ public final class LoraLayer {
             NDArray mb = biasDelta.addi(b.getArray());
             originalBias = b.getArray();
             mergedBias = mb;
-            ParameterArrays.set(b, mb, b.requiresGradient());
+            base.replaceArray("bias", mb, b.requiresGradient());
         }
     }
 
@@ -203,13 +203,12 @@ public final class LoraLayer {
         if (!isMerged()) {
             return;
         }
-        ParameterArrays.set(base.weight(), originalWeight, false);
+        base.replaceArray("weight", originalWeight, false);
         mergedWeight.close();
         mergedWeight = null;
         originalWeight = null;
         if (mergedBias != null) {
-            Parameter b = base.bias();
-            ParameterArrays.set(b, originalBias, b.requiresGradient());
+            base.replaceArray("bias", originalBias, base.bias().requiresGradient());
             mergedBias.close();
             mergedBias = null;
             originalBias = null;

@@ -55,6 +55,18 @@ public final class ToyModel implements AdaptableModel<ToyModel.Net> {
         return m;
     }
 
+    /**
+     * The network's outputs for a copy of {@code input}, computed in a scope that is closed after
+     * (so nothing lands in the model's or the input's manager).
+     */
+    public static float[] outputs(Net net, NDArray input) {
+        try (NDManager scope = input.getManager().newSubManager()) {
+            NDArray x = input.duplicate();
+            x.attach(scope);
+            return net.forward(x).toFloatArray();
+        }
+    }
+
     @Override
     public Net model() {
         return net;
@@ -151,13 +163,12 @@ public final class ToyModel implements AdaptableModel<ToyModel.Net> {
     public static final class Net extends HfBlock {
         final Linear embed;
         final Encoder encoder;
-        final Parameter queryTokens;
         final Linear proj;
 
         Net() {
             embed = child("embed", new Linear(IN, HIDDEN, true));
             encoder = child("encoder", new Encoder());
-            queryTokens = parameter("query_tokens", Parameter.Type.WEIGHT, new Shape(1, 1, HIDDEN));
+            declareParameter("query_tokens", Parameter.Type.WEIGHT, new Shape(1, 1, HIDDEN));
             proj = child("proj", new Linear(HIDDEN, OUT, true));
         }
 
@@ -169,7 +180,7 @@ public final class ToyModel implements AdaptableModel<ToyModel.Net> {
         /** The hidden states {@code [b, n, HIDDEN]} that {@code proj} reads. */
         public NDArray hidden(NDArray x) {
             NDArray h = embed.forward(x);
-            h = h.add(queryTokens.getArray());
+            h = h.add(array("query_tokens"));
             for (Layer layer : encoder.layer.items()) {
                 h = layer.forward(h);
             }

@@ -270,6 +270,11 @@ public final class Replicas<E> implements AutoCloseable {
         }
     }
 
+    /**
+     * Frees the per-replica managers and the copies {@link TrainableModel#replicate} made (those
+     * that are {@link AutoCloseable}: a PEFT replica holds a whole copy of the frozen base weights);
+     * the caller's model stays open.
+     */
     @Override
     public void close() {
         if (pool != null) {
@@ -277,6 +282,23 @@ public final class Replicas<E> implements AutoCloseable {
         }
         for (NDManager m : managers) {
             m.close();
+        }
+        RuntimeException failure = null;
+        for (TrainableModel<E> m : models) {
+            if (m != userModel && m instanceof AutoCloseable) {
+                try {
+                    ((AutoCloseable) m).close();
+                } catch (Exception e) {
+                    if (failure == null) {
+                        failure = new TrainingException("cannot close a model replica: " + e, e);
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }

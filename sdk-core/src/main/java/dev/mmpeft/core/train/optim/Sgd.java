@@ -2,7 +2,6 @@ package dev.mmpeft.core.train.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.google.common.collect.ImmutableMap;
 import dev.mmpeft.core.train.TrainingException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -86,8 +85,7 @@ public abstract class Sgd implements OptimizerSpec {
         out.put("dampening", dampening());
         out.put("nesterov", nesterov());
         out.put("weight_decay", weightDecay());
-        out.put("no_decay_below_ndim", decayGroups().minDimensions());
-        out.put("no_decay_name_parts", decayGroups().excludedNameParts());
+        decayGroups().describeInto(out);
         return out;
     }
 
@@ -103,9 +101,7 @@ public abstract class Sgd implements OptimizerSpec {
         Running(Sgd spec, Map<String, NDArray> parameters) {
             super(parameters);
             this.spec = spec;
-            ImmutableMap.Builder<String, Double> d = ImmutableMap.builder();
-            parameters.forEach((n, p) -> d.put(n, spec.decayGroups().decays(n, p.getShape()) ? spec.weightDecay() : 0.0));
-            this.decay = d.build();
+            this.decay = spec.decayGroups().rates(parameters, spec.weightDecay());
         }
 
         @Override

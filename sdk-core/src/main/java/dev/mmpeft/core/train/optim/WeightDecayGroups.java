@@ -1,8 +1,11 @@
 package dev.mmpeft.core.train.optim;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import com.google.common.collect.ImmutableMap;
 import dev.mmpeft.core.train.TrainingException;
 import java.util.List;
+import java.util.Map;
 import org.immutables.value.Value;
 
 /**
@@ -55,6 +58,22 @@ public abstract class WeightDecayGroups {
             }
         }
         return true;
+    }
+
+    /**
+     * The weight decay each tensor gets: {@code weightDecay} for the decay group, 0 for the rest
+     * (what a running optimizer looks up per tensor).
+     */
+    public ImmutableMap<String, Double> rates(Map<String, NDArray> parameters, double weightDecay) {
+        ImmutableMap.Builder<String, Double> out = ImmutableMap.builder();
+        parameters.forEach((n, p) -> out.put(n, decays(n, p.getShape()) ? weightDecay : 0.0));
+        return out.build();
+    }
+
+    /** The rule's entries of an optimizer's {@code describe()} map. */
+    void describeInto(Map<String, Object> out) {
+        out.put("no_decay_below_ndim", minDimensions());
+        out.put("no_decay_name_parts", excludedNameParts());
     }
 
     @Value.Check

@@ -25,7 +25,7 @@ import java.util.Set;
  * seeded java.util.Random, so every JVM builds the same model. A chosen subset of tensors is
  * trainable (the rest frozen), like a PEFT model.
  */
-public final class TinyClassifier implements TrainableModel<TinyClassifier.Sample> {
+public final class TinyClassifier implements TrainableModel<TinyClassifier.Sample>, AutoCloseable {
     /** One example: an id, features and a class. */
     public record Sample(String id, float[] x, int label) {}
 
@@ -41,6 +41,9 @@ public final class TinyClassifier implements TrainableModel<TinyClassifier.Sampl
     private boolean training;
     /** When set, the loss of a batch containing this id is NaN (to test the non-finite policy). */
     public volatile String poisonId;
+    /** The copies {@link #replicate} made, in order. */
+    private final List<TinyClassifier> replicas = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean closed;
 
     public TinyClassifier(Device device, int in, int hidden, int classes, float dropout, long seed, Set<String> trainable) {
         this.manager = NDManager.newBaseManager(device.toDjl());
@@ -162,7 +165,25 @@ public final class TinyClassifier implements TrainableModel<TinyClassifier.Sampl
             copy.params.get(k).getArray().set(v);
         });
         copy.poisonId = poisonId;
+        replicas.add(copy);
         return copy;
+    }
+
+    /** The copies {@link #replicate} made (for data-parallel runs), in order. */
+    public List<TinyClassifier> replicas() {
+        return List.copyOf(replicas);
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Frees the tensors. */
+    @Override
+    public void close() {
+        closed = true;
+        manager.close();
     }
 
     /** A copy of every tensor's values by name. */
