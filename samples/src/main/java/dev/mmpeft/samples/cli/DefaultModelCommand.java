@@ -21,6 +21,8 @@ import picocli.CommandLine.Option;
             "shows how it was made and makes it again.",
         })
 public final class DefaultModelCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder to write (replaced if it exists).")
     Path output;
 
@@ -42,6 +44,7 @@ public final class DefaultModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
         DefaultModel.Recipe recipe = DefaultModel.Recipe.standard();
         if (train != null || epochs != null) {
             recipe = recipe.quick(train == null ? recipe.trainExamples() : train, epochs == null ? recipe.epochs() : epochs);
@@ -56,8 +59,8 @@ public final class DefaultModelCommand implements Callable<Integer> {
         if (patience != null) {
             recipe = recipe.withPatience(patience);
         }
-        DefaultModel.BuildReport report = DefaultModel.build(output, recipe, System.out);
-        System.out.printf(java.util.Locale.ROOT, "wrote %s (%,d parameters; held-out base-task accuracy %.2f%%)%n",
+        DefaultModel.BuildReport report = DefaultModel.build(output, recipe, console);
+        console.printf(java.util.Locale.ROOT, "wrote %s (%,d parameters; held-out base-task accuracy %.2f%%)%n",
                 output.toAbsolutePath(), report.parameters(), report.heldOut().headline());
         return 0;
     }

@@ -27,6 +27,8 @@ import picocli.CommandLine.Option;
             "sub-task and skill). --adapter applies a PEFT LoRA adapter first.",
         })
 public final class EvaluateCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face InstructBLIP directory with its tokenizers.")
     Path model;
 
@@ -63,13 +65,15 @@ public final class EvaluateCommand implements Callable<Integer> {
                 result = Experiment.evaluate(base, processor, task, examples);
             }
         }
-        System.out.print(Reports.markdown(result));
-        System.out.printf("%s on %s split '%s' (%d examples): %.2f%%%n", result.evaluator(), task.format(), split, examples.size(),
+        java.io.PrintWriter console = spec.commandLine().getOut();
+        console.print(Reports.markdown(result));
+        console.printf("%s on %s split '%s' (%d examples): %.2f%%%n", result.evaluator(), task.format(), split, examples.size(),
                 result.headline());
         if (reportDir != null) {
             Reports.writeAll(result, reportDir);
-            System.out.println("reports: " + reportDir.toAbsolutePath());
+            console.println("reports: " + reportDir.toAbsolutePath());
         }
+        console.flush();
         return 0;
     }
 }

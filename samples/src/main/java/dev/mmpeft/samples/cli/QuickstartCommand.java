@@ -27,6 +27,8 @@ import picocli.CommandLine.Option;
             "official ScienceQA or IconQA folder instead.",
         })
 public final class QuickstartCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--output", paramLabel = "DIR", defaultValue = "mmpeft-out/quickstart",
             description = "Output folder (default ${DEFAULT-VALUE}).")
     Path output;
@@ -47,7 +49,11 @@ public final class QuickstartCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         FineTuning setting = tuning.setting();
         Quickstart.run(new Quickstart.Options(Optional.ofNullable(model), Optional.ofNullable(data),
-                CliArgs.format(format), output, setting), System.out);
+                CliArgs.format(format), output, setting), console());
         return 0;
+    }
+
+    private java.io.PrintStream console() {
+        return Consoles.of(spec.commandLine().getOut());
     }
 }

@@ -28,6 +28,8 @@ import picocli.CommandLine.Option;
             "cells are skipped. Defaults: the embedded model on the synthetic shifted task.",
         })
 public final class SweepCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--output", paramLabel = "DIR", defaultValue = "mmpeft-out/sweep", description = "Output folder (default ${DEFAULT-VALUE}).")
     Path output;
 
@@ -71,6 +73,7 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
         Sweep.Grid papers = Sweep.Grid.papers();
         List<Set<Component>> rows = components == null ? papers.componentSets() : parseRows(components);
         Sweep.Grid grid = new Sweep.Grid(rows, ranks == null ? papers.ranks() : ranks, !noFull, !noZeroShot);
@@ -88,8 +91,8 @@ public final class SweepCommand implements Callable<Integer> {
             task = TaskData.of("scienceqa", dataDir).withTemplate(DefaultModel.TEMPLATE);
         }
         Path modelDir = model != null ? model : DefaultModel.directory();
-        Sweep.Result r = Sweep.run(modelDir, model != null ? model.toString() : DefaultModel.NAME, task, grid, lora, full, out, System.out);
-        System.out.printf("sweep: %d cells (%d run now, %d done before); table %s, plot %s%n", r.cells().size(), r.ran(), r.skipped(),
+        Sweep.Result r = Sweep.run(modelDir, model != null ? model.toString() : DefaultModel.NAME, task, grid, lora, full, out, console);
+        console.printf("sweep: %d cells (%d run now, %d done before); table %s, plot %s%n", r.cells().size(), r.ran(), r.skipped(),
                 out.resolve("sweep.md"), out.resolve("accuracy-vs-parameters.png"));
         return 0;
     }

@@ -28,6 +28,8 @@ import picocli.CommandLine.Option;
             "QFORMER_CROSS_ATTN,LLM_FFN unless --target says otherwise.",
         })
 public final class TrainCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face InstructBLIP directory with its tokenizers.")
     Path model;
 
@@ -50,11 +52,12 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         FineTuning setting = tuning.setting();
         TaskData task = TaskData.of(CliArgs.format(format), data);
+        java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
         try (InstructBlip base = InstructBlip.load(model);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(model, base.config())) {
             Experiment.Outcome o = Experiment.run(base, processor, model.toString(), task, setting, output.toAbsolutePath(),
-                    zeroShot, false, System.out);
-            System.out.printf("%s: %.2f%% on the test split (%,d trainable parameters); adapter %s%n", setting.slug(),
+                    zeroShot, false, console);
+            console.printf("%s: %.2f%% on the test split (%,d trainable parameters); adapter %s%n", setting.slug(),
                     o.accuracy(), o.trainableParameters(), output.toAbsolutePath().resolve("adapter"));
         }
         return 0;

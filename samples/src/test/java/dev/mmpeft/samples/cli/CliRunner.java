@@ -9,9 +9,7 @@ import picocli.CommandLine;
 
 /**
  * What one in-process run of the CLI returned and printed ({@link #run}), and where the shared
- * fixtures are ({@link #shared}): the helpers every command test uses. Commands that stream
- * progress to {@code System.out} (quickstart, train, sweep: the trainer's console is a
- * {@code PrintStream}) are captured too: {@code System.out} is redirected during the run.
+ * fixtures are ({@link #shared}): the helpers every command test uses.
  */
 record CliRunner(int code, String out, String err) {
     /** Runs {@code mmpeft ARGS...} in this JVM, capturing stdout and stderr. */
@@ -21,16 +19,8 @@ record CliRunner(int code, String out, String err) {
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        java.io.PrintStream originalOut = System.out;
-        java.io.ByteArrayOutputStream console = new java.io.ByteArrayOutputStream();
-        int code;
-        try (java.io.PrintStream capture = new java.io.PrintStream(console, true, java.nio.charset.StandardCharsets.UTF_8)) {
-            System.setOut(capture);
-            code = cl.execute(args);
-        } finally {
-            System.setOut(originalOut);
-        }
-        return new CliRunner(code, console.toString(java.nio.charset.StandardCharsets.UTF_8) + out, err.toString());
+        int code = cl.execute(args);
+        return new CliRunner(code, out.toString(), err.toString());
     }
 
     /** Standard error, line by line. */
