@@ -2,7 +2,6 @@ package dev.mmpeft.peft;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.mmpeft.core.Prompt;
@@ -924,10 +923,5 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
         Set<String> onlyB = new LinkedHashSet<>(b);
         onlyB.removeAll(a);
         return "only in base " + onlyA + ", only in new " + onlyB;
-    }
-
-    /** Data type of the adapters' arrays (float32, as PEFT upcasts adapters). */
-    static DataType adapterDataType() {
-        return DataType.FLOAT32;
     }
 }

@@ -74,18 +74,6 @@ final class ConfigReader {
         return optInt(name).orElse(fallback);
     }
 
-    int requireInt(String name) {
-        return optInt(name).orElseThrow(() -> missing(name));
-    }
-
-    int positiveIntOr(String name, int fallback) {
-        int v = intOr(name, fallback);
-        if (v <= 0) {
-            throw new ConfigException(source + ": field '" + field(name) + "' must be > 0, found " + v);
-        }
-        return v;
-    }
-
     Optional<Double> optDouble(String name) {
         return get(name).map(v -> {
             if (!v.isNumber()) {
@@ -93,10 +81,6 @@ final class ConfigReader {
             }
             return v.doubleValue();
         });
-    }
-
-    double doubleOr(String name, double fallback) {
-        return optDouble(name).orElse(fallback);
     }
 
     Optional<Boolean> optBoolean(String name) {
@@ -108,10 +92,6 @@ final class ConfigReader {
         });
     }
 
-    boolean boolOr(String name, boolean fallback) {
-        return optBoolean(name).orElse(fallback);
-    }
-
     Optional<String> optString(String name) {
         return get(name).map(v -> {
             if (!v.isTextual()) {
@@ -119,10 +99,6 @@ final class ConfigReader {
             }
             return v.asText();
         });
-    }
-
-    String stringOr(String name, String fallback) {
-        return optString(name).orElse(fallback);
     }
 
     String requireString(String name) {

@@ -40,44 +40,57 @@ public interface TensorData {
      */
     ByteBuffer bytes() throws IOException;
 
+    /** Produces a tensor's bytes when the writer asks for them. */
+    @FunctionalInterface
+    interface ByteSource {
+        ByteBuffer get() throws IOException;
+    }
+
+    /**
+     * A tensor whose bytes {@code source} produces when the writer reaches it (computed, read from
+     * elsewhere, or failing with an {@link IOException} that leaves the target file untouched).
+     */
+    static TensorData lazy(DType dtype, long[] shape, ByteSource source) {
+        long[] dims = shape.clone();
+        return new TensorData() {
+            @Override
+            public DType dtype() {
+                return dtype;
+            }
+
+            @Override
+            public long[] shape() {
+                return dims.clone();
+            }
+
+            @Override
+            public ByteBuffer bytes() throws IOException {
+                return source.get();
+            }
+
+            @Override
+            public String toString() {
+                return dtype + Arrays.toString(dims);
+            }
+        };
+    }
+
     /**
      * Bytes already in memory (copied by reference: do not change them before writing).
      *
      * @throws IllegalArgumentException if the byte count does not match the shape and type
      */
     static TensorData of(DType dtype, long[] shape, ByteBuffer bytes) {
-        long[] dims = shape.clone();
-        for (long d : dims) {
+        for (long d : shape) {
             if (d < 0) {
-                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(dims));
+                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
             }
         }
         ByteBuffer data = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
-        TensorData t =
-                new TensorData() {
-                    @Override
-                    public DType dtype() {
-                        return dtype;
-                    }
-
-                    @Override
-                    public long[] shape() {
-                        return dims.clone();
-                    }
-
-                    @Override
-                    public ByteBuffer bytes() {
-                        return data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-                    }
-
-                    @Override
-                    public String toString() {
-                        return dtype + Arrays.toString(dims);
-                    }
-                };
+        TensorData t = lazy(dtype, shape, () -> data.duplicate().order(ByteOrder.LITTLE_ENDIAN));
         if (t.byteSize() != data.remaining()) {
             throw new IllegalArgumentException(
-                    "shape " + Arrays.toString(dims) + " of " + dtype + " needs " + t.byteSize() + " bytes, got " + data.remaining());
+                    "shape " + Arrays.toString(shape) + " of " + dtype + " needs " + t.byteSize() + " bytes, got " + data.remaining());
         }
         return t;
     }
@@ -89,28 +102,6 @@ public interface TensorData {
      * @throws IllegalArgumentException for any other DJL type
      */
     static TensorData of(NDArray array) {
-        DType dtype = DType.of(array.getDataType());
-        long[] shape = array.getShape().getShape();
-        return new TensorData() {
-            @Override
-            public DType dtype() {
-                return dtype;
-            }
-
-            @Override
-            public long[] shape() {
-                return shape.clone();
-            }
-
-            @Override
-            public ByteBuffer bytes() {
-                return TensorCodec.encode(array);
-            }
-
-            @Override
-            public String toString() {
-                return dtype + Arrays.toString(shape);
-            }
-        };
+        return lazy(DType.of(array.getDataType()), array.getShape().getShape(), () -> TensorCodec.encode(array));
     }
 }

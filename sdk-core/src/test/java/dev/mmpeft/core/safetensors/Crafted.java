@@ -29,32 +29,6 @@ final class Crafted {
         return p;
     }
 
-    /** Where a crafted tensor's bytes come from when the writer asks (may fail, or lie about the size). */
-    @FunctionalInterface
-    interface Bytes {
-        ByteBuffer get() throws IOException;
-    }
-
-    /** A tensor of {@code dtype} and {@code shape} whose bytes are whatever {@code bytes} gives. */
-    static TensorData tensor(DType dtype, long[] shape, Bytes bytes) {
-        return new TensorData() {
-            @Override
-            public DType dtype() {
-                return dtype;
-            }
-
-            @Override
-            public long[] shape() {
-                return shape.clone();
-            }
-
-            @Override
-            public ByteBuffer bytes() throws IOException {
-                return bytes.get();
-            }
-        };
-    }
-
     /** {@code n} bytes 0, 1, 2, ... (mod 256). */
     static byte[] counting(int n) {
         byte[] b = new byte[n];

@@ -27,7 +27,7 @@ class LargeAndShardedCheckpointTest {
 
     /** A tensor declared in a header whose bytes the test writes itself (the writer never asks). */
     private static TensorData declared(DType dtype, long... shape) {
-        return Crafted.tensor(dtype, shape, () -> {
+        return TensorData.lazy(dtype, shape, () -> {
             throw new UnsupportedOperationException("written by the test");
         });
     }

@@ -213,7 +213,7 @@ class SafetensorsRoundTripTest {
 
         Map<String, TensorData> failing = new LinkedHashMap<>();
         failing.put("a.first", TensorData.of(DType.F32, new long[] {1024}, ByteBuffer.allocate(4096)));
-        failing.put("b.second", Crafted.tensor(DType.F32, new long[] {4}, () -> {
+        failing.put("b.second", TensorData.lazy(DType.F32, new long[] {4}, () -> {
             throw new IOException("disk on fire");
         }));
         IOException e = assertThrows(IOException.class, () -> SafetensorsWriter.writeData(target, failing));
@@ -222,7 +222,7 @@ class SafetensorsRoundTripTest {
         assertEquals(List.of(target), list(tmp));
 
         // a tensor whose bytes do not match its shape is refused the same way, naming it
-        Map<String, TensorData> lying = Map.of("short", Crafted.tensor(DType.F32, new long[] {4}, () -> ByteBuffer.allocate(12)));
+        Map<String, TensorData> lying = Map.of("short", TensorData.lazy(DType.F32, new long[] {4}, () -> ByteBuffer.allocate(12)));
         IOException size = assertThrows(IOException.class, () -> SafetensorsWriter.writeData(target, lying));
         assertTrue(size.getMessage().contains("tensor 'short'") && size.getMessage().contains("produced 12 bytes, expected 16"), size.getMessage());
         assertArrayEquals(before, Files.readAllBytes(target));

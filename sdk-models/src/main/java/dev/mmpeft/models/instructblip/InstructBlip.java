@@ -435,16 +435,16 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> {
                 });
                 break;
             case VISION_ATTN:
-                for (int i = 0; i < visionModel.encoder().layers().size(); i++) {
-                    out.add(VISION_MODEL + ".encoder.layers." + i + ".self_attn.qkv");
-                    out.add(VISION_MODEL + ".encoder.layers." + i + ".self_attn.projection");
-                }
+                forEachVisionLayer(n -> {
+                    out.add(n + ".self_attn.qkv");
+                    out.add(n + ".self_attn.projection");
+                });
                 break;
             case VISION_MLP:
-                for (int i = 0; i < visionModel.encoder().layers().size(); i++) {
-                    out.add(VISION_MODEL + ".encoder.layers." + i + ".mlp.fc1");
-                    out.add(VISION_MODEL + ".encoder.layers." + i + ".mlp.fc2");
-                }
+                forEachVisionLayer(n -> {
+                    out.add(n + ".mlp.fc1");
+                    out.add(n + ".mlp.fc2");
+                });
                 break;
             case LLM_ATTN:
             case LLM_FFN:
@@ -460,6 +460,12 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> {
                 break;
             default:
                 throw new IllegalArgumentException("not an elementary component: " + part);
+        }
+    }
+
+    private void forEachVisionLayer(java.util.function.Consumer<String> f) {
+        for (int i = 0; i < visionModel.encoder().layers().size(); i++) {
+            f.accept(VISION_MODEL + ".encoder.layers." + i);
         }
     }
 

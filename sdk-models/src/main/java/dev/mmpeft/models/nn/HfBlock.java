@@ -23,7 +23,8 @@ import java.util.Optional;
  * <p>A block declares the shape of every parameter when it is built from a config, before any
  * array exists. That is what lets the SDK count a 4-billion-parameter model's parameters from its
  * config alone ({@link #parameterShapes()}), and check every loaded tensor against the shape the
- * architecture expects. Arrays are set later, by loading or by random initialisation.
+ * architecture expects. Arrays are set later, by loading or by random initialisation, and may be
+ * replaced ({@link #replaceArray}: PEFT's merge and adapter switching).
  *
  * <p>Model blocks compute through typed methods ({@code forward(NDArray ...)}) rather than DJL's
  * generic {@code NDList} forward, which they do not support: models here take several named

@@ -1,6 +1,9 @@
 /**
  * Building blocks shared by every model family: {@link dev.mmpeft.models.nn.HfBlock} (a DJL block
- * with Hugging Face names and declared shapes), {@link dev.mmpeft.models.nn.Linear} (with adapter
+ * with Hugging Face names and declared shapes, whose parameters' arrays can be replaced without
+ * touching the arrays), {@link dev.mmpeft.models.nn.HfModel} (a whole model: config, loading,
+ * saving, owned arrays), {@link dev.mmpeft.models.nn.Weights} (checkpoint tensors in and out by
+ * name, shapes checked), {@link dev.mmpeft.models.nn.Linear} (with adapter
  * attachment for PEFT), {@link dev.mmpeft.models.nn.Embedding}, {@link dev.mmpeft.models.nn.LayerNorm},
  * {@link dev.mmpeft.models.nn.RmsNorm}, and the math every family shares, written once to match
  * transformers: {@link dev.mmpeft.models.nn.Attention} (batched heads, grouped-query),

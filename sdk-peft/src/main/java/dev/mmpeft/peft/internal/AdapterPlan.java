@@ -149,11 +149,6 @@ public final class AdapterPlan {
         return loraModules.values().stream().mapToLong(LoraModule::parameterCount).sum();
     }
 
-    /** Parameters trained in full (copies) by this adapter. */
-    public long fullParameterCount() {
-        return fullParameters.values().stream().filter(FullParameter::trains).mapToLong(f -> f.shape.size()).sum();
-    }
-
     /** Parameters in PEFT's modules_to_save copies (counted again in PEFT's "all params"). */
     public long copiedParameterCount() {
         return fullParameters.values().stream().filter(f -> f.method.equals("full")).mapToLong(f -> f.shape.size()).sum();

@@ -1,7 +1,8 @@
 /**
  * The block surgery behind {@link dev.mmpeft.peft.PeftModel}: LoRA layers attached to
  * {@link dev.mmpeft.models.nn.Linear}, PEFT's target matching, initialisation, the adapter file
- * format, and swapping a parameter's array without touching arrays shared with the base model.
+ * format, and the arrays adapters own (pointing a parameter at them is
+ * {@code HfBlock.replaceArray}, which leaves arrays shared with the base model untouched).
  * Not part of the public API: names and signatures here may change.
  */
 @NullMarked
