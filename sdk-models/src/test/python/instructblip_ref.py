@@ -355,6 +355,9 @@ def instructblip(W, config, inputs):
         if labels is not None:
             lg = logits[:, -labels.shape[1]:]
             out["loss"] = np.array(cross_entropy(lg[:, :-1], labels[:, 1:]))
+            if embeds.shape[1] != ids.shape[1]:
+                # older transformers (queries concatenated in front) return only the labelled positions' logits
+                out["logits"] = lg
     return out
 
 

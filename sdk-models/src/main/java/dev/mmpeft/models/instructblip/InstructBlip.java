@@ -226,7 +226,14 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> {
             checkBatch("labels", labels, lm.embeds.getShape().get(0));
         }
         LanguageModel.LmOutput out = languageModel.forward(lm.embeds, lm.mask, decoderIds, decoderMask, labels);
-        return new InstructBlipOutput(out.logits(), out.loss().orElse(null), projected);
+        NDArray logits = out.logits();
+        long positions = lm.embeds.getShape().get(1);
+        if (!languageModel.isEncoderDecoder() && labels != null && positions != inputs.inputIds().getShape().get(1)) {
+            // transformers' older InstructBLIP (queries concatenated in front of the prompt) returns the
+            // logits of the labelled positions only: logits[:, -labels.size(1):]; with placeholders, all
+            logits = logits.get(new ai.djl.ndarray.index.NDIndex(":, {}:, :", positions - labels.getShape().get(1)));
+        }
+        return new InstructBlipOutput(logits, out.loss().orElse(null), projected);
     }
 
     /**

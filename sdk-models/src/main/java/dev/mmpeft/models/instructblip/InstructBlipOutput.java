@@ -21,8 +21,9 @@ public final class InstructBlipOutput {
     }
 
     /**
-     * {@code [batch, positions, vocab]}: decoder positions for T5; every input position (query
-     * outputs included) for LLaMA.
+     * {@code [batch, positions, vocab]}: decoder positions for T5; for LLaMA every input position,
+     * except that with labels and the older layout (queries concatenated in front) only the last
+     * {@code labels.size(1)} positions, as transformers' InstructBLIP of that layout returns.
      */
     public NDArray logits() {
         return logits;
