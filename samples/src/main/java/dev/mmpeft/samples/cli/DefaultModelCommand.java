@@ -1,5 +1,6 @@
 package dev.mmpeft.samples.cli;
 
+import dev.mmpeft.datasets.synthetic.QuestionFamily;
 import dev.mmpeft.samples.quickstart.DefaultModel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -42,6 +43,16 @@ public final class DefaultModelCommand implements Callable<Integer> {
     @Option(names = "--patience", paramLabel = "N", description = "Early-stopping patience in epochs (default: the standard recipe's).")
     Integer patience;
 
+    static QuestionFamily family(String name) {
+        for (QuestionFamily f : QuestionFamily.values()) {
+            if (f.name().equalsIgnoreCase(name.trim())) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException("unknown question family '" + name + "'; expected " + java.util.Arrays.stream(
+                QuestionFamily.values()).map(f -> f.name().toLowerCase(java.util.Locale.ROOT)).collect(java.util.stream.Collectors.joining(", ")));
+    }
+
     @Override
     public Integer call() throws Exception {
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
@@ -50,8 +61,7 @@ public final class DefaultModelCommand implements Callable<Integer> {
             recipe = recipe.quick(train == null ? recipe.trainExamples() : train, epochs == null ? recipe.epochs() : epochs);
         }
         if (families != null) {
-            recipe = recipe.withFamilies(families.stream().map(f -> dev.mmpeft.datasets.synthetic.QuestionFamily.valueOf(
-                    f.trim().toUpperCase(java.util.Locale.ROOT))).collect(java.util.stream.Collectors.toList()));
+            recipe = recipe.withFamilies(families.stream().map(DefaultModelCommand::family).collect(java.util.stream.Collectors.toList()));
         }
         if (lr != null) {
             recipe = recipe.withLearningRate(lr);
