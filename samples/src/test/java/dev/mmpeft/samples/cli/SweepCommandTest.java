@@ -84,7 +84,10 @@ class SweepCommandTest {
         // nothing half-written under a real name: every JSON file parses and every plot decodes (a kill
         // in the middle of an atomic write can only leave a temporary sibling, never a torn file)
         try (Stream<Path> files = Files.walk(out)) {
-            for (Path p : files.filter(Files::isRegularFile).toList()) {
+            List<Path> all = files.filter(Files::isRegularFile).toList();
+            // and the rerun removed what the killed writes left behind
+            assertEquals(List.of(), all.stream().filter(p -> p.getFileName().toString().endsWith(".tmp")).toList());
+            for (Path p : all) {
                 String name = p.getFileName().toString();
                 if (name.endsWith(".json")) {
                     dev.mmpeft.core.io.Json.read(p);

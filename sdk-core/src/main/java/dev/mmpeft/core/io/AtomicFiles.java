@@ -53,6 +53,7 @@ public final class AtomicFiles {
     public static void writeChannel(Path target, IoConsumer<FileChannel> writer) throws IOException {
         Path dir = parentOf(target);
         Files.createDirectories(dir);
+        removeLeftovers(target);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         try {
             givePermissions(tmp, target, NEW_FILE);
@@ -87,6 +88,8 @@ public final class AtomicFiles {
     public static void writeDirectory(Path target, IoConsumer<Path> filler) throws IOException {
         Path parent = parentOf(target);
         Files.createDirectories(parent);
+        recoverDirectory(target);
+        removeLeftovers(target);
         Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".");
         try {
             givePermissions(tmp, target, NEW_DIRECTORY);
@@ -102,6 +105,47 @@ public final class AtomicFiles {
             }
         } finally {
             deleteRecursively(tmp);
+        }
+    }
+
+    /**
+     * Puts a folder back under its real name if a process was killed between the two renames of
+     * {@link #writeDirectory} (the previous version then waits in the {@code .old} sibling). Call it
+     * before reading a folder that {@code writeDirectory} maintains; returns whether it did anything.
+     */
+    public static boolean recoverDirectory(Path target) throws IOException {
+        Path old = parentOf(target).resolve("." + target.getFileName() + ".old");
+        if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.isDirectory(old)) {
+            move(old, target);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Deletes what a write of {@code target} that was killed midway left behind: temporary siblings
+     * ({@code .<name>.<random>.tmp} files, {@code .<name>.<random>} folders). The real file is never
+     * touched. Writers of one target are expected to take turns, as everywhere in the SDK; every
+     * write here cleans up before it starts, and readers may call it too.
+     */
+    public static void removeLeftovers(Path target) throws IOException {
+        if (!Files.isDirectory(parentOf(target))) {
+            return;
+        }
+        String prefix = "." + target.getFileName() + ".";
+        try (Stream<Path> siblings = Files.list(parentOf(target))) {
+            for (Path p : (Iterable<Path>) siblings::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.startsWith(prefix)) {
+                    continue;
+                }
+                String rest = name.substring(prefix.length());
+                boolean tempFile = rest.endsWith(".tmp") && rest.substring(0, rest.length() - 4).matches("-?[0-9]+");
+                boolean tempDir = rest.matches("-?[0-9]+") && Files.isDirectory(p);
+                if (tempFile || tempDir) {
+                    deleteRecursively(p);
+                }
+            }
         }
     }
 

@@ -120,4 +120,28 @@ class AtomicFilesTest {
         assertEquals("rwxrwx---", permissions(adapter));
         assertEquals(List.of("weights"), names(adapter));
     }
+
+    @Test
+    void aKilledWritesLeftoversGoWithTheNextWriteAndAHalfReplacedFolderComesBack(@TempDir Path dir) throws Exception {
+        Path target = dir.resolve("report.json");
+        AtomicFiles.writeString(target, "v1");
+        // what a SIGKILL in the middle of writes leaves: temporary siblings of the file and of a folder
+        Path staleFile = Files.writeString(dir.resolve(".report.json.12345.tmp"), "half");
+        Path staleDir = Files.createDirectories(dir.resolve(".best.-987"));
+        Path unrelated = Files.writeString(dir.resolve(".report.json.notes"), "keep");
+        AtomicFiles.writeString(target, "v2");
+        assertEquals("v2", Files.readString(target));
+        assertFalse(Files.exists(staleFile), "stale temporary file");
+        assertTrue(Files.exists(unrelated), "a file that is not a temporary of ours stays");
+        // killed between the two renames of a folder replacement: only the .old sibling is there
+        Path best = dir.resolve("best");
+        Files.createDirectories(dir.resolve(".best.old"));
+        Files.writeString(dir.resolve(".best.old/adapter.json"), "previous");
+        assertTrue(AtomicFiles.recoverDirectory(best));
+        assertEquals("previous", Files.readString(best.resolve("adapter.json")));
+        assertFalse(AtomicFiles.recoverDirectory(best), "nothing to recover the second time");
+        AtomicFiles.writeDirectory(best, tmp -> Files.writeString(tmp.resolve("adapter.json"), "next"));
+        assertEquals("next", Files.readString(best.resolve("adapter.json")));
+        assertFalse(Files.exists(staleDir), "stale temporary folder");
+    }
 }

@@ -10,7 +10,6 @@ import dev.mmpeft.core.safetensors.SafetensorsFile;
 import dev.mmpeft.core.safetensors.SafetensorsWriter;
 import dev.mmpeft.core.train.TrainingException;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -80,22 +79,22 @@ public final class ResumeCheckpoint {
     /**
      * Reads the checkpoint at {@code directory} if there is one, tensors into {@code manager}. A run
      * killed between the two renames of a folder replacement leaves only the {@code .old} sibling:
-     * that one is complete and is used. Stale temporary folders of killed writes are removed.
+     * that one is complete and is put back first ({@link AtomicFiles#recoverDirectory}); stale
+     * temporary folders of killed writes are removed.
      *
      * @throws TrainingException naming the file when a checkpoint exists but cannot be read
      */
     public static Optional<ResumeCheckpoint> read(Path directory, NDManager manager) {
-        Path parent = directory.toAbsolutePath().getParent();
-        String name = directory.getFileName().toString();
-        Path old = parent.resolve("." + name + ".old");
-        cleanTemporaries(parent, name);
-        Path use = directory;
-        if (!Files.isDirectory(directory)) {
-            if (!Files.isDirectory(old)) {
-                return Optional.empty();
-            }
-            use = old;
+        try {
+            AtomicFiles.recoverDirectory(directory);
+            AtomicFiles.removeLeftovers(directory);
+        } catch (IOException e) {
+            throw new TrainingException(directory + ": cannot recover the checkpoint folder: " + e.getMessage(), e);
         }
+        if (!Files.isDirectory(directory)) {
+            return Optional.empty();
+        }
+        Path use = directory;
         Path stateFile = use.resolve(STATE);
         if (!Files.isRegularFile(stateFile)) {
             throw new TrainingException(use + ": not a trainer checkpoint (no " + STATE + ")");
@@ -122,20 +121,5 @@ public final class ResumeCheckpoint {
             throw new TrainingException(file + ": cannot read: " + e.getMessage(), e);
         }
         return out;
-    }
-
-    private static void cleanTemporaries(Path parent, String name) {
-        if (!Files.isDirectory(parent)) {
-            return;
-        }
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(parent, "." + name + ".*")) {
-            for (Path p : s) {
-                if (!p.getFileName().toString().equals("." + name + ".old") && Files.isDirectory(p)) {
-                    AtomicFiles.deleteRecursively(p);
-                }
-            }
-        } catch (IOException e) {
-            // leftovers of killed writes are harmless; they are hidden and never read
-        }
     }
 }
