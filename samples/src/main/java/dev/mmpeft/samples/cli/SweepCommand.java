@@ -6,10 +6,10 @@ import dev.mmpeft.samples.experiment.TaskData;
 import dev.mmpeft.samples.quickstart.DefaultModel;
 import dev.mmpeft.samples.quickstart.Quickstart;
 import dev.mmpeft.samples.sweep.Sweep;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -80,18 +80,9 @@ public final class SweepCommand implements Callable<Integer> {
         FineTuning lora = Quickstart.Options.defaultSetting().withRecipe(lr, epochs, batchSize, patience);
         FineTuning full = FineTuning.fullQformer().withRecipe(fullLr, epochs, batchSize, patience);
         Path out = output.toAbsolutePath();
-        TaskData task;
-        if (data != null) {
-            task = TaskData.of(CliArgs.format(format), data);
-        } else {
-            Path dataDir = out.resolve("data");
-            if (!Files.isDirectory(dataDir.resolve("images"))) {
-                Quickstart.syntheticTask().writeScienceQa(dataDir, true);
-            }
-            task = TaskData.of("scienceqa", dataDir).withTemplate(DefaultModel.TEMPLATE);
-        }
+        TaskData task = Quickstart.taskData(Optional.ofNullable(data), CliArgs.format(format), out, console);
         Path modelDir = model != null ? model : DefaultModel.directory();
-        Sweep.Result r = Sweep.run(modelDir, model != null ? model.toString() : DefaultModel.NAME, task, grid, lora, full, out, console);
+        Sweep.Result r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, grid, lora, full, out, console);
         console.printf("sweep: %d cells (%d run now, %d done before); table %s, plot %s%n", r.cells().size(), r.ran(), r.skipped(),
                 out.resolve("sweep.md"), out.resolve("accuracy-vs-parameters.png"));
         return 0;

@@ -58,23 +58,34 @@ public final class Quickstart {
                 .choices(4).build();
     }
 
+    /** How runs name a model: its directory, or the default model's name. */
+    public static String modelId(Optional<Path> model) {
+        return model.map(Path::toString).orElse(DefaultModel.NAME);
+    }
+
+    /**
+     * The data of a run: a dataset folder in {@code format}, or, without one, the synthetic shifted
+     * task written once to {@code out/data} and rendered with the default model's template.
+     */
+    public static TaskData taskData(Optional<Path> data, String format, Path out, PrintStream console) {
+        if (data.isPresent()) {
+            return TaskData.of(format, data.get());
+        }
+        Path dataDir = out.resolve("data");
+        if (!Files.isDirectory(dataDir.resolve("images"))) {
+            console.println("writing the synthetic shifted task (ScienceQA layout) to " + dataDir + " ...");
+            syntheticTask().writeScienceQa(dataDir, true);
+        }
+        return TaskData.of("scienceqa", dataDir).withTemplate(DefaultModel.TEMPLATE);
+    }
+
     /** Runs the quickstart; returns the experiment's outcome (the report is in {@code output/report.md}). */
     public static Experiment.Outcome run(Options options, PrintStream console) throws IOException {
         Path out = options.output().toAbsolutePath();
         Files.createDirectories(out);
         Path modelDir = options.model().orElseGet(DefaultModel::directory);
-        String modelId = options.model().map(Path::toString).orElse(DefaultModel.NAME);
-        TaskData data;
-        if (options.data().isPresent()) {
-            data = TaskData.of(options.format(), options.data().get());
-        } else {
-            Path dataDir = out.resolve("data");
-            if (!Files.isDirectory(dataDir.resolve("images"))) {
-                console.println("writing the synthetic shifted task (ScienceQA layout) to " + dataDir + " ...");
-                syntheticTask().writeScienceQa(dataDir, true);
-            }
-            data = TaskData.of("scienceqa", dataDir).withTemplate(DefaultModel.TEMPLATE);
-        }
+        String modelId = modelId(options.model());
+        TaskData data = taskData(options.data(), options.format(), out, console);
         console.printf(Locale.ROOT, "loading %s ...%n", modelId);
         try (InstructBlip model = InstructBlip.load(modelDir);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, model.config())) {

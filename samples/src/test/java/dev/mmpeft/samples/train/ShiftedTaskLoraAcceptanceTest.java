@@ -3,14 +3,11 @@ package dev.mmpeft.samples.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import dev.mmpeft.core.Component;
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.Prompt;
 import dev.mmpeft.core.train.NonFinitePolicy;
-import dev.mmpeft.core.train.TrainableModel;
 import dev.mmpeft.core.train.Trainer;
 import dev.mmpeft.core.train.TrainingResult;
 import dev.mmpeft.core.train.optim.AdamW;
@@ -31,14 +28,13 @@ import dev.mmpeft.models.processing.WordLevelTokenizer;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftModel;
+import dev.mmpeft.samples.experiment.WholeModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -122,40 +118,6 @@ class ShiftedTaskLoraAcceptanceTest {
         return config;
     }
 
-    /** The whole model trainable, for pre-training on the base task. */
-    private static final class FullModel implements TrainableModel<Prompt> {
-        private final InstructBlip model;
-        private final InstructBlipProcessor processor;
-        private final Map<String, Parameter> params;
-
-        FullModel(InstructBlip model, InstructBlipProcessor processor) {
-            this.model = model;
-            this.processor = processor;
-            this.params = new LinkedHashMap<>(model.namedParameters());
-            params.values().forEach(p -> p.getArray().setRequiresGradient(true));
-        }
-
-        @Override
-        public Map<String, Parameter> trainableParameters() {
-            return params;
-        }
-
-        @Override
-        public NDArray loss(List<Prompt> batch, NDManager scope) {
-            return model.forward(processor.trainingInputs(batch, scope)).loss().orElseThrow();
-        }
-
-        @Override
-        public void setTraining(boolean training) {
-            model.setTraining(training);
-        }
-
-        @Override
-        public void saveTrainable(Path directory) throws IOException {
-            model.save(directory);
-        }
-    }
-
     @Test
     void loraLearnsTheShiftedTaskFromNearChanceToNinetyPercent() throws Exception {
         SyntheticDataset base = SyntheticDataset.builder().seed(11).variant(Variant.BASE).families(List.of(QuestionFamily.COLOR))
@@ -184,7 +146,7 @@ class ShiftedTaskLoraAcceptanceTest {
             TrainingResult pre = Trainer.builder().listeners("log")
                     .optimizer(AdamW.lr(3e-3).weightDecay(0.05)).schedule(Schedules.linearDecay().warmupSteps(30))
                     .epochs(15).batchSize(16).clipGradNorm(1.0).seed(1).onNonFinite(NonFinitePolicy.SKIP_BATCH)
-                    .build().fit(new FullModel(model, processor), baseTrain);
+                    .build().fit(new WholeModel(model, processor), baseTrain);
             double baseAccuracy = accuracy(model, processor, baseTest);
             System.out.printf(Locale.ROOT, "pre-training: loss %.3f -> %.3f, %d skipped steps, base-task held-out accuracy %.2f%n",
                     pre.losses().get(0), pre.meanLossOfLast(30), pre.skippedSteps(), baseAccuracy);
