@@ -121,7 +121,8 @@ public final class Bench {
                     BenchFlops.forward(config, s.batch(), s.promptTokens(), s.answerTokens()) / 1e9,
                     fbFlops / 1e9,
                     fbFlops / forwardBackward / 1e9,
-                    JniUtils.getNumThreads());
+                    JniUtils.getNumThreads(),
+                    System.getenv().getOrDefault("OMP_WAIT_POLICY", "default"));
         }
     }
 

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * The numbers of one benchmark run. Times are medians in seconds; {@code fbGflops} is the
  * analytic forward+backward FLOP count ({@link BenchFlops}) over the measured forward+backward
  * time, and {@code fbVsMatmul} its ratio to the matmul rate measured in the same run.
+ * {@code ompWaitPolicy} is the OpenMP wait policy the engine ran with ("default" when unset): it
+ * moves step times by 10-20%, so runs compare only under the same one.
  */
 public record BenchResult(
         String mode,
@@ -27,7 +29,8 @@ public record BenchResult(
         double forwardGflop,
         double forwardBackwardGflop,
         double fbGflops,
-        int intraOpThreads) {
+        int intraOpThreads,
+        String ompWaitPolicy) {
 
     /** The one JSON line {@code ./mmpeft bench} prints. */
     public String toJsonLine() {
@@ -54,6 +57,7 @@ public record BenchResult(
         n.put("forward_backward_gflops", round(fbGflops, 1));
         n.put("forward_backward_vs_matmul", round(fbGflops / matmulGflops, 3));
         n.put("intra_op_threads", intraOpThreads);
+        n.put("omp_wait_policy", ompWaitPolicy);
         return n.toString();
     }
 

@@ -34,6 +34,8 @@ class BenchCommandTest {
             assertTrue(j.get(f).asDouble() > 0, f + " in " + line);
         }
         assertTrue(j.get("peak_rss_mb").asLong() > 100, line);
+        // the side-by-side comparison refuses runs made under different OpenMP wait policies
+        assertEquals(System.getenv().getOrDefault("OMP_WAIT_POLICY", "default"), j.get("omp_wait_policy").asText());
         assertEquals(Math.round(BenchFlops.forward(tiny, 2, 6, 3) / 1e7) / 100.0, j.get("forward_gflop").asDouble(), 0.011);
     }
 
