@@ -188,7 +188,7 @@ class QFormer(nn.Module):
     def __init__(self, c, image_width):
         super().__init__()
         d = c["hidden"]
-        self.p, self.eps = c["dropout"], c["eps"]
+        self.p = c["dropout"]
         self.embeddings = nn.Module()
         self.embeddings.word_embeddings = nn.Embedding(c["vocab"], d)
         self.embeddings.position_embeddings = nn.Embedding(c["positions"], d)
