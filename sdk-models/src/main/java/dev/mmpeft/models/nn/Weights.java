@@ -14,6 +14,7 @@ import dev.mmpeft.core.safetensors.Checkpoint;
 import dev.mmpeft.core.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -123,18 +124,18 @@ public final class Weights {
         for (Map.Entry<String, Shape> e : root.parameterShapes().entrySet()) {
             Parameter p = root.namedParameters().get(e.getKey());
             int n = Math.toIntExact(e.getValue().size());
-            float[] values = new float[n];
-            if (p.getType() == Parameter.Type.GAMMA) {
-                Arrays.fill(values, 1f);
-            } else if (p.getType() != Parameter.Type.BIAS && p.getType() != Parameter.Type.BETA) {
-                for (int i = 0; i < n; i++) {
-                    values[i] = (float) (gaussian(random) * std);
-                }
-            }
-            // engine-owned memory filled through a writable view: no Java direct buffer behind it
+            boolean gaussian = p.getType() != Parameter.Type.GAMMA
+                    && p.getType() != Parameter.Type.BIAS && p.getType() != Parameter.Type.BETA;
+            float constant = p.getType() == Parameter.Type.GAMMA ? 1f : 0f;
+            // engine-owned memory filled through a writable view, value by value: no Java direct
+            // buffer behind it, and no Java array as large as the tensor (those grew the heap by as
+            // much as the model again)
             NDArray array = manager.create(e.getValue(), DataType.FLOAT32);
             if (n > 0) {
-                array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().put(values);
+                FloatBuffer view = array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+                for (int i = 0; i < n; i++) {
+                    view.put(i, gaussian ? (float) (gaussian(random) * std) : constant);
+                }
             }
             p.setArray(array);
         }
