@@ -132,27 +132,16 @@ public abstract class AdamW implements OptimizerSpec {
             if (wd != 0) {
                 p.muli(1 - lr * wd);
             }
-            // Every temporary is closed as soon as it is used, so that the next one reuses its memory:
-            // left to the step's scope, four parameter-sized buffers per tensor were fresh memory
-            // every step, and page faults made the full fine-tuning step 3-5x slower than PyTorch's.
             // m.lerp_(g, 1 - beta1) == m + (1 - beta1) * (g - m)
-            try (NDArray diff = g.sub(m)) {
-                m.addi(diff.muli(1 - beta1));
-            }
+            m.addi(scoped(g.sub(m), scope).muli(1 - beta1));
             // v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-            try (NDArray g2 = g.mul(g)) {
-                v.muli(beta2).addi(g2.muli(1 - beta2));
-            }
+            v.muli(beta2).addi(scoped(g.mul(g), scope).muli(1 - beta2));
             double bc1 = 1 - Math.pow(beta1, t);
             double bc2 = 1 - Math.pow(beta2, t);
             double stepSize = lr / bc1;
-            try (NDArray denom = v.sqrt()) {
-                denom.divi(Math.sqrt(bc2)).addi(spec.eps());
-                // p.addcdiv_(m, denom, value=-step_size)
-                try (NDArray update = m.div(denom)) {
-                    p.addi(update.muli(-stepSize));
-                }
-            }
+            NDArray denom = scoped(v.sqrt(), scope).divi(Math.sqrt(bc2)).addi(spec.eps());
+            // p.addcdiv_(m, denom, value=-step_size)
+            p.addi(scoped(m.div(denom), scope).muli(-stepSize));
         }
     }
 }

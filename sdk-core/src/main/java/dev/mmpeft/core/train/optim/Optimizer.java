@@ -49,14 +49,21 @@ public abstract class Optimizer implements AutoCloseable {
                     continue;
                 }
                 long t = stepCounts.merge(e.getKey(), 1L, Long::sum);
-                update(e.getKey(), e.getValue(), grad, lr, t, scope);
+                // Each tensor's temporaries are freed as soon as its update is done, so the next
+                // tensor reuses their memory: kept to the end of the step they were fresh memory
+                // for every tensor, and AdamW's update of the bench model's 43M parameters took
+                // 0.6-1.2 s against PyTorch's 0.14-0.22 s (0.26 s with this).
+                try (NDManager perTensor = scope.newSubManager()) {
+                    update(e.getKey(), e.getValue(), grad, lr, t, perTensor);
+                }
             }
         }
     }
 
     /**
      * Updates {@code param} in place. {@code t} is this tensor's 1-based step count; every new
-     * temporary must be attached to {@code scope} (see {@link #scoped}).
+     * temporary must be attached to {@code scope} (see {@link #scoped}), which closes when this
+     * tensor's update returns.
      */
     protected abstract void update(String name, NDArray param, NDArray grad, double lr, long t, NDManager scope);
 
@@ -93,7 +100,7 @@ public abstract class Optimizer implements AutoCloseable {
 
     private final Map<String, NDArray> states = new TreeMap<>();
 
-    /** Attaches a fresh temporary to the step's scope and returns it. */
+    /** Attaches a fresh temporary to the update's scope and returns it. */
     protected static NDArray scoped(NDArray array, NDManager scope) {
         array.attach(scope);
         return array;

@@ -119,7 +119,7 @@ public abstract class Sgd implements OptimizerSpec {
             NDArray d = g;
             double wd = decay.get(name);
             if (wd != 0) {
-                d = g.add(scoped(p.mul(wd), scope));
+                d = scoped(g.add(scoped(p.mul(wd), scope)), scope);
             }
             double momentum = spec.momentum();
             if (momentum != 0) {
@@ -129,10 +129,10 @@ public abstract class Sgd implements OptimizerSpec {
                     putState(name, "momentum_buffer", buf);
                 } else {
                     buf = state(name, "momentum_buffer", p);
-                    buf.muli(momentum).addi(d.mul(1 - spec.dampening()));
+                    buf.muli(momentum).addi(scoped(d.mul(1 - spec.dampening()), scope));
                 }
                 if (spec.nesterov()) {
-                    d = d.add(scoped(buf.mul(momentum), scope));
+                    d = scoped(d.add(scoped(buf.mul(momentum), scope)), scope);
                 } else {
                     d = buf;
                 }
