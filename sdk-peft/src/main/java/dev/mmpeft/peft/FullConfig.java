@@ -1,6 +1,8 @@
 package dev.mmpeft.peft;
 
 import dev.mmpeft.core.Component;
+import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.peft.lora.LoraConfig;
 import java.util.List;
 import java.util.Set;
 import org.immutables.value.Value;
@@ -8,12 +10,12 @@ import org.immutables.value.Value;
 /**
  * Full fine-tuning of chosen parts of a model: every parameter of the chosen components or modules
  * trains (as copies; the base model's arrays are never written), everything else stays frozen.
- * Build one with {@link Peft#full()}; combine it with LoRA on other parts through
- * {@link Peft.LoraBuilder#and(FullConfig)}.
+ * Build one with {@link Peft#full()}; combine it with an adapter on other parts through
+ * {@link PeftBuilder#and(FullConfig)}.
  *
  * <p>Why: the papers compare LoRA with full fine-tuning of the Q-Former and combine the two
  * ("LLM LoRA + Q-Former full"). In the adapter file the fully trained parts are PEFT's
- * {@code modules_to_save}.
+ * {@code modules_to_save} of a LoRA configuration without targets.
  */
 @Value.Immutable
 public abstract class FullConfig {
@@ -35,8 +37,46 @@ public abstract class FullConfig {
         }
     }
 
-    /** A builder of the value itself (most users want {@link Peft#full()}). */
-    public static ImmutableFullConfig.Builder builder() {
-        return ImmutableFullConfig.builder();
+    /** The adapter configuration that trains exactly these parts (LoRA without targets, as saved). */
+    public PeftConfig asAdapter() {
+        return LoraConfig.builder().trainComponents(components()).modulesToSave(modules()).build();
+    }
+
+    /** A builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The one builder of a {@link FullConfig}, with the fluent {@code target} and {@code on}. */
+    public static class Builder extends ImmutableFullConfig.Builder {
+        /** Trains these components in full. */
+        public Builder target(Component... components) {
+            return addComponents(components);
+        }
+
+        /** Trains these modules (or tensors) in full, for example {@code qformer}. */
+        public Builder target(String... modules) {
+            return addModules(modules);
+        }
+
+        /** Combines with an adapter of any method on other parts. */
+        public <B extends PeftBuilder<B>> B and(B adapter) {
+            return adapter.and(build());
+        }
+
+        /** Adapts {@code model}: the chosen parts train, everything else is frozen. */
+        public <M> PeftModel<M> on(AdaptableModel<M> model) {
+            return PeftModel.adapt(model, build().asAdapter(), 0);
+        }
+
+        /** Adapts an InstructBLIP model: the chosen parts train in full, everything else is frozen. */
+        public PeftModel<InstructBlip> on(InstructBlip model) {
+            return on(Adaptables.instructBlip(model));
+        }
+
+        /** The trainable-parameter report on {@code structure}, from declared shapes alone. */
+        public ParameterReport report(AdaptableModel<?> structure) {
+            return Peft.report(build().asAdapter(), structure);
+        }
     }
 }

@@ -31,7 +31,10 @@ public abstract class LoadReport {
         return missing().isEmpty() && unexpected().isEmpty();
     }
 
-    public static ImmutableLoadReport.Builder builder() {
-        return ImmutableLoadReport.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** The builder of a {@link LoadReport}. */
+    public static class Builder extends ImmutableLoadReport.Builder {}
 }

@@ -59,9 +59,12 @@ public abstract class ParameterReport {
     }
 
     /** A builder. */
-    public static ImmutableParameterReport.Builder builder() {
-        return ImmutableParameterReport.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** The builder of a {@link ParameterReport}. */
+    public static class Builder extends ImmutableParameterReport.Builder {}
 
     /** The trainable parameters of one part of the model. */
     @Value.Immutable
@@ -69,7 +72,7 @@ public abstract class ParameterReport {
         /** The component ({@code QFORMER_CROSS_ATTN}), {@code other} for modules outside the component vocabulary, or {@code bias}. */
         public abstract String part();
 
-        /** {@code lora}, {@code full} or {@code bias}. */
+        /** The method's label ({@code lora}, {@code ia3}, ...), {@code full} or {@code bias}. */
         public abstract String method();
 
         /** Number of trained tensors (for LoRA: A and B matrices, and lora_B biases). */
@@ -78,8 +81,11 @@ public abstract class ParameterReport {
         /** Trainable parameters. */
         public abstract long trainable();
 
-        public static ImmutableRow.Builder builder() {
-            return ImmutableRow.builder();
+        public static Builder builder() {
+            return new Builder();
         }
+
+        /** The builder of a {@link Row}. */
+        public static class Builder extends ImmutableRow.Builder {}
     }
 }

@@ -1,6 +1,8 @@
 package dev.mmpeft.peft;
 
 import dev.mmpeft.peft.internal.AdapterPlan;
+import dev.mmpeft.peft.spi.FullTensor;
+import dev.mmpeft.peft.spi.PlannedTensor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,42 +12,44 @@ import org.jspecify.annotations.Nullable;
 final class Reports {
     private Reports() {}
 
+    /** A row being summed: its method and its tensor and parameter counts. */
+    private static final class Sum {
+        final String method;
+        int tensors;
+        long parameters;
+
+        Sum(String method) {
+            this.method = method;
+        }
+    }
+
     static ParameterReport of(long baseCount, List<AdapterPlan> adapters, @Nullable AdapterPlan trainable) {
         long total = baseCount;
         for (AdapterPlan p : adapters) {
-            total += p.loraParameterCount() + p.copiedParameterCount();
+            total += p.methodPlan().parameterCount() + p.copiedParameterCount();
         }
-        ImmutableParameterReport.Builder b = ParameterReport.builder().total(total);
+        ParameterReport.Builder b = ParameterReport.builder().total(total);
         long trainableCount = 0;
         if (trainable != null) {
-            Map<String, long[]> rows = new LinkedHashMap<>();
-            Map<String, String> method = new LinkedHashMap<>();
-            for (AdapterPlan.LoraModule m : trainable.loraModules().values()) {
-                String part = m.component.map(Enum::name).orElse("other");
-                long[] r = rows.computeIfAbsent("lora:" + part, k -> new long[2]);
-                r[0] += m.loraBias ? 3 : 2;
-                r[1] += m.parameterCount();
-                method.put("lora:" + part, "lora");
+            Map<String, Sum> rows = new LinkedHashMap<>();
+            String label = trainable.method().label();
+            for (PlannedTensor t : trainable.methodTensors().values()) {
+                Sum s = rows.computeIfAbsent(label + ":" + t.part(), k -> new Sum(label));
+                s.tensors++;
+                s.parameters += t.shape().size();
             }
-            for (AdapterPlan.FullParameter f : trainable.fullParameters().values()) {
-                if (!f.trains()) {
-                    continue;
+            for (FullTensor f : trainable.fullTensors().values()) {
+                if (f.trains()) {
+                    Sum s = rows.computeIfAbsent(f.kind() + ":" + f.part(), k -> new Sum(f.kind()));
+                    s.tensors++;
+                    s.parameters += f.shape().size();
                 }
-                String key = f.method + ":" + f.part;
-                long[] r = rows.computeIfAbsent(key, k -> new long[2]);
-                r[0] += 1;
-                r[1] += f.shape.size();
-                method.put(key, f.method);
             }
-            for (Map.Entry<String, long[]> e : rows.entrySet()) {
+            for (Map.Entry<String, Sum> e : rows.entrySet()) {
                 String part = e.getKey().substring(e.getKey().indexOf(':') + 1);
-                b.addRows(ParameterReport.Row.builder()
-                        .part(part)
-                        .method(method.get(e.getKey()))
-                        .tensors((int) e.getValue()[0])
-                        .trainable(e.getValue()[1])
-                        .build());
-                trainableCount += e.getValue()[1];
+                Sum s = e.getValue();
+                b.addRows(ParameterReport.Row.builder().part(part).method(s.method).tensors(s.tensors).trainable(s.parameters).build());
+                trainableCount += s.parameters;
             }
         }
         return b.trainable(trainableCount).build();

@@ -1,5 +1,8 @@
 package dev.mmpeft.peft;
 
+import dev.mmpeft.peft.lora.LoraConfig;
+import dev.mmpeft.peft.lora.InitLoraWeights;
+import dev.mmpeft.peft.lora.LoraBias;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -146,7 +149,7 @@ class AdapterFilesTest {
             assertEquals(saved.keySet(), tensors.keySet());
             saved.forEach((k, v) -> assertArrayEquals(v, tensors.get(k).toFloatArray(), k));
             assertArrayEquals(expected, run(loaded.model()), "same outputs after the round trip");
-            LoraConfig c = loaded.config("default");
+            LoraConfig c = loaded.config("default", LoraConfig.class);
             assertEquals(3, c.r());
             assertEquals(5.0, c.loraAlpha());
             assertEquals(LoraBias.LORA_ONLY, c.bias());
@@ -249,7 +252,7 @@ class AdapterFilesTest {
         }
         assertTrue(Files.isRegularFile(tmp.resolve("all/adapter_config.json")));
         assertTrue(Files.isRegularFile(tmp.resolve("all/ffn/adapter_model.safetensors")));
-        assertEquals(List.of("fc1"), Peft.readConfig(tmp.resolve("all/ffn")).targetModules());
+        assertEquals(List.of("fc1"), ((LoraConfig) Peft.readConfig(tmp.resolve("all/ffn"))).targetModules());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.mmpeft.peft;
 
+import dev.mmpeft.peft.lora.InitLoraWeights;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

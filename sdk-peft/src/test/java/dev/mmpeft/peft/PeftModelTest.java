@@ -1,5 +1,8 @@
 package dev.mmpeft.peft;
 
+import dev.mmpeft.peft.lora.LoraConfig;
+import dev.mmpeft.peft.lora.InitLoraWeights;
+import dev.mmpeft.peft.lora.LoraBias;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -201,7 +204,7 @@ class PeftModelTest {
                 assertTrue(e.getValue().hasGradient(), e.getKey());
             }
 
-            try (PeftModel.AdaptersDisabled off = peft.disableAdapters()) {
+            try (AdaptersDisabled off = peft.disableAdapters()) {
                 assertArrayEquals(baseOut, run(peft.model()), "disabled adapters give the base model's outputs");
             }
             assertArrayEquals(second, run(peft.model()), "re-enabled on close");
@@ -227,7 +230,7 @@ class PeftModelTest {
             assertEquals(new Shape(5, ToyModel.HIDDEN), t.get("base_model.model.encoder.layer.1.attention.query.lora_A.weight").getShape());
             assertEquals(new Shape(2, ToyModel.HIDDEN), t.get("base_model.model.encoder.layer.0.attention.query.lora_A.weight").getShape());
             assertEquals(new Shape(ToyModel.HIDDEN, 5), t.get("base_model.model.encoder.layer.1.attention.query.lora_B.weight").getShape());
-            LoraConfig saved = peft.config("default");
+            LoraConfig saved = peft.config("default", LoraConfig.class);
             assertEquals(Map.of("layer\\.1\\.attention\\.query", 5), saved.rankPattern());
             // 36 = 3 layers x 2 modules x 2 x (8 + 8) at r 2, minus layer 1's query at r 2 plus at r 5
             long expected = 3L * 2 * 2 * 16 - 2 * 16 + 5 * 16;

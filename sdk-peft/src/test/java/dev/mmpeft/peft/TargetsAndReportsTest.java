@@ -1,5 +1,7 @@
 package dev.mmpeft.peft;
 
+import dev.mmpeft.peft.lora.LoraConfig;
+import dev.mmpeft.peft.lora.LoraBias;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;

@@ -1,5 +1,7 @@
 package dev.mmpeft.peft;
 
+import dev.mmpeft.peft.lora.LoraConfig;
+import dev.mmpeft.peft.lora.InitLoraWeights;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -127,7 +129,7 @@ class TrainerIntegrationTest {
                 .fit(peft, data);
     }
 
-    private static Peft.LoraBuilder lora() {
+    private static LoraConfig.Builder lora() {
         return Peft.lora().rank(2).alpha(4).seed(3).target(Component.QFORMER_SELF_ATTN, Component.QFORMER_FFN).train(Component.LANGUAGE_PROJECTION);
     }
 }

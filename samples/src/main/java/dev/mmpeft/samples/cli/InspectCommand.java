@@ -8,7 +8,7 @@ import dev.mmpeft.core.config.Configs;
 import dev.mmpeft.core.config.InstructBlipConfig;
 import dev.mmpeft.core.config.ModelConfig;
 import dev.mmpeft.core.config.T5Config;
-import dev.mmpeft.peft.LoraConfig;
+import dev.mmpeft.peft.lora.LoraConfig;
 import dev.mmpeft.peft.ParameterReport;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.core.safetensors.Checkpoint;
@@ -160,7 +160,7 @@ public final class InspectCommand implements Callable<Integer> {
         }
         InstructBlipConfig config = Configs.read(location, InstructBlipConfig.class);
         InstructBlip structure = InstructBlip.fromConfig(config);
-        Peft.LoraBuilder lora = Peft.lora().rank(loraRank == null ? 8 : loraRank);
+        LoraConfig.Builder lora = Peft.lora().rank(loraRank == null ? 8 : loraRank);
         if (loraAlpha != null) {
             lora.alpha(loraAlpha);
         }

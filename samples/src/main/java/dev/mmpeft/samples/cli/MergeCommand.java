@@ -3,7 +3,7 @@ package dev.mmpeft.samples.cli;
 import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.peft.LoadReport;
-import dev.mmpeft.peft.LoraConfig;
+import dev.mmpeft.peft.PeftConfig;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftModel;
 import java.io.IOException;
@@ -63,11 +63,11 @@ public final class MergeCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (InstructBlip base = model.load(); PeftModel<InstructBlip> peft = Peft.load(base, adapter, false)) {
-            LoraConfig config = peft.config(PeftModel.DEFAULT_ADAPTER);
+            PeftConfig config = peft.config(PeftModel.DEFAULT_ADAPTER);
             List<String> modules = peft.targetedModules(PeftModel.DEFAULT_ADAPTER);
             peft.exportMerged(output, dir -> copyProcessorFiles(modelDir, dir));
-            out.printf(Locale.ROOT, "merged %s (LoRA r=%d, alpha=%s on %d modules%s) into %s%n",
-                    adapter, config.r(), trim(config.loraAlpha()), modules.size(),
+            out.printf(Locale.ROOT, "merged %s (%s on %d modules%s) into %s%n",
+                    adapter, config.describe(), modules.size(),
                     config.modulesToSave().isEmpty() ? "" : ", trained in full: " + String.join(", ", config.modulesToSave()),
                     modelDir);
             LoadReport report = peft.loadReport(PeftModel.DEFAULT_ADAPTER).orElseThrow();
@@ -104,9 +104,5 @@ public final class MergeCommand implements Callable<Integer> {
                 Files.copy(p, target);
             }
         }
-    }
-
-    private static String trim(double v) {
-        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 }

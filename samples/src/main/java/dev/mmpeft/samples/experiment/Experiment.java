@@ -1,5 +1,6 @@
 package dev.mmpeft.samples.experiment;
 
+import dev.mmpeft.peft.lora.LoraConfig;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.Prompt;
@@ -162,7 +163,7 @@ public final class Experiment {
                 return Peft.full().target(InstructBlip.QFORMER, InstructBlip.QUERY_TOKENS, InstructBlip.LANGUAGE_PROJECTION)
                         .on(Adaptables.instructBlip(base, processor, modelId));
             case LORA:
-                Peft.LoraBuilder lora = Peft.lora().rank(setting.rank()).alpha(setting.alpha()).dropout(setting.dropout())
+                LoraConfig.Builder lora = Peft.lora().rank(setting.rank()).alpha(setting.alpha()).dropout(setting.dropout())
                         .seed(setting.seed())
                         .target(setting.components().toArray(new dev.mmpeft.core.Component[0]));
                 if (setting.trainExtras()) {

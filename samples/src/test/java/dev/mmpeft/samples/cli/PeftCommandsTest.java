@@ -14,7 +14,7 @@ import dev.mmpeft.core.safetensors.SafetensorsWriter;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.instructblip.InstructBlipInputs;
 import dev.mmpeft.models.instructblip.InstructBlipPresets;
-import dev.mmpeft.peft.InitLoraWeights;
+import dev.mmpeft.peft.lora.InitLoraWeights;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftModel;
 import java.nio.file.Files;

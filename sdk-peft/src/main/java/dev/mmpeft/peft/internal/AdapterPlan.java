@@ -3,140 +3,61 @@ package dev.mmpeft.peft.internal;
 import ai.djl.ndarray.types.Shape;
 import dev.mmpeft.core.Component;
 import dev.mmpeft.models.nn.HfBlock;
-import dev.mmpeft.models.nn.Linear;
 import dev.mmpeft.peft.AdaptableModel;
-import dev.mmpeft.peft.ImmutableLoraConfig;
-import dev.mmpeft.peft.LoraBias;
-import dev.mmpeft.peft.LoraConfig;
+import dev.mmpeft.peft.PeftConfig;
 import dev.mmpeft.peft.PeftException;
 import dev.mmpeft.peft.TargetNotFoundException;
+import dev.mmpeft.peft.format.AdapterFormats;
+import dev.mmpeft.peft.spi.FullTensor;
+import dev.mmpeft.peft.spi.MethodPlan;
+import dev.mmpeft.peft.spi.PeftMethod;
+import dev.mmpeft.peft.spi.PlanContext;
+import dev.mmpeft.peft.spi.PlannedTensor;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * What one adapter does to one model, decided from the configuration and the model's structure
- * alone (names and declared shapes, no arrays): which linear layers get LoRA with which rank and
- * alpha, which tensors train in full, and the configuration as it will be saved (components
- * resolved to module names). Counting trainable parameters and building adapters both start here,
- * so a count printed by {@code inspect} is the count a real adapter has.
+ * alone (names and declared shapes, no arrays): the method's own plan, the tensors trained in full
+ * (PEFT's {@code modules_to_save}, a method's trained biases, tensors a loaded file replaces) and
+ * the configuration as it will be saved. Counting trainable parameters and building adapters both
+ * start here, so a count printed by {@code inspect} is the count a real adapter has.
  */
 public final class AdapterPlan {
-    private static final String PREFIX = "base_model.model.";
-
-    /** One linear layer that gets LoRA. */
-    public static final class LoraModule {
-        public final String name;
-        public final int in;
-        public final int out;
-        public final int r;
-        public final double alpha;
-        public final double scaling;
-        public final boolean loraBias;
-        public final Optional<Component> component;
-
-        LoraModule(String name, int in, int out, int r, double alpha, double scaling, boolean loraBias, Optional<Component> component) {
-            this.name = name;
-            this.in = in;
-            this.out = out;
-            this.r = r;
-            this.alpha = alpha;
-            this.scaling = scaling;
-            this.loraBias = loraBias;
-            this.component = component;
-        }
-
-        /** Number of LoRA parameters: {@code r * (in + out)} (plus {@code out} with a lora_B bias). */
-        public long parameterCount() {
-            return (long) r * (in + out) + (loraBias ? out : 0);
-        }
-
-        /** The file key of lora_A's weight. */
-        public String keyA() {
-            return PREFIX + name + ".lora_A.weight";
-        }
-
-        /** The file key of lora_B's weight. */
-        public String keyB() {
-            return PREFIX + name + ".lora_B.weight";
-        }
-
-        /** The file key of lora_B's bias. */
-        public String keyBBias() {
-            return PREFIX + name + ".lora_B.bias";
-        }
-    }
-
-    /** The method of a base tensor that an adapter file replaces but that does not train. */
-    public static final String FIXED = "fixed";
-
-    /** One base-model tensor that trains in full (as a copy). */
-    public static final class FullParameter {
-        public final String name;
-        public final Shape shape;
-        /** The key PEFT gives it in adapter_model.safetensors. */
-        public final String fileKey;
-        /** Why it trains: the component or module to save it belongs to, or {@code bias}. */
-        public final String part;
-        /** {@code full}, {@code bias}, or {@link #FIXED} for a base tensor an adapter file replaces without training it. */
-        public final String method;
-
-        /** Whether it trains (everything but {@link #FIXED} tensors). */
-        public boolean trains() {
-            return !method.equals(FIXED);
-        }
-
-        FullParameter(String name, Shape shape, String fileKey, String part, String method) {
-            this.name = name;
-            this.shape = shape;
-            this.fileKey = fileKey;
-            this.part = part;
-            this.method = method;
-        }
-    }
-
-    private final LoraConfig config;
-    private final LoraConfig resolved;
-    private final Map<String, LoraModule> loraModules;
-    private final Map<String, FullParameter> fullParameters;
+    private final PeftMethod<?> method;
+    private final MethodPlan methodPlan;
+    private final Map<String, FullTensor> fullTensors;
     private final long baseParameterCount;
 
-    private AdapterPlan(
-            LoraConfig config,
-            LoraConfig resolved,
-            Map<String, LoraModule> loraModules,
-            Map<String, FullParameter> fullParameters,
-            long baseParameterCount) {
-        this.config = config;
-        this.resolved = resolved;
-        this.loraModules = loraModules;
-        this.fullParameters = fullParameters;
+    private AdapterPlan(PeftMethod<?> method, MethodPlan methodPlan, Map<String, FullTensor> fullTensors, long baseParameterCount) {
+        this.method = method;
+        this.methodPlan = methodPlan;
+        this.fullTensors = fullTensors;
         this.baseParameterCount = baseParameterCount;
     }
 
-    public LoraConfig config() {
-        return config;
+    /** The adapter's method. */
+    public PeftMethod<?> method() {
+        return method;
+    }
+
+    /** The method's own part of the plan. */
+    public MethodPlan methodPlan() {
+        return methodPlan;
     }
 
     /** The configuration as saved: components resolved to module names, base model name filled in. */
-    public LoraConfig resolvedConfig() {
-        return resolved;
+    public PeftConfig resolvedConfig() {
+        return methodPlan.resolvedConfig();
     }
 
-    /** LoRA layers by module name, in module order. */
-    public Map<String, LoraModule> loraModules() {
-        return loraModules;
-    }
-
-    /** Tensors trained in full, by parameter name. */
-    public Map<String, FullParameter> fullParameters() {
-        return fullParameters;
+    /** Base tensors the adapter replaces with copies of its own, by parameter name. */
+    public Map<String, FullTensor> fullTensors() {
+        return fullTensors;
     }
 
     /** Parameters of the base model (declared shapes). */
@@ -144,14 +65,17 @@ public final class AdapterPlan {
         return baseParameterCount;
     }
 
-    /** LoRA parameters of this adapter. */
-    public long loraParameterCount() {
-        return loraModules.values().stream().mapToLong(LoraModule::parameterCount).sum();
+    /** Parameters in copies of base tensors (PEFT counts them again in "all params"). */
+    public long copiedParameterCount() {
+        return fullTensors.values().stream().filter(f -> f.kind().equals("full")).mapToLong(f -> f.shape().size()).sum();
     }
 
-    /** Parameters in PEFT's modules_to_save copies (counted again in PEFT's "all params"). */
-    public long copiedParameterCount() {
-        return fullParameters.values().stream().filter(f -> f.method.equals("full")).mapToLong(f -> f.shape.size()).sum();
+    /** Every tensor an adapter file of this plan holds: file key to shape. */
+    public Map<String, Shape> expectedTensors() {
+        Map<String, Shape> out = new LinkedHashMap<>();
+        methodPlan.tensors().forEach((k, t) -> out.put(k, t.shape()));
+        fullTensors.values().forEach(f -> out.put(f.fileKey(), f.shape()));
+        return out;
     }
 
     /**
@@ -162,9 +86,9 @@ public final class AdapterPlan {
      * @param extra base parameter name to its file key
      */
     public AdapterPlan withFixedTensors(Map<String, String> extra, Map<String, Shape> shapes) {
-        Map<String, FullParameter> full = new LinkedHashMap<>(fullParameters);
-        extra.forEach((name, key) -> full.putIfAbsent(name, new FullParameter(name, shapes.get(name), key, "loaded", FIXED)));
-        return new AdapterPlan(config, resolved, loraModules, full, baseParameterCount);
+        Map<String, FullTensor> full = new LinkedHashMap<>(fullTensors);
+        extra.forEach((name, key) -> full.putIfAbsent(name, new FullTensor(name, shapes.get(name), key, "loaded", FullTensor.FIXED)));
+        return new AdapterPlan(method, methodPlan, full, baseParameterCount);
     }
 
     /**
@@ -174,17 +98,31 @@ public final class AdapterPlan {
      *     something; when false (an adapter file) entries may match nothing as in PEFT, but the
      *     adapter as a whole must target something
      */
-    public static AdapterPlan of(LoraConfig config, AdaptableModel<?> model, boolean strict) {
-        HfBlock root = model.root();
-        Map<String, HfBlock> modules = baseModules(root);
-        Map<String, Shape> shapes = root.parameterShapes();
-        Map<String, Component> componentOf = componentMap(model);
-
-        // 1. what trains in full: modules_to_save (names and components)
+    public static AdapterPlan of(PeftConfig config, AdaptableModel<?> model, boolean strict) {
+        PeftMethod<?> method = AdapterFormats.method(config);
         List<String> saveEntries = new ArrayList<>(config.modulesToSave());
+        Map<String, FullTensor> full = modulesToSave(config, model, strict, saveEntries);
+        PlanContext context = new PlanContext(model, strict, saveEntries);
+        MethodPlan methodPlan = plan(method, config, context);
+        if (methodPlan.tensors().isEmpty() && full.isEmpty()) {
+            throw new PeftException("the adapter trains nothing: give " + method.label() + " targets or parts to train in full");
+        }
+        methodPlan.fullTensors().forEach(full::putIfAbsent);
+        return new AdapterPlan(method, methodPlan, full, model.root().parameterCount());
+    }
+
+    private static <C extends PeftConfig> MethodPlan plan(PeftMethod<C> method, PeftConfig config, PlanContext context) {
+        return method.plan(method.configType().cast(config), context);
+    }
+
+    /** PEFT's {@code modules_to_save} (names and components): every tensor of a saved module trains, as a copy. */
+    private static Map<String, FullTensor> modulesToSave(PeftConfig config, AdaptableModel<?> model, boolean strict, List<String> saveEntries) {
+        PlanContext structure = new PlanContext(model, strict, List.of());
+        Map<String, HfBlock> modules = structure.modules();
+        Map<String, Shape> shapes = structure.parameterShapes();
         Map<String, String> partOfSaved = new LinkedHashMap<>();
         for (Component c : config.trainComponents()) {
-            Set<String> names = elementaryNames(model, c);
+            Set<String> names = structure.namesOf(c);
             if (names.isEmpty()) {
                 throw new TargetNotFoundException(c.name(), "module or tensor", List.of());
             }
@@ -198,13 +136,14 @@ public final class AdapterPlan {
                 partOfSaved.put(n, c.name());
             }
         }
-        Map<String, FullParameter> full = new LinkedHashMap<>();
+        Map<String, FullTensor> full = new LinkedHashMap<>();
         Set<String> savedModules = new LinkedHashSet<>();
         for (String entry : saveEntries) {
             boolean found = false;
             if (shapes.containsKey(entry)) {
                 // a bare tensor such as query_tokens: saved as base_model.model.<name>
-                full.putIfAbsent(entry, new FullParameter(entry, shapes.get(entry), PREFIX + entry, partOfSaved.getOrDefault(entry, entry), "full"));
+                full.putIfAbsent(entry, new FullTensor(entry, shapes.get(entry), PlanContext.FILE_PREFIX + entry,
+                        partOfSaved.getOrDefault(entry, entry), "full"));
                 found = true;
             }
             for (String m : modules.keySet()) {
@@ -213,122 +152,17 @@ public final class AdapterPlan {
                 }
                 savedModules.add(m);
                 found = true;
-                String part = partOfSaved.getOrDefault(entry, componentOf.containsKey(m) ? componentOf.get(m).name() : entry);
+                String part = partOfSaved.getOrDefault(entry, structure.componentOf(m).map(Enum::name).orElse(entry));
                 for (Map.Entry<String, Shape> p : modules.get(m).parameterShapes().entrySet()) {
                     String name = m + "." + p.getKey();
-                    full.putIfAbsent(name, new FullParameter(name, p.getValue(), PREFIX + name, part, "full"));
+                    full.putIfAbsent(name, new FullTensor(name, p.getValue(), PlanContext.FILE_PREFIX + name, part, "full"));
                 }
             }
             if (!found && strict) {
                 throw new TargetNotFoundException("'" + entry + "' (train in full)", "module or tensor", Names.closest(entry, modules.keySet(), 5));
             }
         }
-
-        // 2. LoRA targets
-        LoraConfig matching = ImmutableLoraConfig.copyOf(config).withModulesToSave(saveEntries);
-        Set<String> componentNames = new LinkedHashSet<>();
-        for (Component c : config.targetComponents()) {
-            Set<String> names = elementaryNames(model, c);
-            if (names.isEmpty()) {
-                throw new TargetNotFoundException(c.name(), "module", List.of());
-            }
-            for (String n : names) {
-                HfBlock b = modules.get(n);
-                if (!(b instanceof Linear)) {
-                    throw new PeftException(
-                            "component " + c + " is '" + n + "', which is "
-                                    + (b == null ? "a tensor, not a layer" : "a " + b.getClass().getSimpleName())
-                                    + "; LoRA applies to linear layers only (train it in full instead)");
-                }
-            }
-            componentNames.addAll(names);
-        }
-        Map<String, LoraModule> lora = new LinkedHashMap<>();
-        for (Map.Entry<String, HfBlock> e : modules.entrySet()) {
-            String name = e.getKey();
-            if (name.isEmpty()) {
-                continue;
-            }
-            if (TargetMatcher.check(matching, componentNames, name) != TargetMatcher.Result.MATCHED) {
-                continue;
-            }
-            if (!(e.getValue() instanceof Linear)) {
-                throw new PeftException(
-                        "target module '" + name + "' is a " + e.getValue().getClass().getSimpleName()
-                                + "; LoRA applies to linear layers only (nn.Linear)");
-            }
-            Linear linear = (Linear) e.getValue();
-            int r = TargetMatcher.patternValue(config.rankPattern(), name).orElse(config.r());
-            double alpha = TargetMatcher.patternValue(config.alphaPattern(), name).orElse(config.loraAlpha());
-            lora.put(name, new LoraModule(
-                    name, linear.inFeatures(), linear.outFeatures(), r, alpha, config.scaling(r, alpha), config.loraBias(),
-                    Optional.ofNullable(componentOf.get(name))));
-        }
-        if (config.hasLoraTargets()) {
-            checkEveryTargetMatched(config, componentNames, lora, modules, strict);
-        } else if (full.isEmpty()) {
-            throw new PeftException("the adapter trains nothing: give LoRA targets or parts to train in full");
-        }
-
-        // 3. biases (PEFT's bias = all | lora_only)
-        if (config.bias() != LoraBias.NONE) {
-            for (Map.Entry<String, Shape> p : shapes.entrySet()) {
-                String name = p.getKey();
-                if (!(name.equals("bias") || name.endsWith(".bias")) || full.containsKey(name)) {
-                    continue;
-                }
-                String module = name.equals("bias") ? "" : name.substring(0, name.length() - ".bias".length());
-                boolean wrapped = lora.containsKey(module);
-                if (config.bias() == LoraBias.LORA_ONLY && !wrapped) {
-                    continue;
-                }
-                // PEFT's state dict names the bias of a LoRA-wrapped layer <module>.base_layer.bias
-                String key = PREFIX + (wrapped ? module + ".base_layer.bias" : name);
-                full.put(name, new FullParameter(name, p.getValue(), key, "bias", "bias"));
-            }
-        }
-
-        // 4. the configuration as saved
-        return new AdapterPlan(config, resolve(config, lora.keySet(), saveEntries, model), lora, full, root.parameterCount());
-    }
-
-    private static void checkEveryTargetMatched(
-            LoraConfig config, Set<String> componentNames, Map<String, LoraModule> lora, Map<String, HfBlock> modules, boolean strict) {
-        if (lora.isEmpty()) {
-            String what = config.targetRegex().map(p -> "pattern '" + p + "'")
-                    .orElse(describeTargets(config));
-            String hint = config.targetModules().isEmpty() ? config.targetRegex().orElse("") : config.targetModules().get(0);
-            throw new TargetNotFoundException(
-                    what + (config.layersToTransform().isEmpty() ? "" : " in layers " + config.layersToTransform()),
-                    "linear layer",
-                    Names.closest(hint, linearNames(modules), 5));
-        }
-        if (!strict) {
-            return;
-        }
-        for (String entry : config.targetModules()) {
-            boolean any = lora.keySet().stream().anyMatch(m -> TargetMatcher.matchesEntry(entry, m));
-            if (!any) {
-                throw new TargetNotFoundException("'" + entry + "'", "linear layer", Names.closest(entry, linearNames(modules), 5));
-            }
-        }
-    }
-
-    private static String describeTargets(LoraConfig config) {
-        List<String> parts = new ArrayList<>();
-        config.targetComponents().forEach(c -> parts.add(c.name()));
-        config.targetModules().forEach(m -> parts.add("'" + m + "'"));
-        return String.join(", ", parts);
-    }
-
-    private static List<String> linearNames(Map<String, HfBlock> modules) {
-        List<String> out = new ArrayList<>();
-        modules.forEach((k, v) -> {
-            if (v instanceof Linear) {
-                out.add(k);
-            }
-        });
-        return out;
+        return full;
     }
 
     private static boolean isInside(String module, Set<String> parents) {
@@ -340,61 +174,8 @@ public final class AdapterPlan {
         return false;
     }
 
-    /** The modules of the base architecture (skipping blocks that adapters attached). */
-    public static Map<String, HfBlock> baseModules(HfBlock root) {
-        Map<String, HfBlock> out = new LinkedHashMap<>();
-        for (Map.Entry<String, HfBlock> e : root.namedModules().entrySet()) {
-            if (!isAdapterBlock(e.getKey())) {
-                out.put(e.getKey(), e.getValue());
-            }
-        }
-        return out;
-    }
-
-    private static boolean isAdapterBlock(String name) {
-        return name.contains(".lora_A") || name.contains(".lora_B") || name.startsWith("lora_A") || name.startsWith("lora_B");
-    }
-
-    /** The names of an (elementary or composite) component. */
-    public static Set<String> elementaryNames(AdaptableModel<?> model, Component c) {
-        Set<String> out = new LinkedHashSet<>();
-        for (Component part : c.parts()) {
-            out.addAll(model.modulesOf(part));
-        }
-        return out;
-    }
-
-    /** Which elementary component each module (or tensor) belongs to. */
-    public static Map<String, Component> componentMap(AdaptableModel<?> model) {
-        Map<String, Component> out = new LinkedHashMap<>();
-        for (Component c : EnumSet.allOf(Component.class)) {
-            if (c.isComposite()) {
-                continue;
-            }
-            for (String n : model.modulesOf(c)) {
-                out.putIfAbsent(n, c);
-            }
-        }
-        return out;
-    }
-
-    private static LoraConfig resolve(LoraConfig config, Set<String> loraModules, List<String> saveEntries, AdaptableModel<?> model) {
-        ImmutableLoraConfig r = ImmutableLoraConfig.copyOf(config).withModulesToSave(saveEntries).withTrainComponents(List.of());
-        if (!config.targetComponents().isEmpty()) {
-            // PEFT knows no components: write the exact module names they resolved to
-            r = r.withTargetComponents(List.of()).withTargetRegex(Optional.empty()).withTargetModules(sorted(loraModules));
-        }
-        if (r.baseModelNameOrPath().isEmpty() && model.nameOrPath().isPresent()) {
-            r = r.withBaseModelNameOrPath(model.nameOrPath());
-        }
-        if (r.taskType().isEmpty() && model.taskType().isPresent()) {
-            r = r.withTaskType(model.taskType());
-        }
-        return r;
-    }
-
-    /** Sorted copy, for stable files. */
-    static List<String> sorted(Set<String> names) {
-        return new ArrayList<>(new TreeSet<>(names));
+    /** The adapter's own tensors by file key. */
+    public Map<String, PlannedTensor> methodTensors() {
+        return methodPlan.tensors();
     }
 }

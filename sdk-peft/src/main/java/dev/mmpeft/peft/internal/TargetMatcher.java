@@ -1,6 +1,6 @@
 package dev.mmpeft.peft.internal;
 
-import dev.mmpeft.peft.LoraConfig;
+import dev.mmpeft.peft.TargetedConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,7 +34,7 @@ public final class TargetMatcher {
      * resolved by the caller and passed as {@code exactNames}, which match like entries of
      * {@code target_modules} given in full).
      */
-    public static Result check(LoraConfig config, Set<String> exactNames, String key) {
+    public static Result check(TargetedConfig config, List<String> modulesToSave, Set<String> exactNames, String key) {
         if (config.excludeRegex().isPresent()) {
             if (fullMatch(config.excludeRegex().get(), key)) {
                 return Result.EXCLUDED;
@@ -43,7 +43,7 @@ public final class TargetMatcher {
             return Result.EXCLUDED;
         }
         // PEFT: adapters never go inside a module to save (the two would fight over its forward)
-        for (String m : config.modulesToSave()) {
+        for (String m : modulesToSave) {
             if (Pattern.compile("(^|.*\\.)" + m + "($|\\..*)").matcher(key).matches()) {
                 return Result.EXCLUDED;
             }

@@ -1,9 +1,8 @@
 /**
- * The block surgery behind {@link dev.mmpeft.peft.PeftModel}: LoRA layers attached to
- * {@link dev.mmpeft.models.nn.Linear}, PEFT's target matching, initialisation, the adapter file
- * format, and the arrays adapters own (pointing a parameter at them is
- * {@code HfBlock.replaceArray}, which leaves arrays shared with the base model untouched).
- * Not part of the public API: names and signatures here may change.
+ * The method-neutral machinery behind {@link dev.mmpeft.peft.PeftModel}: the adapter set (named
+ * adapters, activation, disabling, merging, tensors trained in full), the base weights the adapted
+ * twin shares, the plan of one adapter on one model, loading an adapter file, PEFT's target
+ * matching. Not part of the public API: names and signatures here may change.
  */
 @NullMarked
 package dev.mmpeft.peft.internal;

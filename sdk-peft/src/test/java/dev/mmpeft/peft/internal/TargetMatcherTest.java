@@ -5,7 +5,7 @@ import static dev.mmpeft.peft.internal.TargetMatcher.Result.MATCHED;
 import static dev.mmpeft.peft.internal.TargetMatcher.Result.UNMATCHED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.mmpeft.peft.LoraConfig;
+import dev.mmpeft.peft.lora.LoraConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +19,7 @@ class TargetMatcherTest {
     private static final String QF_QUERY = "qformer.encoder.layer.4.attention.attention.query";
 
     private static TargetMatcher.Result check(LoraConfig c, String key) {
-        return TargetMatcher.check(c, Set.of(), key);
+        return TargetMatcher.check(c, c.modulesToSave(), Set.of(), key);
     }
 
     @Test
@@ -79,8 +79,8 @@ class TargetMatcherTest {
     @Test
     void componentNamesMatchLikeFullEntriesAndObeyLayerFilters() {
         LoraConfig c = LoraConfig.builder().addLayersToTransform(4).addLayersPattern("layer").build();
-        assertEquals(MATCHED, TargetMatcher.check(c, Set.of(QF_QUERY), QF_QUERY));
-        assertEquals(UNMATCHED, TargetMatcher.check(c, Set.of("qformer.encoder.layer.5.attention.attention.query"),
+        assertEquals(MATCHED, TargetMatcher.check(c, List.of(), Set.of(QF_QUERY), QF_QUERY));
+        assertEquals(UNMATCHED, TargetMatcher.check(c, List.of(), Set.of("qformer.encoder.layer.5.attention.attention.query"),
                 "qformer.encoder.layer.5.attention.attention.query"));
     }
 

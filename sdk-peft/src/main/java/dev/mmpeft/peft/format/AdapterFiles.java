@@ -1,4 +1,4 @@
-package dev.mmpeft.peft.internal;
+package dev.mmpeft.peft.format;
 
 import ai.djl.ndarray.NDArray;
 import dev.mmpeft.core.io.AtomicFiles;
@@ -6,7 +6,7 @@ import dev.mmpeft.core.io.Json;
 import dev.mmpeft.core.safetensors.Checkpoint;
 import dev.mmpeft.core.safetensors.SafetensorsException;
 import dev.mmpeft.core.safetensors.SafetensorsWriter;
-import dev.mmpeft.peft.LoraConfig;
+import dev.mmpeft.peft.PeftConfig;
 import dev.mmpeft.peft.PeftException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +16,7 @@ import java.util.Map;
 /**
  * The Hugging Face PEFT adapter directory: {@code adapter_config.json} and
  * {@code adapter_model.safetensors} (metadata {@code format: pt}, as {@code save_pretrained} writes
- * it).
+ * it), for every method.
  */
 public final class AdapterFiles {
     public static final String CONFIG = "adapter_config.json";
@@ -29,8 +29,8 @@ public final class AdapterFiles {
      * Writes an adapter. A new directory appears complete or not at all; into an existing
      * directory each file is replaced atomically, weights first, so other files there survive.
      */
-    public static void write(Path dir, LoraConfig config, Map<String, NDArray> tensors) throws IOException {
-        String json = Json.write(config.toAdapterJson());
+    public static void write(Path dir, PeftConfig resolved, Map<String, NDArray> tensors) throws IOException {
+        String json = Json.write(AdapterFormats.writeConfig(resolved));
         AtomicFiles.IoConsumer<Path> fill = d -> {
             SafetensorsWriter.write(d.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
             AtomicFiles.writeString(d.resolve(CONFIG), json);
@@ -43,7 +43,7 @@ public final class AdapterFiles {
     }
 
     /** Reads and validates {@code adapter_config.json} of an adapter directory. */
-    public static LoraConfig readConfig(Path dir) {
+    public static PeftConfig readConfig(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw new PeftException(dir + ": no such adapter directory");
         }
@@ -52,7 +52,7 @@ public final class AdapterFiles {
             throw new PeftException(dir + ": not a PEFT adapter directory (no " + CONFIG + ")");
         }
         try {
-            return LoraConfig.fromAdapterJson(Json.read(file), file.toString());
+            return AdapterFormats.readConfig(Json.read(file), file.toString());
         } catch (Json.JsonFileException e) {
             throw new PeftException(e.getMessage(), e);
         }
@@ -63,9 +63,8 @@ public final class AdapterFiles {
         Path file = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(file)) {
             if (Files.isRegularFile(dir.resolve(PICKLE_WEIGHTS))) {
-                throw new PeftException(
-                        dir + ": only " + PICKLE_WEIGHTS + " found; pickle files can run code and are not read here. "
-                                + "Convert it to " + WEIGHTS + " (safetensors) first");
+                throw new PeftException(dir + ": only " + PICKLE_WEIGHTS + " found; pickle files can run code and are not read here. "
+                        + "Convert it to " + WEIGHTS + " (safetensors) first");
             }
             throw new PeftException(dir + ": no " + WEIGHTS);
         }

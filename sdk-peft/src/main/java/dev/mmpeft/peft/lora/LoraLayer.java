@@ -1,12 +1,14 @@
-package dev.mmpeft.peft.internal;
+package dev.mmpeft.peft.lora;
 
-import dev.mmpeft.models.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.Dropout;
 import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.Linear;
 import dev.mmpeft.models.nn.LinearAdapter;
+import dev.mmpeft.models.nn.Scalars;
+import dev.mmpeft.peft.spi.AdapterBlock;
+import dev.mmpeft.peft.spi.AdapterLayer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -27,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Merging points the layer's weight at a new array {@code W + sum(scaling * B A)}; unmerging
  * points it back at the original array, so the base model's shared arrays are never written.
  */
-public final class LoraLayer {
+final class LoraLayer implements AdapterLayer {
     private final String moduleName;
     private final Linear base;
     private final Dict loraA = new Dict(true);
@@ -60,7 +62,7 @@ public final class LoraLayer {
     }
 
     /** Attaches empty {@code lora_A}/{@code lora_B} containers to {@code base}. */
-    public LoraLayer(String moduleName, Linear base) {
+    LoraLayer(String moduleName, Linear base) {
         this.moduleName = moduleName;
         this.base = base;
         base.attach("lora_A", loraA);
@@ -95,6 +97,7 @@ public final class LoraLayer {
     }
 
     /** Removes an adapter's matrices (the caller closes their arrays). */
+    @Override
     public void remove(String adapter) {
         if (slots.remove(adapter) != null) {
             loraA.drop(adapter);
@@ -106,11 +109,13 @@ public final class LoraLayer {
     }
 
     /** Whether no adapter is left (the containers can be detached). */
+    @Override
     public boolean isEmpty() {
         return slots.isEmpty();
     }
 
     /** Detaches the containers from the base layer. */
+    @Override
     public void detach() {
         base.detach("lora_A");
         base.detach("lora_B");
@@ -121,6 +126,7 @@ public final class LoraLayer {
     }
 
     /** The adapters in use, in order (PEFT's active adapters of this layer). */
+    @Override
     public void setActive(List<String> adapters) {
         List<String> present = new ArrayList<>();
         for (String a : adapters) {
@@ -136,6 +142,7 @@ public final class LoraLayer {
     }
 
     /** Turns every adapter of this layer off (base output only) or back on. */
+    @Override
     public void setDisabled(boolean disabled) {
         this.disabled = disabled;
     }
@@ -160,6 +167,12 @@ public final class LoraLayer {
      * active adapters folded in: {@code W + sum(scaling * B @ A)}. The original arrays are kept and
      * never written.
      */
+    @Override
+    public boolean canMerge() {
+        return true;
+    }
+
+    @Override
     public void merge() {
         if (isMerged() || active.isEmpty()) {
             return;
@@ -199,6 +212,7 @@ public final class LoraLayer {
     }
 
     /** Points the layer back at its original arrays and frees the merged ones. */
+    @Override
     public void unmerge() {
         if (!isMerged()) {
             return;
@@ -239,7 +253,7 @@ public final class LoraLayer {
     }
 
     /** PEFT's {@code ModuleDict} of per-adapter linear layers; the {@code lora_A} one computes. */
-    private final class Dict extends HfBlock implements LinearAdapter {
+    private final class Dict extends HfBlock implements LinearAdapter, AdapterBlock {
         private final boolean computes;
 
         Dict(boolean computes) {

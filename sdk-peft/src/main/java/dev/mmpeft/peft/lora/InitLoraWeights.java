@@ -1,4 +1,6 @@
-package dev.mmpeft.peft;
+package dev.mmpeft.peft.lora;
+
+import dev.mmpeft.peft.PeftException;
 
 import java.util.Locale;
 

@@ -1,6 +1,5 @@
-package dev.mmpeft.peft.internal;
+package dev.mmpeft.peft.lora;
 
-import dev.mmpeft.peft.InitLoraWeights;
 import java.util.SplittableRandom;
 
 /**

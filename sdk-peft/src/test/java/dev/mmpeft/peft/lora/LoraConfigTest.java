@@ -1,17 +1,36 @@
-package dev.mmpeft.peft;
+package dev.mmpeft.peft.lora;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.mmpeft.core.Component;
+import dev.mmpeft.core.io.Json;
+import dev.mmpeft.peft.Peft;
+import dev.mmpeft.peft.PeftConfig;
+import dev.mmpeft.peft.PeftException;
+import dev.mmpeft.peft.format.AdapterFormats;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class LoraConfigTest {
+    /** An adapter_config.json read by the format registry, as loading a directory does. */
+    private static LoraConfig read(JsonNode json, String source) {
+        PeftConfig c = AdapterFormats.readConfig(json, source);
+        return (LoraConfig) c;
+    }
+
+    private static LoraConfig read(String json, String source) {
+        return read(Json.parse(json, source), source);
+    }
+
+    private static JsonNode write(LoraConfig c) {
+        return AdapterFormats.writeConfig(c);
+    }
     @Test
     void defaultsArePefts() {
         LoraConfig c = Peft.lora().target("q").build();
@@ -54,15 +73,15 @@ class LoraConfigTest {
                 .addExcludeModules("decoder.block.0.layer.0.SelfAttention.q").addLayersToTransform(0, 1)
                 .addLayersPattern("block").putRankPattern("v", 2).putAlphaPattern("q", 3).addModulesToSave("language_projection")
                 .baseModelNameOrPath("Salesforce/instructblip-flan-t5-xl").taskType("SEQ_2_SEQ_LM").build();
-        LoraConfig back = LoraConfig.fromAdapterJson(c.toAdapterJson(), "test");
+        LoraConfig back = read(write(c), "test");
         assertEquals(ImmutableLoraConfig.copyOf(c).withInferenceMode(false), ImmutableLoraConfig.copyOf(back).withInferenceMode(false));
         assertTrue(back.inferenceMode(), "save_pretrained writes inference_mode true");
-        assertEquals(12.5, c.toAdapterJson().get("lora_alpha").doubleValue());
-        assertEquals("gaussian", c.toAdapterJson().get("init_lora_weights").textValue());
-        assertEquals("block", c.toAdapterJson().get("layers_pattern").textValue());
-        LoraConfig regex = LoraConfig.fromAdapterJson(LoraConfig.builder().targetRegex(".*\\.(q|v)").build().toAdapterJson(), "t");
+        assertEquals(12.5, write(c).get("lora_alpha").doubleValue());
+        assertEquals("gaussian", write(c).get("init_lora_weights").textValue());
+        assertEquals("block", write(c).get("layers_pattern").textValue());
+        LoraConfig regex = read(write(LoraConfig.builder().targetRegex(".*\\.(q|v)").build()), "t");
         assertEquals(Optional.of(".*\\.(q|v)"), regex.targetRegex());
-        assertThrows(IllegalStateException.class, () -> Peft.lora().target(Component.LLM_ATTN).build().toAdapterJson(),
+        assertThrows(IllegalStateException.class, () -> write(Peft.lora().target(Component.LLM_ATTN).build()),
                 "components must be resolved by a model before writing");
     }
 
@@ -79,20 +98,20 @@ class LoraConfigTest {
                 + "  \"modules_to_save\": null,\n  \"peft_type\": \"LORA\",\n  \"r\": 2,\n  \"rank_pattern\": {},\n  \"revision\": null,\n"
                 + "  \"target_modules\": [\n    \"v\",\n    \"q\"\n  ],\n  \"task_type\": \"SEQ_2_SEQ_LM\",\n"
                 + "  \"trainable_token_indices\": null,\n  \"use_dora\": false,\n  \"use_rslora\": false\n}\n";
-        LoraConfig c = LoraConfig.fromAdapterJson(json, "adapter_config.json");
+        LoraConfig c = read(json, "adapter_config.json");
         assertEquals(2, c.r());
         assertEquals(16.0, c.loraAlpha());
         assertEquals(0.05, c.loraDropout());
         assertEquals(List.of("q", "v"), c.targetModules());
         assertEquals(Optional.of("SEQ_2_SEQ_LM"), c.taskType());
         assertEquals(Map.of(), c.rankPattern());
-        assertTrue(assertThrows(PeftException.class, () -> LoraConfig.fromAdapterJson("{\"peft_type\": \"IA3\", \"target_modules\": [\"q\"]}", "f.json"))
-                .getMessage().equals("f.json: peft_type is 'IA3'; only LORA adapters are supported"));
+        assertTrue(assertThrows(PeftException.class, () -> read("{\"peft_type\": \"BOFT\", \"target_modules\": [\"q\"]}", "f.json"))
+                .getMessage().startsWith("f.json: peft_type is 'BOFT'; this SDK reads LORA"));
         assertEquals("f.json: r must be an integer, got \"2\"",
-                assertThrows(PeftException.class, () -> LoraConfig.fromAdapterJson("{\"r\": \"2\", \"target_modules\": [\"q\"]}", "f.json")).getMessage());
+                assertThrows(PeftException.class, () -> read("{\"r\": \"2\", \"target_modules\": [\"q\"]}", "f.json")).getMessage());
         assertEquals("f.json: LoraConfig.r must be > 0, got 0",
-                assertThrows(PeftException.class, () -> LoraConfig.fromAdapterJson("{\"r\": 0, \"target_modules\": [\"q\"]}", "f.json")).getMessage());
-        assertTrue(assertThrows(PeftException.class, () -> LoraConfig.fromAdapterJson("{\"r\": 1}", "f.json")).getMessage()
+                assertThrows(PeftException.class, () -> read("{\"r\": 0, \"target_modules\": [\"q\"]}", "f.json")).getMessage());
+        assertTrue(assertThrows(PeftException.class, () -> read("{\"r\": 1}", "f.json")).getMessage()
                 .contains("target_modules is missing"));
     }
 }
