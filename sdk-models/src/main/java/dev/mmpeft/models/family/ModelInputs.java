@@ -77,13 +77,13 @@ public final class ModelInputs {
     public ModelInputs check(String family, Collection<String> required, Collection<String> optional) {
         for (String name : tensors.keySet()) {
             if (!required.contains(name) && !optional.contains(name)) {
-                throw new MmpeftException(source + ": unexpected input tensor '" + name + "' for a " + family + " model; expected "
+                throw new MmpeftException(source + ": unexpected input tensor '" + name + "' for the " + family + " family; expected "
                         + required + " and optionally " + optional);
             }
         }
         for (String name : required) {
             if (!tensors.containsKey(name)) {
-                throw new MmpeftException(source + ": missing input tensor '" + name + "' for a " + family + " model; expected "
+                throw new MmpeftException(source + ": missing input tensor '" + name + "' for the " + family + " family; expected "
                         + required + " and optionally " + optional);
             }
         }
