@@ -35,93 +35,110 @@ final class LlavaScoring {
                         + " tokens; expected at least 2 (BOS and a token)");
             }
         }
-        int batch = (int) ids.getShape().get(0);
-        int promptLength = (int) ids.getShape().get(1);
-        long[] p = ids.toLongArray();
-        long[] pm = mask.toLongArray();
-        long imageToken = model.config().imageTokenId();
-        int[] firstFeature = new int[batch];
-        int[] imageTokens = new int[batch];
-        int total = 0;
-        for (int b = 0; b < batch; b++) {
-            firstFeature[b] = total;
-            for (int t = 0; t < promptLength; t++) {
-                if (t > 0 && pm[b * promptLength + t] != 0 && pm[b * promptLength + t - 1] == 0) {
-                    throw new MmpeftException("attention_mask: row " + b + " is not right-padded; candidate scoring reads prompts padded on the right");
-                }
-                if (p[b * promptLength + t] == imageToken) {
-                    imageTokens[b]++;
-                }
-            }
-            total += imageTokens[b];
-        }
+        Rows rows = new Rows(ids.toLongArray(), mask.toLongArray(), (int) ids.getShape().get(0), model.config().imageTokenId(), candidates,
+                model.languageModel().padTokenId().orElse(0));
         long featureRows = features == null ? 0 : features.getShape().get(0) * features.getShape().get(1);
-        if (total > 0 && total != featureRows) {
+        if (rows.imageTokens > 0 && rows.imageTokens != featureRows) {
             // the same check and message as the forward pass
             model.inputEmbeddings(features, ids);
         }
         int n = candidates.size();
-        int width = candidates.stream().mapToInt(c -> c.length).max().orElseThrow();
-        int rowLength = promptLength + width - 1;
-        long fill = model.languageModel().padTokenId().orElse(0);
-        long[] rowIds = new long[batch * n * rowLength];
-        long[] rowMask = new long[batch * n * rowLength];
-        long[] labels = new long[batch * n * rowLength];
-        long[] featureIndex = new long[n * total];
-        int f = 0;
-        for (int b = 0; b < batch; b++) {
-            int real = 0;
-            for (int t = 0; t < promptLength; t++) {
-                real += pm[b * promptLength + t] != 0 ? 1 : 0;
-            }
-            for (int c = 0; c < n; c++) {
-                long[] cand = candidates.get(c);
-                int base = (b * n + c) * rowLength;
-                int k = 0;
-                for (int t = 0; t < real; t++, k++) {
-                    rowIds[base + k] = p[b * promptLength + t];
-                    rowMask[base + k] = pm[b * promptLength + t];
-                    labels[base + k] = Losses.IGNORE_INDEX;
-                }
-                for (int t = 1; t < width; t++, k++) {
-                    boolean present = t < cand.length;
-                    rowIds[base + k] = present ? cand[t] : fill;
-                    rowMask[base + k] = present ? 1 : 0;
-                    labels[base + k] = present ? cand[t] : Losses.IGNORE_INDEX;
-                }
-                for (int t = real; t < promptLength; t++, k++) {
-                    rowIds[base + k] = p[b * promptLength + t];
-                    rowMask[base + k] = pm[b * promptLength + t];
-                    labels[base + k] = Losses.IGNORE_INDEX;
-                }
-                // this row's copy of its image features, in the order its image tokens come
-                for (int i = 0; i < imageTokens[b]; i++) {
-                    featureIndex[f++] = firstFeature[b] + i;
-                }
-            }
-        }
+        int batch = rows.batch;
         try (NDManager scope = ids.getManager().newSubManager()) {
-            NDArray rows = scope.create(rowIds, new Shape((long) batch * n, rowLength));
+            Shape shape = new Shape((long) batch * n, rows.rowLength);
             NDArray rowFeatures = null;
-            if (total > 0) {
+            if (rows.imageTokens > 0) {
                 long hidden = features.getShape().get(2);
-                NDArray flat = features.reshape(featureRows, hidden);
+                long[] featureIndex = rows.featureIndex;
                 NDArray index = scope.create(featureIndex, new Shape(featureIndex.length, 1)).broadcast(new Shape(featureIndex.length, hidden));
-                rowFeatures = flat.gather(index, 0).reshape(featureIndex.length, 1, hidden);
+                rowFeatures = features.reshape(featureRows, hidden).gather(index, 0).reshape(featureIndex.length, 1, hidden);
                 rowFeatures.attach(scope);
             }
-            NDArray embeds = model.inputEmbeddings(rowFeatures, rows);
-            NDArray maskArray = scope.create(rowMask, new Shape((long) batch * n, rowLength));
-            NDArray labelArray = scope.create(labels, new Shape((long) batch * n, rowLength));
+            NDArray embeds = model.inputEmbeddings(rowFeatures, scope.create(rows.ids, shape));
             LlamaModel lm = model.languageModel();
-            NDArray logits = lm.forward(embeds, maskArray, null, null, null).logits();
-            NDArray tokenLosses = Losses.tokenCrossEntropy(logits.get(":, :-1, :"), labelArray.get(":, 1:"));
-            float[] perRow = tokenLosses.sum(new int[] {1}).div((float) (rowLength - 1)).toFloatArray();
+            NDArray logits = lm.forward(embeds, scope.create(rows.mask, shape), null, null, null).logits();
+            NDArray labels = scope.create(rows.labels, shape);
+            NDArray tokenLosses = Losses.tokenCrossEntropy(logits.get(":, :-1, :"), labels.get(":, 1:"));
+            float[] perRow = tokenLosses.sum(new int[] {1}).div((float) (rows.rowLength - 1)).toFloatArray();
             float[][] out = new float[batch][n];
             for (int b = 0; b < batch; b++) {
                 System.arraycopy(perRow, b * n, out[b], 0, n);
             }
             return CandidateScores.of(out);
+        }
+    }
+
+    /**
+     * The scoring rows, example-major: prompt's real tokens, candidate tokens after BOS (padded to
+     * the longest candidate), the prompt's padding; labels on candidate tokens only; and which
+     * image feature (of the flattened batch features) fills each image token of each row.
+     */
+    private static final class Rows {
+        final int batch;
+        final int rowLength;
+        final int imageTokens;
+        final long[] ids;
+        final long[] mask;
+        final long[] labels;
+        final long[] featureIndex;
+
+        Rows(long[] p, long[] pm, int batch, long imageToken, List<long[]> candidates, long fill) {
+            this.batch = batch;
+            int promptLength = p.length / batch;
+            int n = candidates.size();
+            int width = candidates.stream().mapToInt(c -> c.length).max().orElseThrow();
+            this.rowLength = promptLength + width - 1;
+            int[] firstFeature = new int[batch];
+            int[] perRow = new int[batch];
+            int total = 0;
+            for (int b = 0; b < batch; b++) {
+                firstFeature[b] = total;
+                for (int t = 0; t < promptLength; t++) {
+                    if (t > 0 && pm[b * promptLength + t] != 0 && pm[b * promptLength + t - 1] == 0) {
+                        throw new MmpeftException("attention_mask: row " + b + " is not right-padded; candidate scoring reads prompts padded on the right");
+                    }
+                    perRow[b] += p[b * promptLength + t] == imageToken ? 1 : 0;
+                }
+                total += perRow[b];
+            }
+            this.imageTokens = total;
+            this.ids = new long[batch * n * rowLength];
+            this.mask = new long[batch * n * rowLength];
+            this.labels = new long[batch * n * rowLength];
+            this.featureIndex = new long[n * total];
+            int f = 0;
+            for (int b = 0; b < batch; b++) {
+                int real = 0;
+                for (int t = 0; t < promptLength; t++) {
+                    real += pm[b * promptLength + t] != 0 ? 1 : 0;
+                }
+                for (int c = 0; c < n; c++) {
+                    long[] cand = candidates.get(c);
+                    int k = (b * n + c) * rowLength;
+                    k = put(p, pm, b * promptLength, b * promptLength + real, k);
+                    for (int t = 1; t < width; t++, k++) {
+                        boolean present = t < cand.length;
+                        ids[k] = present ? cand[t] : fill;
+                        mask[k] = present ? 1 : 0;
+                        labels[k] = present ? cand[t] : Losses.IGNORE_INDEX;
+                    }
+                    put(p, pm, b * promptLength + real, (b + 1) * promptLength, k);
+                    // this row's copy of its image's features, in the order its image tokens come
+                    for (int i = 0; i < perRow[b]; i++) {
+                        featureIndex[f++] = firstFeature[b] + i;
+                    }
+                }
+            }
+        }
+
+        /** Copies prompt positions {@code [from, to)} unlabelled to row position {@code k}; returns the next position. */
+        private int put(long[] p, long[] pm, int from, int to, int k) {
+            for (int t = from; t < to; t++, k++) {
+                ids[k] = p[t];
+                mask[k] = pm[t];
+                labels[k] = Losses.IGNORE_INDEX;
+            }
+            return k;
         }
     }
 }
