@@ -9,8 +9,8 @@ It writes tiny random LLaVA checkpoints in Hugging Face layout (config.json + mo
 legacy or current tensor names, single file or sharded), model inputs under transformers' names
 (inputs.safetensors: pixel_values, input_ids with the image tokens expanded, attention_mask,
 labels) and the reference outputs (expected.safetensors: logits, loss, image_hidden_states) and, for some cases,
-generation.safetensors: the prompts alone, left-padded, and greedy_tokens, transformers' greedy
-continuation (max_new_tokens 5, -1 after EOS).
+generation.safetensors: the prompts alone, left-padded, with greedy_tokens and beam3_tokens,
+transformers' greedy and 3-beam search continuations (max_new_tokens 5, -1 after EOS).
 
 The LLaMA part and the greedy search are llm_reference.py's (written from modeling_llama.py and
 generation/utils.py); the safetensors writer is instructblip_ref.py's.
@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from instructblip_ref import save_safetensors  # noqa: E402
-from llm_reference import LlamaDecoding, cross_entropy, greedy, llama_hidden, llama_logits  # noqa: E402
+from llm_reference import LlamaDecoding, beam_search, cross_entropy, greedy, llama_hidden, llama_logits  # noqa: E402
 
 LEGACY_TO_CURRENT = [
     ("vision_tower.", "model.vision_tower."),
@@ -74,7 +74,8 @@ def clip_hidden_states(W, vc, pixels):
     B, C, H, _ = pixels.shape
     g = H // P
     # Conv2d(C, D, P, stride=P, bias=False) as a matmul over flattened patches (c, i, j order)
-    patches = pixels.reshape(B, C, g, P, g, P).transpose(0, 2, 4, 1, 3, 5).reshape(B, g * g, C * P * P)
+    # the stride-P convolution ignores the last H % P rows and columns
+    patches = pixels[:, :, :g * P, :g * P].reshape(B, C, g, P, g, P).transpose(0, 2, 4, 1, 3, 5).reshape(B, g * g, C * P * P)
     x = patches @ W[p + "embeddings.patch_embedding.weight"].reshape(D, -1).astype(np.float64).T
     cls = np.broadcast_to(W[p + "embeddings.class_embedding"].astype(np.float64), (B, 1, D))
     x = np.concatenate([cls, x], 1) + W[p + "embeddings.position_embedding.weight"]
@@ -149,12 +150,17 @@ def llava(W, cfg, inputs):
     return out, embeds
 
 
-def greedy_tokens(W, cfg, inputs, embeds, max_new):
+def generated_tokens(W, cfg, inputs, embeds, max_new, num_beams=1):
+    """transformers' greedy search (num_beams 1) or beam search from the prompt embeddings."""
     p, tc = lm_weights(W), lm_config(cfg)
     ids, mask = inputs["input_ids"], inputs["attention_mask"]
-    decoding = LlamaDecoding(p, tc, np.where(ids == cfg["image_token_index"], 0, ids), mask, 1)
-    decoding.embeds = embeds
-    generated, _ = greedy(decoding, np.zeros((ids.shape[0], 0), np.int64), max_new, tc["eos_token_id"], tc["pad_token_id"])
+    decoding = LlamaDecoding(p, tc, np.where(ids == cfg["image_token_index"], 0, ids), mask, num_beams)
+    decoding.embeds = np.repeat(embeds, num_beams, axis=0)
+    start = np.zeros((ids.shape[0] * num_beams, 0), np.int64)
+    if num_beams == 1:
+        generated, _ = greedy(decoding, start, max_new, tc["eos_token_id"], tc["pad_token_id"])
+    else:
+        generated, _ = beam_search(decoding, start, ids.shape[0], num_beams, max_new, tc["eos_token_id"])
     out = np.full((ids.shape[0], max_new), -1, np.int64)
     for r, g in enumerate(generated):
         out[r, :len(g)] = g
@@ -162,7 +168,7 @@ def greedy_tokens(W, cfg, inputs, embeds, max_new):
 
 
 # ----------------------------------------------------------------------------- tiny checkpoints
-def tiny_config(strategy, layer, image_token, tied):
+def tiny_config(strategy, layer, image_token, tied, image_size=14):
     return {
         "architectures": ["LlavaForConditionalGeneration"],
         "model_type": "llava",
@@ -174,7 +180,7 @@ def tiny_config(strategy, layer, image_token, tied):
         "tie_word_embeddings": tied,
         "pad_token_id": 0,
         "vision_config": {"model_type": "clip_vision_model", "hidden_size": 32, "intermediate_size": 48, "projection_dim": 16,
-                          "num_hidden_layers": 3, "num_attention_heads": 4, "num_channels": 3, "image_size": 14,
+                          "num_hidden_layers": 3, "num_attention_heads": 4, "num_channels": 3, "image_size": image_size,
                           "patch_size": 7, "hidden_act": "quick_gelu", "layer_norm_eps": 1e-5},
         "text_config": {"model_type": "llama", "vocab_size": 64, "hidden_size": 32, "intermediate_size": 44,
                         "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8,
@@ -322,11 +328,14 @@ def write_case(out_dir, name, cfg, W, both, layout="legacy", shards=1, int32=Fal
     if generate:
         ids = prompt_inputs["input_ids"]
         feats = image_features(W, cfg, prompt_inputs["pixel_values"].astype(np.float64))
-        tokens = greedy_tokens(W, cfg, prompt_inputs, input_embeddings(W, cfg, ids, feats), generate)
+        embeds = input_embeddings(W, cfg, ids, feats)
+        tokens = generated_tokens(W, cfg, prompt_inputs, embeds, generate)
+        beams = generated_tokens(W, cfg, prompt_inputs, embeds, generate, num_beams=3)
         save_safetensors(os.path.join(d, "generation.safetensors"),
                          {"pixel_values": prompt_inputs["pixel_values"], "input_ids": ids.astype(cast),
-                          "attention_mask": prompt_inputs["attention_mask"].astype(cast), "greedy_tokens": tokens})
-        line += f" greedy {tokens.tolist()}"
+                          "attention_mask": prompt_inputs["attention_mask"].astype(cast), "greedy_tokens": tokens,
+                          "beam3_tokens": beams})
+        line += f" greedy {tokens.tolist()} beams {beams.tolist()}"
     print(line)
 
 
@@ -341,8 +350,9 @@ def main(out_dir):
     cfg = tiny_config("full", -1, 63, tied=True)
     W = tiny_weights(cfg, rng)
     write_case(out_dir, "full-current-tied", cfg, W, tiny_inputs(cfg, rng, "left"), layout="current", int32=True, generate=5)
-    # several feature layers (the embeddings output among them), concatenated
-    cfg = tiny_config("default", [-3, 0], 63, tied=False)
+    # several feature layers (the embeddings output among them), concatenated;
+    # an image size that is not a multiple of the patch (16 = 2 * 7 + 2)
+    cfg = tiny_config("default", [-3, 0], 63, tied=False, image_size=16)
     W = tiny_weights(cfg, rng)
     write_case(out_dir, "layers-legacy-left", cfg, W, tiny_inputs(cfg, rng, "left"), generate=5)
 

@@ -79,7 +79,7 @@ public abstract class ClipVisionConfig implements ModelConfig {
         return 0.0;
     }
 
-    /** Patches per image: {@code (image_size / patch_size)^2}. */
+    /** Patches per image: {@code (image_size // patch_size)^2}. */
     public int numPatches() {
         int side = imageSize() / patchSize();
         return side * side;
@@ -99,8 +99,10 @@ public abstract class ClipVisionConfig implements ModelConfig {
         Configs.positive("vision_config", "num_channels", numChannels());
         Configs.positive("vision_config", "patch_size", patchSize());
         Configs.positive("vision_config", "image_size", imageSize());
-        if (imageSize() % patchSize() != 0) {
-            throw new ConfigException("vision_config: image_size " + imageSize() + " is not a multiple of patch_size " + patchSize());
+        if (imageSize() < patchSize()) {
+            // a size that is not a multiple of the patch is fine: the strided convolution drops the
+            // remainder, as transformers' num_patches = (image_size // patch_size) ** 2 does
+            throw new ConfigException("vision_config: image_size " + imageSize() + " is smaller than patch_size " + patchSize());
         }
     }
 

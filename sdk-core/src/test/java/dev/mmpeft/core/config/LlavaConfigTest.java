@@ -138,8 +138,11 @@ class LlavaConfigTest {
         assertEquals("t.json: field 'image_token_index' is -1; expected a token id >= 0",
                 assertThrows(ConfigException.class, () -> parse("{\"model_type\": \"llava\", \"image_token_index\": -1}")).getMessage());
         String badPatch = assertThrows(ConfigException.class,
-                () -> parse("{\"model_type\": \"llava\", \"vision_config\": {\"image_size\": 30, \"patch_size\": 14}}")).getMessage();
-        assertTrue(badPatch.startsWith("t.json: in 'vision_config': vision_config: image_size 30 is not a multiple of patch_size 14"), badPatch);
+                () -> parse("{\"model_type\": \"llava\", \"vision_config\": {\"image_size\": 10, \"patch_size\": 14}}")).getMessage();
+        assertEquals("t.json: in 'vision_config': vision_config: image_size 10 is smaller than patch_size 14", badPatch);
+        // not a multiple: the convolution drops the remainder, as in transformers
+        assertEquals(4, parse("{\"model_type\": \"llava\", \"vision_config\": {\"image_size\": 30, \"patch_size\": 14}}")
+                .imageFeatureCount());
     }
 
     @Test

@@ -67,7 +67,7 @@ class LlavaReferenceTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"full-current-tied", "layers-legacy-left"})
-    void greedyGenerationMatchesTheReference(String name) throws Exception {
+    void greedyAndBeamSearchMatchTheReference(String name) throws Exception {
         Path dir = fixture(name);
         try (Llava model = Llava.load(dir);
                 NDManager m = NDManager.newBaseManager();
@@ -77,16 +77,21 @@ class LlavaReferenceTest {
                     .inputIds(in.load("input_ids", m))
                     .attentionMask(in.load("attention_mask", m))
                     .build();
-            long[] expected = in.load("greedy_tokens", m).toLongArray();
             int batch = (int) in.info("greedy_tokens").shape()[0];
             int steps = (int) in.info("greedy_tokens").shape()[1];
             for (boolean cache : new boolean[] {true, false}) {
-                GenerationResult r = model.generate(inputs, GenerationConfig.builder().maxNewTokens(steps).useCache(cache).build());
+                GenerationResult greedy = model.generate(inputs, GenerationConfig.builder().maxNewTokens(steps).useCache(cache).build());
+                GenerationResult beams = model.generate(inputs, GenerationConfig.builder().numBeams(3).maxNewTokens(steps).useCache(cache).build());
                 for (int b = 0; b < batch; b++) {
-                    long[] row = Arrays.stream(Arrays.copyOfRange(expected, b * steps, (b + 1) * steps)).filter(t -> t >= 0).toArray();
-                    assertArrayEquals(row, r.tokens(b), name + " row " + b + " cache " + cache);
+                    assertArrayEquals(row(in.load("greedy_tokens", m), b, steps), greedy.tokens(b), name + " greedy row " + b + " cache " + cache);
+                    assertArrayEquals(row(in.load("beam3_tokens", m), b, steps), beams.tokens(b), name + " beams row " + b + " cache " + cache);
                 }
             }
         }
+    }
+
+    /** Row {@code b} of a {@code [batch, steps]} token table, without the -1 after the end. */
+    private static long[] row(NDArray table, int b, int steps) {
+        return Arrays.stream(Arrays.copyOfRange(table.toLongArray(), b * steps, (b + 1) * steps)).filter(t -> t >= 0).toArray();
     }
 }
