@@ -139,6 +139,27 @@ class LlavaProcessorTest {
     }
 
     @Test
+    void aTinyWrittenModelLoadsWithItsProcessorAndTrains(@TempDir Path tiny) throws Exception {
+        LlavaConfig written = LlavaPresets.writeTiny(tiny, WORDS, 3, 0.2f);
+        assertEquals(16, written.imageTokenId());
+        assertEquals(4, written.imageFeatureCount());
+        try (var model = dev.mmpeft.models.family.Models.load(tiny);
+                LlavaProcessor p = LlavaProcessor.load(tiny, (LlavaConfig) model.config());
+                NDManager m = NDManager.newBaseManager()) {
+            assertEquals(written, model.config());
+            LlavaInputs in = p.trainingInputs(List.of(prompt("a", red, "what color is the cat?", "red")), m);
+            var named = new java.util.LinkedHashMap<String, ai.djl.ndarray.NDArray>();
+            named.put("pixel_values", in.pixelValues().orElseThrow());
+            named.put("input_ids", in.inputIds());
+            named.put("attention_mask", in.attentionMask().orElseThrow());
+            named.put("labels", in.labels().orElseThrow());
+            float loss = model.forward(dev.mmpeft.models.family.ModelInputs.of(named)).loss().orElseThrow().getFloat();
+            // a random 17-token model: the loss is near ln(17) = 2.83
+            assertEquals(Math.log(17), loss, 1.0);
+        }
+    }
+
+    @Test
     void processedBatchesRunThroughTheModel() {
         try (Llava model = Llava.random(config, 7, 0.3f); LlavaProcessor p = processor(); NDManager m = NDManager.newBaseManager()) {
             List<Prompt> prompts = List.of(prompt("a", red, "what color is the cat?", "red"), prompt("b", blue, "what color?", "blue"));
