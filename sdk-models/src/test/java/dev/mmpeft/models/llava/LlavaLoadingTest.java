@@ -1,5 +1,6 @@
 package dev.mmpeft.models.llava;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -161,6 +162,36 @@ class LlavaLoadingTest {
             // the buffer older exports saved is ignored; a tensor the model does not know is not
             assertEquals(List.of("image_newline"), w.mismatch().unexpected());
             assertTrue(w.mismatch().missing().isEmpty());
+        }
+    }
+
+    @Test
+    void aTiedModelIgnoresAStoredHeadAndFindsItsEmbeddingsUnderTheHeadsName(@TempDir Path tmp) throws Exception {
+        Path dir = copyOf("full-current-tied", tmp.resolve("m"));
+        Path file = dir.resolve(Checkpoint.SINGLE_FILE);
+        float[] reference;
+        try (Llava model = Llava.load(dir)) {
+            reference = model.languageModel().model().embedTokens().weight().getArray().toFloatArray();
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> all = new LinkedHashMap<>();
+            try (Checkpoint c = Checkpoint.open(file)) {
+                for (String n : c.names()) {
+                    all.put(n, c.load(n, m));
+                }
+            }
+            // transformers may save the tied head too: ignored
+            all.put("lm_head.weight", all.get("model.language_model.embed_tokens.weight"));
+            SafetensorsWriter.write(file, all);
+            try (Llava model = Llava.load(dir)) {
+                assertArrayEquals(reference, model.languageModel().model().embedTokens().weight().getArray().toFloatArray());
+            }
+            // or only the head: the embeddings are read from it
+            all.remove("model.language_model.embed_tokens.weight");
+            SafetensorsWriter.write(file, all);
+            try (Llava model = Llava.load(dir)) {
+                assertArrayEquals(reference, model.languageModel().model().embedTokens().weight().getArray().toFloatArray());
+            }
         }
     }
 
