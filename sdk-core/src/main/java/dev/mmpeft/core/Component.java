@@ -40,7 +40,10 @@ public enum Component {
     LLM_FFN,
     /** LLM attention and feed-forward together. */
     LLM_ALL,
-    /** Vision encoder attention ({@code self_attn.qkv}, {@code self_attn.projection}); frozen by default. */
+    /**
+     * Vision encoder attention: InstructBLIP's {@code self_attn.qkv}, {@code self_attn.projection};
+     * CLIP's (LLaVA) {@code self_attn.{q,k,v,out}_proj}. Frozen by default.
+     */
     VISION_ATTN,
     /** Vision encoder MLP ({@code mlp.fc1}, {@code mlp.fc2}); frozen by default. */
     VISION_MLP,
@@ -48,7 +51,11 @@ public enum Component {
     VISION_ALL,
     /** The learned query tokens fed to the Q-Former ({@code query_tokens}). */
     QUERY_TOKENS,
-    /** The projection from Q-Former outputs to the LLM's input space ({@code language_projection}). */
+    /**
+     * The connector from the vision side to the LLM's input space: InstructBLIP's
+     * {@code language_projection}, LLaVA's {@code multi_modal_projector}. {@link #parse} also
+     * accepts {@code connector} for it.
+     */
     LANGUAGE_PROJECTION;
 
     /**
@@ -81,6 +88,10 @@ public enum Component {
      */
     public static Component parse(String text) {
         String normalized = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        if (normalized.equals("CONNECTOR")) {
+            // the empirical PEFT study's name for the vision-to-LLM module of any family
+            return LANGUAGE_PROJECTION;
+        }
         for (Component c : values()) {
             if (c.name().equals(normalized)) {
                 return c;
@@ -92,6 +103,7 @@ public enum Component {
                         + "'; expected one of "
                         + EnumSet.allOf(Component.class).stream()
                                 .map(Enum::name)
-                                .collect(Collectors.joining(", ")));
+                                .collect(Collectors.joining(", "))
+                        + " (or CONNECTOR for LANGUAGE_PROJECTION)");
     }
 }

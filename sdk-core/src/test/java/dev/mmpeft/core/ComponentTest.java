@@ -16,6 +16,9 @@ class ComponentTest {
         assertEquals(Component.QFORMER_CROSS_ATTN, Component.parse("QFORMER_CROSS_ATTN"));
         assertEquals(Component.LLM_FFN, Component.parse("  llm_ffn "));
         assertEquals(Component.LANGUAGE_PROJECTION, Component.parse("Language-Projection"));
+        // the PEFT study's word for InstructBLIP's language_projection and LLaVA's multi_modal_projector
+        assertEquals(Component.LANGUAGE_PROJECTION, Component.parse("connector"));
+        assertEquals(Component.LANGUAGE_PROJECTION, Component.parse(" Connector "));
         for (Component c : Component.values()) {
             assertEquals(c, Component.parse(c.name().toLowerCase().replace('_', '-')));
         }
@@ -27,6 +30,7 @@ class ComponentTest {
         assertTrue(e.getMessage().startsWith("unknown component 'qformer-attn'; expected one of QFORMER_SELF_ATTN, QFORMER_CROSS_ATTN"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("LANGUAGE_PROJECTION"));
+        assertTrue(e.getMessage().endsWith("(or CONNECTOR for LANGUAGE_PROJECTION)"), e.getMessage());
     }
 
     @Test

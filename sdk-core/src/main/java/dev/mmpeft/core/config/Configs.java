@@ -10,7 +10,8 @@ import java.util.function.Supplier;
 
 /**
  * Reads Hugging Face {@code config.json} files into typed configs, dispatching on
- * {@code model_type}: {@code instructblip}, {@code t5}, {@code llama}, {@code bert}.
+ * {@code model_type}: {@code instructblip}, {@code llava}, {@code t5}, {@code llama}, {@code bert},
+ * {@code clip_vision_model}.
  */
 public final class Configs {
     private Configs() {}
@@ -44,13 +45,17 @@ public final class Configs {
         switch (type) {
             case "instructblip":
                 return InstructBlipConfig.read(r);
+            case LlavaConfig.MODEL_TYPE:
+                return LlavaConfig.read(r);
+            case ClipVisionConfig.MODEL_TYPE:
+                return ClipVisionConfig.read(r);
             case "bert":
                 return BertConfig.read(r);
             case "t5":
             case "llama":
                 return readText(r);
             default:
-                throw new ConfigException(source + ": model_type '" + type + "' is not supported; expected instructblip, t5, llama or bert");
+                throw new ConfigException(source + ": model_type '" + type + "' is not supported; expected instructblip, llava, t5, llama, bert or clip_vision_model");
         }
     }
 

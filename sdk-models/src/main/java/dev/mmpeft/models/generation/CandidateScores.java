@@ -15,6 +15,14 @@ public final class CandidateScores {
         this.losses = Arrays.stream(losses).map(float[]::clone).toArray(float[][]::new);
     }
 
+    /**
+     * Scores from per-example candidate losses ({@code losses[example][candidate]}, copied), for
+     * model families that compute them their own way (LLaVA's image tokens sit inside the prompt).
+     */
+    public static CandidateScores of(float[][] losses) {
+        return new CandidateScores(losses);
+    }
+
     /** Number of examples. */
     public int examples() {
         return losses.length;

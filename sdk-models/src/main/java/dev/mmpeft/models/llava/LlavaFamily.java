@@ -1,0 +1,158 @@
+package dev.mmpeft.models.llava;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import dev.mmpeft.core.Component;
+import dev.mmpeft.core.MmpeftException;
+import dev.mmpeft.core.config.ConfigException;
+import dev.mmpeft.core.config.LlavaConfig;
+import dev.mmpeft.core.config.ModelConfig;
+import dev.mmpeft.models.family.ModelFamily;
+import dev.mmpeft.models.family.ModelInputs;
+import dev.mmpeft.models.family.ModelOutputs;
+import dev.mmpeft.models.family.MultimodalModel;
+import dev.mmpeft.models.generation.CandidateScores;
+import dev.mmpeft.models.generation.GenerationConfig;
+import dev.mmpeft.models.generation.GenerationResult;
+import dev.mmpeft.models.nn.HfModel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The LLaVA family ({@code model_type: "llava"}) for {@link dev.mmpeft.models.family.Models}:
+ * {@link Llava} behind the family-neutral {@link MultimodalModel} API. Inputs are transformers'
+ * {@code pixel_values}, {@code input_ids} (image tokens expanded), {@code attention_mask},
+ * {@code labels}; outputs {@code logits}, {@code loss} and {@code image_hidden_states}.
+ */
+public final class LlavaFamily implements ModelFamily {
+    /** The family's name. */
+    public static final String NAME = "llava";
+    static final List<String> REQUIRED = List.of("input_ids");
+    static final List<String> OPTIONAL = List.of("pixel_values", "attention_mask", "labels");
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Set<String> modelTypes() {
+        return Set.of(LlavaConfig.MODEL_TYPE);
+    }
+
+    @Override
+    public String description() {
+        return "LLaVA-style: CLIP vision tower, MLP connector, LLaMA/Vicuna (transformers' LlavaForConditionalGeneration)";
+    }
+
+    @Override
+    public MultimodalModel load(Path directory, Device device) {
+        return new Loaded(Llava.load(directory, device), true);
+    }
+
+    @Override
+    public MultimodalModel fromConfig(ModelConfig config) {
+        if (!(config instanceof LlavaConfig)) {
+            throw new ConfigException("the llava family reads model_type 'llava', found '" + config.modelType() + "'");
+        }
+        return new Loaded(Llava.fromConfig((LlavaConfig) config), false);
+    }
+
+    /** A {@link Llava} as a {@link MultimodalModel}. */
+    public static MultimodalModel of(Llava model) {
+        return new Loaded(model, true);
+    }
+
+    private static final class Loaded implements MultimodalModel {
+        private final Llava model;
+        private final boolean hasWeights;
+
+        Loaded(Llava model, boolean hasWeights) {
+            this.model = model;
+            this.hasWeights = hasWeights;
+        }
+
+        private void requireWeights() {
+            if (!hasWeights) {
+                throw new MmpeftException("this " + NAME + " model is a structure built from its config only (no weights);"
+                        + " load the model directory with Models.load to run it");
+            }
+        }
+
+        @Override
+        public String family() {
+            return NAME;
+        }
+
+        @Override
+        public ModelConfig config() {
+            return model.config();
+        }
+
+        @Override
+        public HfModel<?> model() {
+            return model;
+        }
+
+        @Override
+        public Set<String> modulesOf(Component component) {
+            return model.modulesOf(component);
+        }
+
+        @Override
+        public Map<String, Long> parameterCounts() {
+            return model.structuralCount();
+        }
+
+        @Override
+        public List<String> requiredInputs() {
+            return REQUIRED;
+        }
+
+        @Override
+        public List<String> optionalInputs() {
+            return OPTIONAL;
+        }
+
+        private LlavaInputs inputs(ModelInputs in, boolean labels) {
+            requireWeights();
+            in.check(NAME, REQUIRED, labels ? OPTIONAL : OPTIONAL.subList(0, 2));
+            ImmutableLlavaInputs.Builder b = LlavaInputs.builder().inputIds(in.requireInts("input_ids"));
+            in.floats("pixel_values").ifPresent(b::pixelValues);
+            in.ints("attention_mask").ifPresent(b::attentionMask);
+            in.ints("labels").ifPresent(b::labels);
+            return b.build();
+        }
+
+        @Override
+        public ModelOutputs forward(ModelInputs inputs) {
+            LlavaOutput out = model.forward(inputs(inputs, true));
+            Map<String, NDArray> extras = out.imageFeatures().map(f -> Map.of("image_hidden_states", f)).orElse(Map.of());
+            return ModelOutputs.of(out.logits(), out.loss().orElse(null), extras);
+        }
+
+        @Override
+        public GenerationResult generate(ModelInputs inputs, GenerationConfig generation) {
+            return model.generate(inputs(inputs, false), generation);
+        }
+
+        @Override
+        public CandidateScores scoreCandidates(ModelInputs inputs, List<long[]> candidates) {
+            return model.scoreCandidates(inputs(inputs, false), candidates);
+        }
+
+        @Override
+        public void close() {
+            model.close();
+        }
+
+        @Override
+        public String toString() {
+            return "llava model (" + model.config().visionConfig().numHiddenLayers() + " vision layers, "
+                    + model.config().textConfig().numHiddenLayers() + " language layers)";
+        }
+    }
+
+}
