@@ -8,7 +8,10 @@ import dev.mmpeft.core.config.InstructBlipConfig;
 import dev.mmpeft.core.config.ModelConfig;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.instructblip.InstructBlipOutput;
+import dev.mmpeft.core.config.LlavaConfig;
 import dev.mmpeft.models.llama.LlamaModel;
+import dev.mmpeft.models.llava.Llava;
+import dev.mmpeft.models.llava.LlavaProcessor;
 import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.HfModel;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
@@ -68,6 +71,19 @@ public final class Adaptables {
         return new FamilyAdaptable<>(model, LlamaModel::fromConfig, Optional.of("CAUSAL_LM"), Optional.of(nameOrPath));
     }
 
+    /** A LLaVA model (LLaVA-1.5 layout): adapts, counts, merges and saves, without a loss from prompts. */
+    public static AdaptableModel<Llava> llava(Llava model) {
+        return new LlavaAdaptable(model, null, Optional.empty());
+    }
+
+    /**
+     * A LLaVA model with the processor that turns prompts into its inputs (so the adapted model is a
+     * complete {@code TrainableModel<Prompt>}), loaded from {@code nameOrPath}.
+     */
+    public static AdaptableModel<Llava> llava(Llava model, LlavaProcessor processor, String nameOrPath) {
+        return new LlavaAdaptable(model, processor, Optional.of(nameOrPath));
+    }
+
     /**
      * Any {@link HfModel} family: the model is its own block tree and knows its components; a new
      * structure comes from its config.
@@ -123,6 +139,32 @@ public final class Adaptables {
         @Override
         public Optional<String> taskType() {
             return taskType;
+        }
+    }
+
+    /** LLaVA, with the processor that turns prompts into its training inputs (when given). */
+    private static final class LlavaAdaptable extends FamilyAdaptable<LlavaConfig, Llava> {
+        private final @Nullable LlavaProcessor processor;
+
+        LlavaAdaptable(Llava model, @Nullable LlavaProcessor processor, Optional<String> nameOrPath) {
+            super(model, Llava::fromConfig, Optional.of("CAUSAL_LM"), nameOrPath);
+            this.processor = processor;
+        }
+
+        @Override
+        LlavaAdaptable of(Llava other) {
+            return new LlavaAdaptable(other, processor, nameOrPath());
+        }
+
+        /** The mean token loss of the prompts' targets (labels on the answer tokens only). */
+        @Override
+        public NDArray loss(Llava adapted, List<Prompt> batch, NDManager scope) {
+            if (processor == null) {
+                throw new PeftException("this adapted LLaVA has no processor to turn prompts into inputs; "
+                        + "adapt Adaptables.llava(model, processor, nameOrPath)");
+            }
+            return adapted.forward(processor.trainingInputs(batch, scope)).loss()
+                    .orElseThrow(() -> new IllegalStateException("LLaVA returned no loss for labelled inputs"));
         }
     }
 
