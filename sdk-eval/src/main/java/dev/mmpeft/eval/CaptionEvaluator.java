@@ -14,7 +14,7 @@ import java.util.Map;
  * Captioning metrics of generated captions against each image's reference captions
  * ({@link MultimodalExample#answers()}), as pycocoevalcap computes them
  * ({@link CaptionMetrics}). The breakdown holds {@code Bleu_1}..{@code Bleu_4}, {@code ROUGE_L},
- * {@code ROUGE_L_recall}, {@code ROUGE_1_F1}, {@code ROUGE_1_recall} and {@code CIDEr} on
+ * {@code ROUGE_L_F1}, {@code ROUGE_L_recall}, {@code ROUGE_1_F1}, {@code ROUGE_1_recall} and {@code CIDEr} on
  * pycocoevalcap's scale (fractions; papers print them times 100); the headline is CIDEr. An
  * image without a prediction is scored as the empty caption and marked.
  */
@@ -55,6 +55,20 @@ public final class CaptionEvaluator implements Evaluator {
     public static final class Provider extends BuiltInProvider {
         public Provider() {
             super(NAME, "pycocoevalcap BLEU-1..4, ROUGE-L, ROUGE-1 and CIDEr-D with its PTB tokenisation", CaptionEvaluator::new);
+        }
+    }
+
+    /** Flickr30K is scored with the COCO caption pipeline: found under the dataset format's name too. */
+    public static final class Flickr30kProvider extends BuiltInProvider {
+        public Flickr30kProvider() {
+            super("flickr30k", "Flickr30K captions: the COCO caption pipeline (PTB tokens, BLEU, ROUGE, CIDEr)", CaptionEvaluator::new);
+        }
+    }
+
+    /** TextCaps is scored with the COCO caption pipeline: found under the dataset format's name too. */
+    public static final class TextCapsProvider extends BuiltInProvider {
+        public TextCapsProvider() {
+            super("textcaps", "TextCaps captions: the COCO caption pipeline (PTB tokens, BLEU, ROUGE, CIDEr)", CaptionEvaluator::new);
         }
     }
 }

@@ -54,4 +54,11 @@ public final class VqaEvaluator implements Evaluator {
             super(NAME, "VQAv2 accuracy: min(#humans/3, 1) over the 10 leave-one-out subsets, official answer normalisation", VqaEvaluator::new);
         }
     }
+
+    /** OK-VQA's official score is the VQA v2 accuracy: found under the dataset format's name too. */
+    public static final class OkVqaProvider extends BuiltInProvider {
+        public OkVqaProvider() {
+            super("okvqa", "OK-VQA accuracy: the VQAv2 accuracy (vqaEval.py) over its ten human answers", VqaEvaluator::new);
+        }
+    }
 }
