@@ -51,7 +51,7 @@ public final class Scores {
      */
     public static String summary(EvaluationResult result) {
         StringBuilder sb = new StringBuilder();
-        if (result.evaluator().equals(CaptionEvaluator.NAME)) {
+        if (result.metric().equals(CaptionEvaluator.METRIC)) {
             CAPTION_LINES.forEach((label, key) -> {
                 Double v = result.breakdown().get(key);
                 if (v != null) {
