@@ -1,7 +1,6 @@
 package dev.mmpeft.datasets.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.google.common.collect.ImmutableList;
 import dev.mmpeft.datasets.DatasetException;
 import dev.mmpeft.datasets.ReadOptions;
 import java.nio.file.Files;
@@ -156,9 +155,5 @@ final class OpenLayouts {
                 throw rec.error(field, "duplicate " + field + " " + id + " (ids must be unique in a read)");
             }
         }
-    }
-
-    static <T> List<T> copy(List<T> list) {
-        return ImmutableList.copyOf(list);
     }
 }
