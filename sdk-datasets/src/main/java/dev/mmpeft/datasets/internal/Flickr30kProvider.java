@@ -11,6 +11,7 @@ import dev.mmpeft.datasets.ReadOptions;
 import dev.mmpeft.datasets.ReadReport;
 import dev.mmpeft.datasets.TaskType;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,8 +29,8 @@ import org.jspecify.annotations.Nullable;
  * <p>One example per image ({@code id} the file name without {@code .jpg}: the Flickr photo id,
  * {@code answers()} the five raw captions) or per caption ({@code id} {@code PHOTO#K}), as {@link
  * ReadOptions#captionExamples()} says; {@code imgid} (Karpathy's running index) is kept in metadata
- * so predictions keyed by it can be matched. LAVIS's own annotation files are not read: they are
- * derived from this file, which every release of the split ships.
+ * so predictions keyed by it can be matched. A folder without this file but with LAVIS's
+ * annotation files ({@code annotations/{split}.json}) is read in that layout ({@link LavisFlickr30k}).
  */
 public final class Flickr30kProvider implements DatasetReaderProvider {
     static final String FILE = "dataset_flickr30k.json";
@@ -56,6 +57,12 @@ public final class Flickr30kProvider implements DatasetReaderProvider {
     public DatasetStream open(ReadOptions options) {
         Path root = OpenLayouts.root(options, name(), FILE + " and " + IMAGES + "/");
         Path file = root.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            if (LavisFlickr30k.present(root)) {
+                return LavisFlickr30k.open(options, root);
+            }
+            throw LavisFlickr30k.neither(root);
+        }
         if (options.split().isPresent() && !SPLITS.contains(options.split().get())) {
             throw new DatasetException(file, null, null, "unknown flickr30k split '" + options.split().get()
                     + "' (expected one of " + SPLITS + ")");

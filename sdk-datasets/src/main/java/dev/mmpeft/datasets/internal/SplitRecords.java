@@ -28,6 +28,11 @@ final class SplitRecords extends AbstractIterator<DatasetStream.RecordLoader> im
          * when the read's options leave the record out (another split: counted as filtered).
          */
         @Nullable List<MultimodalExample> examples(JsonArrayReader.Element element);
+
+        /** Examples still held when the list ends (records a format groups, such as one image's captions). */
+        default List<MultimodalExample> finish() {
+            return List.of();
+        }
     }
 
     /** Opens the source of a split. */
@@ -56,6 +61,16 @@ final class SplitRecords extends AbstractIterator<DatasetStream.RecordLoader> im
             }
             JsonArrayReader.Element e = current.reader().next();
             if (e == null) {
+                Source done = current;
+                try {
+                    for (MultimodalExample ex : done.finish()) {
+                        pending.add(() -> ex);
+                    }
+                } catch (DatasetException bad) {
+                    pending.add(() -> {
+                        throw bad;
+                    });
+                }
                 closeCurrent();
                 continue;
             }

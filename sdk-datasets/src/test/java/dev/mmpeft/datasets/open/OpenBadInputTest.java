@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.datasets.AOkVqa;
+import dev.mmpeft.datasets.CaptionExamples;
 import dev.mmpeft.datasets.DatasetException;
 import dev.mmpeft.datasets.DatasetReader;
 import dev.mmpeft.datasets.DatasetStream;
@@ -93,6 +94,26 @@ class OpenBadInputTest {
                 "dataset_flickr30k.json: field 'images': missing (expected the list of records under 'images')");
         Files.delete(file);
         fails(() -> Flickr30k.reader().root(root).readAll(), "dataset_flickr30k.json: file not found");
+    }
+
+    @Test
+    void flickr30kLavisBadRecords() throws Exception {
+        Path root = copy("flickr30k-lavis");
+        Path images = OpenReadersTest.OPEN.resolve("flickr30k");
+        Path train = root.resolve("annotations/train.json");
+        edit(train, "\"caption\": \"a child in a pink dress climbs stairs.\"", "\"caption\": 7");
+        fails(() -> Flickr30k.reader().root(root).imageRoot(images).split("train").readAll(),
+                "annotations/train.json: [2] (image flickr30k-images/1000268201.jpg): field 'caption': expected a list of strings,"
+                        + " found integer 7");
+        // per image, an image's captions must come together: a later record of an earlier image is refused
+        Files.writeString(train, "[{\"caption\": \"a.\", \"image\": \"flickr30k-images/1000268201.jpg\"},"
+                + " {\"caption\": \"b.\", \"image\": \"flickr30k-images/1000092795.jpg\"},"
+                + " {\"caption\": \"c.\", \"image\": \"flickr30k-images/1000268201.jpg\"}]");
+        assertEquals(3, Flickr30k.reader().root(root).imageRoot(images).split("train").readAll().size());
+        fails(() -> Flickr30k.reader().root(root).imageRoot(images).split("train").captionExamples(CaptionExamples.PER_IMAGE).readAll(),
+                "annotations/train.json: [2] (image flickr30k-images/1000268201.jpg): field 'image': duplicate image 1000268201");
+        fails(() -> Flickr30k.reader().root(tmp).readAll(), "dataset_flickr30k.json: file not found (expected Karpathy's",
+                "LAVIS's annotations/{train,val,test}.json");
     }
 
     @Test

@@ -95,6 +95,26 @@ class OpenReadersTest {
     }
 
     @Test
+    void flickr30kInLavisAnnotationFiles() {
+        // LAVIS's layout: image paths relative to the image root, here the Karpathy fixture holding flickr30k-images/
+        var reader = Flickr30k.reader().root(OPEN.resolve("flickr30k-lavis")).imageRoot(OPEN.resolve("flickr30k"));
+        List<MultimodalExample> train = reader.split("train").readAll();
+        assertEquals(List.of("1000092795#0", "1000092795#1", "1000268201#0", "1000268201#1"), ids(train));
+        assertEquals(List.of("a little girl goes up the steps."), train.get(3).answers());
+        assertEquals("1", train.get(3).meta("lavis_image_id").orElseThrow());
+        assertEquals(OPEN.resolve("flickr30k/flickr30k-images/1000268201.jpg"), image(train.get(3)));
+        List<MultimodalExample> grouped = reader.split("train").captionExamples(CaptionExamples.PER_IMAGE).readAll();
+        assertEquals(List.of("1000092795", "1000268201"), ids(grouped)); // consecutive captions of an image joined
+        assertEquals(List.of("a child in a pink dress climbs stairs.", "a little girl goes up the steps."), grouped.get(1).answers());
+        List<MultimodalExample> test = reader.split("test").readAll();
+        assertEquals(List.of("1007129816"), ids(test));
+        assertEquals(5, test.get(0).answers().size());
+        assertEquals("1007129816.jpg", test.get(0).meta("filename").orElseThrow());
+        assertEquals(List.of("1000092795#0", "1000092795#1", "1000268201#0", "1000268201#1", "1001773457", "1007129816"),
+                ids(reader.readAll()));
+    }
+
+    @Test
     void textCapsCaptionsAndReferences() {
         Path root = OPEN.resolve("textcaps");
         List<MultimodalExample> val = TextCaps.reader().root(root).split("val").readAll();
