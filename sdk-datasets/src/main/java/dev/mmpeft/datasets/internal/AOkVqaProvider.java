@@ -83,7 +83,7 @@ public final class AOkVqaProvider implements DatasetReaderProvider {
     private static MultimodalExample load(JsonArrayReader.Element e, Path file, String split, ImageFiles files,
             Path imageDir, OpenLayouts.SeenIds ids) {
         String qid = OpenLayouts.idOrNull(e.node(), "question_id");
-        RecordFields rec = new RecordFields(file, OpenLayouts.label("list", e.index(), "question_id", qid), e.node());
+        RecordFields rec = new RecordFields(file, OpenLayouts.label("", e.index(), "question_id", qid), e.node());
         String questionId = OpenLayouts.requireId(rec, "question_id");
         String question = rec.requireString("question");
         long imageId = OpenLayouts.requireNonNegativeLong(rec, "image_id");

@@ -3,6 +3,7 @@ package dev.mmpeft.datasets.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.collect.ImmutableList;
 import dev.mmpeft.core.MultimodalExample;
+import dev.mmpeft.datasets.DatasetException;
 import dev.mmpeft.datasets.DatasetReaderProvider;
 import dev.mmpeft.datasets.DatasetStream;
 import dev.mmpeft.datasets.ReadOptions;
@@ -73,7 +74,7 @@ public final class OkVqaProvider implements DatasetReaderProvider {
         SplitRecords records = new SplitRecords(splits, split -> {
             Path annotationsPath = root.resolve(annotationsFile(split));
             if (!Files.isRegularFile(annotationsPath)) {
-                throw new dev.mmpeft.datasets.DatasetException(annotationsPath, null, null, "file not found (the answers of "
+                throw new DatasetException(annotationsPath, null, null, "file not found (the answers of "
                         + questionsFile(split) + ")");
             }
             JsonListIndex annotations = JsonListIndex.build(annotationsPath, "annotations", "question_id");

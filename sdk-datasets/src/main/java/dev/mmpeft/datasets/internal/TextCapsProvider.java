@@ -7,6 +7,7 @@ import dev.mmpeft.datasets.DatasetStream;
 import dev.mmpeft.datasets.ReadOptions;
 import dev.mmpeft.datasets.ReadReport;
 import dev.mmpeft.datasets.TaskType;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -82,7 +83,7 @@ public final class TextCapsProvider implements DatasetReaderProvider {
                 }
 
                 @Override
-                public void close() throws java.io.IOException {
+                public void close() throws IOException {
                     reader.close();
                 }
             };

@@ -162,17 +162,17 @@ class OpenBadInputTest {
         Path val = root.resolve("aokvqa_v1p0_val.json");
         edit(val, "\"correct_choice_idx\": 3", "\"correct_choice_idx\": 4");
         fails(() -> AOkVqa.reader().root(root).split("val").readAll(),
-                "aokvqa_v1p0_val.json: list[0] (question_id 22jbM6gDxdaMaunuzgrsBB): field 'correct_choice_idx': answer index 4 is"
+                "aokvqa_v1p0_val.json: [0] (question_id 22jbM6gDxdaMaunuzgrsBB): field 'correct_choice_idx': answer index 4 is"
                         + " out of range for 4 choices (expected 0..3)");
         edit(val, "\"correct_choice_idx\": 4", "\"correct_choice_idx\": 3");
         edit(val, "\"difficult_direct_answer\": true", "\"difficult_direct_answer\": \"yes\"");
         fails(() -> AOkVqa.reader().root(root).split("val").readAll(),
-                "list[1] (question_id 2BPvdGSNdXLGXpJxiEzBMY): field 'difficult_direct_answer': expected true or false, found string");
+                "[1] (question_id 2BPvdGSNdXLGXpJxiEzBMY): field 'difficult_direct_answer': expected true or false, found string");
         Path train = root.resolve("aokvqa_v1p0_train.json");
         String s = Files.readString(train);
         Files.writeString(train, s.replace("\"direct_answers\"", "\"answers\""));
         fails(() -> AOkVqa.reader().root(root).split("train").readAll(),
-                "aokvqa_v1p0_train.json: list[0] (question_id 22MexNkBPpdZGX6sxbxVBH): field 'direct_answers': missing");
+                "aokvqa_v1p0_train.json: [0] (question_id 22MexNkBPpdZGX6sxbxVBH): field 'direct_answers': missing");
         Files.writeString(train, "{\"questions\": []}");
         fails(() -> AOkVqa.reader().root(root).split("train").readAll(), "aokvqa_v1p0_train.json: expected a JSON list of records, found an object");
     }
