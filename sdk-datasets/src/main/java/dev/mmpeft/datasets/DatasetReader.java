@@ -90,6 +90,21 @@ public final class DatasetReader {
         return with(ReadOptions.builder().from(options).imageCheck(check).build());
     }
 
+    /** Where the images are, when not in the dataset folder (a shared COCO folder, say). */
+    public DatasetReader imageRoot(Path imageRoot) {
+        return with(ReadOptions.builder().from(options).imageRoot(imageRoot).build());
+    }
+
+    /** One example per image or per caption for captioning datasets (default {@link CaptionExamples#BY_SPLIT}). */
+    public DatasetReader captionExamples(CaptionExamples captionExamples) {
+        return with(ReadOptions.builder().from(options).captionExamples(captionExamples).build());
+    }
+
+    /** What the format asks of a model: multiple choice, open VQA, captioning. */
+    public TaskType taskType() {
+        return provider.taskType();
+    }
+
     /** Skip, count and log bad records instead of failing on the first one. */
     public DatasetReader lenient(boolean lenient) {
         return with(ReadOptions.builder().from(options).lenient(lenient).build());

@@ -7,7 +7,8 @@ import java.util.List;
  * implementation in {@code META-INF/services/dev.mmpeft.datasets.DatasetReaderProvider} and
  * {@link DatasetReaders#forFormat(String)} finds it by {@link #name()}.
  *
- * <p>Built in: {@code scienceqa}, {@code iconqa}, {@code jsonl}. A provider reads lazily
+ * <p>Built in: {@code scienceqa}, {@code iconqa}, {@code jsonl}, {@code flickr30k}, {@code textcaps},
+ * {@code okvqa}, {@code aokvqa}, {@code textvqa}. A provider reads lazily
  * (records one at a time, so memory stays bounded) and builds its stream with {@link
  * DatasetStream#of}, which applies the options' lenient mode, missing-image policy and filters.
  */
@@ -26,6 +27,14 @@ public interface DatasetReaderProvider {
     /** The metadata field that names an example's sub-task (for counts), if the format has one. */
     default String subtaskField() {
         return "";
+    }
+
+    /**
+     * What the format asks of a model, so a pipeline picks candidate scoring or generation and
+     * the evaluator (registered under the format's name) without looking at the examples.
+     */
+    default TaskType taskType() {
+        return TaskType.PER_EXAMPLE;
     }
 
     /**

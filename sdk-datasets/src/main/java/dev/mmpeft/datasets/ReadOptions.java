@@ -38,6 +38,20 @@ public abstract class ReadOptions {
         return ImageCheck.HEADER;
     }
 
+    /**
+     * The folder holding the images when it is not the dataset's own (a shared COCO folder for
+     * OK-VQA and A-OKVQA, a Flickr30K image folder elsewhere). Formats that name images by a
+     * folder inside the dataset ({@code flickr30k-images/}, {@code train2014/}, {@code train_images/})
+     * look for that folder here instead; empty means the dataset root.
+     */
+    public abstract Optional<Path> imageRoot();
+
+    /** How captioning datasets make examples of images with several captions. */
+    @Value.Default
+    public CaptionExamples captionExamples() {
+        return CaptionExamples.BY_SPLIT;
+    }
+
     /** Skip (count and log) bad records instead of failing on the first one. */
     @Value.Default
     public boolean lenient() {

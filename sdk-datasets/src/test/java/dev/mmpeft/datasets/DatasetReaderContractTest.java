@@ -42,10 +42,11 @@ class DatasetReaderContractTest {
 
     @Test
     void everyBuiltInFormatIsFound() {
-        assertTrue(DatasetReaders.formats().containsAll(List.of("iconqa", "jsonl", "scienceqa")), DatasetReaders.formats().toString());
+        assertEquals(List.of("aokvqa", "flickr30k", "iconqa", "jsonl", "okvqa", "scienceqa", "textcaps", "textvqa"),
+                DatasetReaders.formats());
         assertEquals("scienceqa", DatasetReaders.forFormat("ScienceQA").format());
         assertTrue(assertThrows(DatasetException.class, () -> DatasetReaders.forFormat("coco")).getMessage()
-                .contains("unknown dataset format 'coco' (known: iconqa, jsonl, scienceqa"));
+                .contains("unknown dataset format 'coco' (known: aokvqa, flickr30k, iconqa, jsonl, okvqa, scienceqa, textcaps, textvqa)"));
     }
 
     @ParameterizedTest
@@ -101,7 +102,7 @@ class DatasetReaderContractTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"scienceqa", "iconqa", "jsonl"})
+    @ValueSource(strings = {"scienceqa", "iconqa", "jsonl", "flickr30k", "textcaps", "okvqa", "aokvqa", "textvqa"})
     void readerWithoutRootOrWithAWrongOneFailsClearly(String format) {
         assertTrue(assertThrows(DatasetException.class, () -> DatasetReaders.forFormat(format).readAll()).getMessage()
                 .contains(format + " reader: no dataset root given"));

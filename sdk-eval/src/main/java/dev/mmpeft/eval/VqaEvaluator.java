@@ -18,22 +18,34 @@ public final class VqaEvaluator implements Evaluator {
     /** The name under which {@link Evaluators} finds it. */
     public static final String NAME = "vqa";
 
+    private final String name;
+
+    /** The evaluator under its own name. */
+    public VqaEvaluator() {
+        this(NAME);
+    }
+
+    /** The same metric under a dataset format's name ({@code okvqa}, {@code flickr30k}, ...), as results and reports show it. */
+    public VqaEvaluator(String name) {
+        this.name = name;
+    }
+
     @Override
     public String name() {
-        return NAME;
+        return name;
     }
 
     @Override
     public EvaluationResult evaluate(List<MultimodalExample> examples, Map<String, Prediction> predictions) {
-        Scoring.checkIds(NAME, examples, predictions);
+        Scoring.checkIds(name, examples, predictions);
         Tally answerTypes = new Tally();
         Tally questionTypes = new Tally();
         Tally avg = new Tally();
-        var result = Tally.result(NAME, "vqa-accuracy");
+        var result = Tally.result(name, "vqa-accuracy");
         for (MultimodalExample ex : examples) {
             if (ex.answers().isEmpty()) {
                 throw new EvaluationException(
-                        NAME + ": example " + ex.id() + " has no human answers (expected the answers of the annotators)");
+                        name + ": example " + ex.id() + " has no human answers (expected the answers of the annotators)");
             }
             String text = Scoring.text(predictions.get(ex.id()));
             double score = VqaAccuracy.score(text == null ? "" : text, ex.answers());
@@ -52,6 +64,13 @@ public final class VqaEvaluator implements Evaluator {
     public static final class Provider extends BuiltInProvider {
         public Provider() {
             super(NAME, "VQAv2 accuracy: min(#humans/3, 1) over the 10 leave-one-out subsets, official answer normalisation", VqaEvaluator::new);
+        }
+    }
+
+    /** OK-VQA's official score is the VQA v2 accuracy: found under the dataset format's name too. */
+    public static final class OkVqaProvider extends BuiltInProvider {
+        public OkVqaProvider() {
+            super("okvqa", "OK-VQA accuracy: the VQAv2 accuracy (vqaEval.py) over its ten human answers", () -> new VqaEvaluator("okvqa"));
         }
     }
 }

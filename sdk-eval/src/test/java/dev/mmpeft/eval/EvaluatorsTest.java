@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 class EvaluatorsTest {
     @Test
     void findsTheBuiltInsByName() {
-        assertEquals(List.of("caption", "exact-match", "iconqa", "multiple-choice", "scienceqa", "vqa"), Evaluators.names());
+        assertEquals(List.of("aokvqa", "aokvqa-da", "aokvqa-mc", "caption", "exact-match", "flickr30k", "iconqa", "multiple-choice",
+                "okvqa", "scienceqa", "textcaps", "textvqa", "vqa"), Evaluators.names());
         for (String name : Evaluators.names()) {
             assertEquals(name, Evaluators.forName(name).name());
             assertFalse(Evaluators.providers().get(name).description().isBlank());

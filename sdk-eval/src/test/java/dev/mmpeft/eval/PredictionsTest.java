@@ -76,7 +76,8 @@ class PredictionsTest {
     void badFilesNameFileLineAndField() throws IOException {
         assertMessage(dir.resolve("missing.json"), "missing.json", "not found");
         assertMessage(file("empty.json", "  \n"), "empty.json", "empty");
-        assertMessage(file("arr.json", "[1, 2]"), "arr.json", "found ARRAY");
+        assertMessage(file("arr.json", "[1, 2]"), "arr.json: [0]", "expected an object");
+        assertMessage(file("str.json", "\"yes\""), "str.json", "found STRING");
         assertMessage(file("res.json", "{\"results\": [1]}"), "res.json", "\"results\" must be an object");
         assertMessage(file("obj.json", "{\"4\": {\"a\": 1}}"), "obj.json", "id 4");
         assertMessage(file("l.jsonl", "{\"id\": \"a\", \"prediction\": 1}\n{\"id\": \"b\", \"guess\": 1}\n"), "line 2", "\"prediction\" is missing");

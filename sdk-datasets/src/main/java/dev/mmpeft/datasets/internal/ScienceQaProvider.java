@@ -10,6 +10,7 @@ import dev.mmpeft.datasets.DatasetReaderProvider;
 import dev.mmpeft.datasets.DatasetStream;
 import dev.mmpeft.datasets.ReadOptions;
 import dev.mmpeft.datasets.ReadReport;
+import dev.mmpeft.datasets.TaskType;
 import java.io.Closeable;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +49,11 @@ public final class ScienceQaProvider implements DatasetReaderProvider {
     @Override
     public String subtaskField() {
         return "task";
+    }
+
+    @Override
+    public TaskType taskType() {
+        return TaskType.MULTIPLE_CHOICE;
     }
 
     @Override

@@ -29,7 +29,9 @@ import org.immutables.value.Value;
  *   <li>{@code {hint}}, {@code {lecture}}, {@code {solution}}, {@code {caption}}, {@code {id}},
  *       {@code {split}}, and {@code {meta.FIELD}} for any metadata field;
  *   <li>{@code {answer}} (the correct option as formatted, or the open answer),
- *       {@code {answer_text}}, {@code {answer_label}} — for targets and few-shot prompts.
+ *       {@code {answer_text}}, {@code {answer_label}} — for targets and few-shot prompts;
+ *   <li>{@code {best_answer}}: the most frequent of the example's reference answers (the first
+ *       given on a tie), the training target of VQA data with ten human answers.
  * </ul>
  * {@code {{} and {@code }}} are literal braces. An unknown placeholder is an error when the
  * template is built. Runs of spaces left by empty fields are collapsed and the ends trimmed (as
@@ -39,7 +41,7 @@ import org.immutables.value.Value;
 public abstract class PromptTemplate {
     /** The placeholders of input, instruction and target templates. */
     public static final Set<String> PLACEHOLDERS = ImmutableSet.of("question", "options", "choices", "context", "hint",
-            "lecture", "solution", "caption", "answer", "answer_text", "answer_label", "id", "split");
+            "lecture", "solution", "caption", "answer", "answer_text", "answer_label", "best_answer", "id", "split");
     /** The placeholders of {@link #optionFormat()}. */
     public static final Set<String> OPTION_PLACEHOLDERS = ImmutableSet.of("label", "choice", "index");
 
@@ -111,6 +113,16 @@ public abstract class PromptTemplate {
         return false;
     }
 
+    /**
+     * Render every example as an open question, even one with options: no options in the input,
+     * no candidates, the target from its reference answers (A-OKVQA's direct-answer setting,
+     * whose examples carry both options and direct answers).
+     */
+    @Value.Default
+    public boolean ignoreChoices() {
+        return false;
+    }
+
     @Value.Lazy
     TemplateText inputText() {
         return TemplateText.parse(input(), "input", PLACEHOLDERS);
@@ -157,7 +169,7 @@ public abstract class PromptTemplate {
         for (int i = 0; i < example.choices().size(); i++) {
             options.add(option(i, example.choices().get(i)));
         }
-        boolean mc = example.isMultipleChoice();
+        boolean mc = example.isMultipleChoice() && !ignoreChoices();
         Optional<String> answerText = example.answerText();
         int answerIndex = example.answerIndex().orElse(-1);
         String answer = mc ? (answerIndex >= 0 ? options.get(answerIndex) : "") : answerText.orElse("");
@@ -188,7 +200,7 @@ public abstract class PromptTemplate {
             if (answerIndex >= 0) {
                 b.target(c.get(answerIndex));
             }
-        } else if (answerText.isPresent()) {
+        } else if (!example.answers().isEmpty() || (answerText.isPresent() && !ignoreChoices())) {
             b.target(finish(targetText().render(values)));
         }
         return b.build();
@@ -238,6 +250,8 @@ public abstract class PromptTemplate {
                     return answerText;
                 case "answer_label":
                     return answerLabel;
+                case "best_answer":
+                    return mostFrequent(ex.answers());
                 case "id":
                     return ex.id();
                 case "split":
@@ -247,6 +261,23 @@ public abstract class PromptTemplate {
                             ? name.substring(TemplateText.META_PREFIX.length()) : name);
             }
         };
+    }
+
+    /** The most frequent answer, the first given among equally frequent ones; empty when there are none. */
+    static String mostFrequent(List<String> answers) {
+        java.util.Map<String, Integer> counts = new java.util.LinkedHashMap<>(); // first-seen order breaks ties
+        for (String a : answers) {
+            counts.merge(a, 1, Integer::sum);
+        }
+        String best = "";
+        int bestCount = 0;
+        for (java.util.Map.Entry<String, Integer> e : counts.entrySet()) {
+            if (e.getValue() > bestCount) {
+                bestCount = e.getValue();
+                best = e.getKey();
+            }
+        }
+        return best;
     }
 
     private static String field(MultimodalExample ex, String name) {

@@ -8,6 +8,10 @@ import java.util.Locale;
  * Answer:} and IconQA {@code Question: {question} Options: (a) x (b) y. Short answer:}, both with
  * lettered options and targets like {@code (b) sample A}; the Q-Former gets the same text.
  *
+ * <p>For the captioning and knowledge-VQA sets of PETAL's tables, InstructBLIP's instructions:
+ * {@code A short image description:} for captions and {@code Question: {question} Short answer:}
+ * for short answers, trained on the most frequent human answer.
+ *
  * <p>Start from one and change what you need: {@code PromptTemplates.scienceQa().withLabels(UPPER)}.
  */
 public final class PromptTemplates {
@@ -17,6 +21,13 @@ public final class PromptTemplates {
     public static final String ICONQA = "Question: {question} Options: {options}. Short answer:";
     /** IconQA's input template for fill-in-the-blank questions (no options). */
     public static final String ICONQA_OPEN = "Question: {question} Short answer:";
+
+    /** InstructBLIP's captioning instruction (Flickr30K, TextCaps); the target is the caption. */
+    public static final String CAPTION = "A short image description:";
+    /** InstructBLIP's short-answer VQA instruction (OK-VQA, TextVQA, A-OKVQA direct answer). */
+    public static final String VQA = "Question: {question} Short answer:";
+    /** TextVQA with the image's OCR tokens before the question ({@code none} when it has none). */
+    public static final String TEXTVQA_OCR = "OCR tokens: {context}. Question: {question} Short answer:";
 
     private PromptTemplates() {}
 
@@ -31,18 +42,67 @@ public final class PromptTemplates {
                 .build();
     }
 
+    /** Captioning (Flickr30K, TextCaps): {@code A short image description:}, target the caption. */
+    public static ImmutablePromptTemplate caption() {
+        return PromptTemplate.builder().input(CAPTION).build();
+    }
+
+    /**
+     * Short-answer VQA (OK-VQA, TextVQA): {@code Question: {question} Short answer:}; the target is
+     * the most frequent of the ten human answers ({@code {best_answer}}).
+     */
+    public static ImmutablePromptTemplate vqa() {
+        return PromptTemplate.builder().input(VQA).target("{best_answer}").build();
+    }
+
+    /** TextVQA: as {@link #vqa()}. */
+    public static ImmutablePromptTemplate textVqa() {
+        return vqa();
+    }
+
+    /** TextVQA with the optional OCR part: {@code OCR tokens: a b c. Question: ... Short answer:}. */
+    public static ImmutablePromptTemplate textVqaWithOcr() {
+        return vqa().withInput(TEXTVQA_OCR).withContextFields(java.util.List.of("ocr_tokens")).withEmptyContext("none");
+    }
+
+    /**
+     * A-OKVQA multiple choice, in the IconQA form: {@code Question: {question} Options: (a) x (b)
+     * y. Short answer:}, target {@code (b) y}.
+     */
+    public static ImmutablePromptTemplate aOkVqa() {
+        return PromptTemplate.builder().input(ICONQA).build();
+    }
+
+    /** A-OKVQA direct answer: the options are ignored, the target is the most frequent direct answer. */
+    public static ImmutablePromptTemplate aOkVqaDirectAnswer() {
+        return vqa().withIgnoreChoices(true);
+    }
+
     /** For users' own data: the ScienceQA form (context from the record's context/hint and lecture). */
     public static ImmutablePromptTemplate generic() {
         return scienceQa();
     }
 
-    /** The default template of a dataset format ({@code scienceqa}, {@code iconqa}, anything else gets {@link #generic()}). */
+    /**
+     * The default template of a dataset format ({@code scienceqa}, {@code iconqa}, {@code
+     * flickr30k}, {@code textcaps}, {@code okvqa}, {@code textvqa}, {@code aokvqa} (multiple
+     * choice); anything else gets {@link #generic()}).
+     */
     public static ImmutablePromptTemplate forFormat(String format) {
         switch (format.toLowerCase(Locale.ROOT)) {
             case "scienceqa":
                 return scienceQa();
             case "iconqa":
                 return iconQa();
+            case "flickr30k":
+            case "textcaps":
+                return caption();
+            case "okvqa":
+                return vqa();
+            case "textvqa":
+                return textVqa();
+            case "aokvqa":
+                return aOkVqa();
             default:
                 return generic();
         }

@@ -74,6 +74,7 @@ public final class CaptionMetrics {
         return CaptionScores.builder()
                 .bleu(bleu.corpus())
                 .rougeL(rouge.rougeL())
+                .rougeLF1(rouge.rougeLF1())
                 .rougeLRecall(rouge.rougeLRecall())
                 .rouge1F1(rouge.rouge1F1())
                 .rouge1Recall(rouge.rouge1Recall())

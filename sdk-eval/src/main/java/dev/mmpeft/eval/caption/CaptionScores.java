@@ -16,6 +16,9 @@ public abstract class CaptionScores {
     /** pycocoevalcap's ROUGE_L (F-measure with beta 1.2). */
     public abstract double rougeL();
 
+    /** ROUGE-L F1: {@link #rougeL()}'s best precision and best recall combined with beta = 1, averaged. */
+    public abstract double rougeLF1();
+
     /** The mean of each caption's best ROUGE-L recall (the recall behind {@link #rougeL()}). */
     public abstract double rougeLRecall();
 
@@ -44,6 +47,7 @@ public abstract class CaptionScores {
             m.put("Bleu_" + (i + 1), bleu().get(i));
         }
         m.put("ROUGE_L", rougeL());
+        m.put("ROUGE_L_F1", rougeLF1());
         m.put("ROUGE_L_recall", rougeLRecall());
         m.put("ROUGE_1_F1", rouge1F1());
         m.put("ROUGE_1_recall", rouge1Recall());

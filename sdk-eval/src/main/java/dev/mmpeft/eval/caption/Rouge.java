@@ -10,7 +10,8 @@ import java.util.Map;
  * ROUGE on tokenised captions. ROUGE-L is pycocoevalcap's: the longest common subsequence of
  * tokens (split on single spaces, as the script does) against each reference, the best
  * precision and the best recall over the references, combined as an F-measure with
- * beta = 1.2, averaged over the captions. ROUGE-1 (which pycocoevalcap lacks; the PETAL paper
+ * beta = 1.2, averaged over the captions (and, for PETAL's tables, the same with beta = 1:
+ * ROUGE-L F1). ROUGE-1 (which pycocoevalcap lacks; the PETAL paper
  * reports its F1 and recall) counts clipped unigram overlap with each reference and keeps the
  * reference with the best F1 (the first on a tie), as Google's rouge-score does for several
  * references.
@@ -24,6 +25,7 @@ public final class Rouge {
     /** Mean scores and each caption's own. */
     public record Result(
             double rougeL,
+            double rougeLF1,
             double rougeLRecall,
             double rouge1F1,
             double rouge1Recall,
@@ -35,22 +37,27 @@ public final class Rouge {
         Map<String, Double> lPer = new LinkedHashMap<>();
         Map<String, Double> oneF1Per = new LinkedHashMap<>();
         double lRecallSum = 0;
+        double lF1Sum = 0;
         double oneRecallSum = 0;
         for (Map.Entry<String, List<String>> e : references.entrySet()) {
             String candidate = candidates.get(e.getKey());
             double[] l = rougeL(candidate, e.getValue());
             lPer.put(e.getKey(), l[0]);
             lRecallSum += l[1];
+            lF1Sum += l[2];
             double[] one = rouge1(candidate, e.getValue());
             oneF1Per.put(e.getKey(), one[0]);
             oneRecallSum += one[1];
         }
         int n = references.size();
         return new Result(
-                mean(lPer), lRecallSum / n, mean(oneF1Per), oneRecallSum / n, lPer, oneF1Per);
+                mean(lPer), lF1Sum / n, lRecallSum / n, mean(oneF1Per), oneRecallSum / n, lPer, oneF1Per);
     }
 
-    /** ROUGE-L of one candidate: {F(beta), best recall}. */
+    /**
+     * ROUGE-L of one candidate: {F(beta), best recall, F1}. F1 combines the same best precision
+     * and best recall with beta = 1, the ROUGE-L F1 PETAL's tables print next to the recall.
+     */
     static double[] rougeL(String candidate, List<String> refs) {
         List<String> c = PyText.split(candidate, " ");
         double precMax = 0;
@@ -65,7 +72,8 @@ public final class Rouge {
         if (precMax != 0 && recMax != 0) {
             score = ((1 + BETA * BETA) * precMax * recMax) / (recMax + BETA * BETA * precMax);
         }
-        return new double[] {score, recMax};
+        double f1 = precMax + recMax > 0 ? 2 * precMax * recMax / (precMax + recMax) : 0.0;
+        return new double[] {score, recMax, f1};
     }
 
     /** ROUGE-1 of one candidate: {F1, recall} of the reference with the best F1. */
