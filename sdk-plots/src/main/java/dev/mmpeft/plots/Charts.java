@@ -1,14 +1,15 @@
-package dev.mmpeft.eval.report;
+package dev.mmpeft.plots;
 
 import dev.mmpeft.core.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.text.DecimalFormat;
-import org.jfree.chart.ChartUtils;
+import javax.imageio.ImageIO;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.StandardChartTheme;
 import org.jfree.chart.plot.CategoryPlot;
@@ -18,15 +19,10 @@ import org.jfree.chart.renderer.category.StandardBarPainter;
 
 /**
  * The look shared by every chart (white background, light grid, one palette) and the atomic PNG
- * write. Charts are drawn headless: a server or CI machine has no display.
+ * write. Why no {@code java.awt.headless}: a chart is rendered into a {@code BufferedImage}, which
+ * needs no display, so the JVM that embeds the SDK keeps whatever AWT mode it chose.
  */
 final class Charts {
-    static {
-        // Must be set before the first AWT class initialises; harmless when already headless.
-        if (System.getProperty("java.awt.headless") == null) {
-            System.setProperty("java.awt.headless", "true");
-        }
-    }
 
     /** Colour-blind-safe palette (Okabe-Ito), one colour per series. */
     static final Color[] PALETTE = {
@@ -37,11 +33,6 @@ final class Charts {
     static final DecimalFormat TWO_DECIMALS = new DecimalFormat("0.00");
 
     private Charts() {}
-
-    /** Call before the first chart class is touched: loading this class sets headless mode. */
-    static void headless() {
-        // the static initialiser above does the work
-    }
 
     static void style(JFreeChart chart) {
         StandardChartTheme theme = (StandardChartTheme) StandardChartTheme.createJFreeTheme();
@@ -76,11 +67,18 @@ final class Charts {
         }
     }
 
-    static void writePng(JFreeChart chart, Path file, int width, int height) {
+    /** Renders {@code chart} into an image of {@code width x height} and writes it as PNG, atomically. */
+    static Path writePng(JFreeChart chart, Path file, int width, int height) {
+        BufferedImage image = chart.createBufferedImage(width, height);
         try {
-            AtomicFiles.write(file, out -> ChartUtils.writeChartAsPNG(out, chart, width, height));
+            AtomicFiles.write(file, out -> {
+                if (!ImageIO.write(image, "png", out)) {
+                    throw new IOException("no PNG writer in this JVM");
+                }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write chart " + file + ": " + e.getMessage(), e);
         }
+        return file;
     }
 }

@@ -1,14 +1,16 @@
-package dev.mmpeft.core.train.listener;
+package dev.mmpeft.plots;
 
-import dev.mmpeft.core.io.AtomicFiles;
 import dev.mmpeft.core.train.TrainingResult;
+import dev.mmpeft.core.train.listener.ListenerContext;
+import dev.mmpeft.core.train.listener.TrainingListener;
+import dev.mmpeft.core.train.listener.TrainingListenerProvider;
+import dev.mmpeft.core.train.listener.ValidationEvent;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.XYPlot;
@@ -18,8 +20,9 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * Draws the run's loss curve (every step, and its moving average) with the validation metric on
- * a second axis, as {@code loss_curve.png} in the output folder at the end of the run. Headless:
- * it needs no display.
+ * a second axis, as {@code loss_curve.png} in the output folder at the end of the run. It is the
+ * trainer's {@code loss-plot} listener, found through the listener registry when this module is on
+ * the class path, so the trainer itself needs no chart library.
  */
 public final class LossCurvePlot implements TrainingListener {
     public static final String FILE_NAME = "loss_curve.png";
@@ -48,7 +51,6 @@ public final class LossCurvePlot implements TrainingListener {
 
     /** Writes the chart of {@code losses} (and validation points, if any) to {@code file} atomically. */
     public static void write(Path file, List<Double> losses, XYSeries validation, String metric) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         XYSeries raw = new XYSeries("loss");
         XYSeries smooth = new XYSeries("loss (moving average)");
         int window = Math.max(5, losses.size() / 20);
@@ -97,7 +99,11 @@ public final class LossCurvePlot implements TrainingListener {
         }
         JFreeChart chart = new JFreeChart("Training loss", JFreeChart.DEFAULT_TITLE_FONT, plot, true);
         chart.setBackgroundPaint(Color.WHITE);
-        AtomicFiles.write(file, o -> ChartUtils.writeChartAsPNG(o, chart, 900, 540));
+        try {
+            Charts.writePng(chart, file, 900, 540);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     /** The {@code loss-plot} provider (does nothing for a run without an output folder). */

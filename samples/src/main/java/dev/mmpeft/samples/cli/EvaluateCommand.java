@@ -7,6 +7,7 @@ import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftModel;
+import dev.mmpeft.plots.EvaluationCharts;
 import dev.mmpeft.samples.experiment.Experiment;
 import dev.mmpeft.samples.experiment.TaskData;
 import java.nio.file.Path;
@@ -71,6 +72,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 result.headline());
         if (reportDir != null) {
             Reports.writeAll(result, reportDir);
+            EvaluationCharts.writeResult(result, reportDir);
             console.println("reports: " + reportDir.toAbsolutePath());
         }
         console.flush();

@@ -22,6 +22,7 @@ import dev.mmpeft.peft.Adaptables;
 import dev.mmpeft.peft.ParameterReport;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftModel;
+import dev.mmpeft.plots.EvaluationCharts;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -104,6 +105,7 @@ public final class Experiment {
             console.printf(Locale.ROOT, "evaluating %s zero-shot on %d %s test examples ...%n", modelId, test.size(), data.format());
             EvaluationResult r = evaluate(base, processor, data, test);
             Reports.writeAll(r, out.resolve("zero-shot"));
+            EvaluationCharts.writeResult(r, out.resolve("zero-shot"));
             console.printf(Locale.ROOT, "zero-shot accuracy: %.2f%%%n", r.headline());
             zeroShot = Optional.of(r);
         }
@@ -143,9 +145,12 @@ public final class Experiment {
 
             EvaluationResult result = evaluate(peft.model(), processor, data, test);
             Reports.writeAll(result, out.resolve("fine-tuned"));
+            EvaluationCharts.writeResult(result, out.resolve("fine-tuned"));
             peft.save(out.resolve("adapter"));
             if (zeroShot.isPresent()) {
-                Comparison.of(zeroShot.get(), result).writeAll(out.resolve("comparison"));
+                Comparison comparison = Comparison.of(zeroShot.get(), result);
+                comparison.writeAll(out.resolve("comparison"));
+                EvaluationCharts.writeComparison(comparison, out.resolve("comparison"));
             }
             console.printf(Locale.ROOT, "fine-tuned accuracy: %.2f%%%n", result.headline());
             Outcome outcome = new Outcome(setting, zeroShot, result, params.trainable(), params.total(), Optional.of(training), out);

@@ -2,12 +2,12 @@ package dev.mmpeft.samples.quickstart;
 
 import dev.mmpeft.core.Component;
 import dev.mmpeft.core.io.AtomicFiles;
-import dev.mmpeft.core.train.listener.LossCurvePlot;
 import dev.mmpeft.datasets.synthetic.SyntheticDataset;
 import dev.mmpeft.datasets.synthetic.Variant;
 import dev.mmpeft.eval.report.Comparison;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
+import dev.mmpeft.plots.LossCurvePlot;
 import dev.mmpeft.samples.experiment.Experiment;
 import dev.mmpeft.samples.experiment.FineTuning;
 import dev.mmpeft.samples.experiment.TaskData;

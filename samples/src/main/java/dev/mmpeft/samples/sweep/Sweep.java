@@ -8,6 +8,7 @@ import dev.mmpeft.eval.report.ResultsTable;
 import dev.mmpeft.eval.report.RunSummary;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
+import dev.mmpeft.plots.EvaluationCharts;
 import dev.mmpeft.samples.experiment.Experiment;
 import dev.mmpeft.samples.experiment.FineTuning;
 import dev.mmpeft.samples.experiment.TaskData;
@@ -151,6 +152,7 @@ public final class Sweep {
         if (!trained.isEmpty()) {
             sb.append("\n## Accuracy (%) and trainable parameters, component x rank\n\n").append(ResultsTable.markdown(trained));
             ResultsTable.writeAll(trained, out, "Accuracy vs trainable parameters: " + modelId);
+            EvaluationCharts.writeAccuracyVsParameters(trained, out, "Accuracy vs trainable parameters: " + modelId);
         }
         sb.append("\n![accuracy vs trainable parameters](accuracy-vs-parameters.png)\n\nCells: `" + CELLS + "/<setting>/`"
                 + " (each a full run: reports, adapter, training metrics).\n");
