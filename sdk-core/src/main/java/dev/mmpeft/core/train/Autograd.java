@@ -1,4 +1,4 @@
-package dev.mmpeft.core.train.internal;
+package dev.mmpeft.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -8,7 +8,9 @@ import dev.mmpeft.core.MmpeftException;
 import java.util.Optional;
 
 /**
- * Autograd on the PyTorch engine, without DJL's {@code GradientCollector}.
+ * Autograd on the PyTorch engine, without DJL's {@code GradientCollector}: grad mode per thread,
+ * backward on a loss, reading and zeroing gradients. Public so that code outside the trainer (a
+ * benchmark, a custom loop) measures and trains exactly the way the trainer does.
  *
  * <p>Why not the collector: only one may be open in the whole JVM (a static flag), so replicas on
  * several GPUs could not run their backward passes concurrently; and PyTorch's grad mode is
