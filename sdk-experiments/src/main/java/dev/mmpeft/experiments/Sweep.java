@@ -1,4 +1,4 @@
-package dev.mmpeft.samples.sweep;
+package dev.mmpeft.experiments;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mmpeft.core.Component;
@@ -9,9 +9,6 @@ import dev.mmpeft.eval.report.RunSummary;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.plots.EvaluationCharts;
-import dev.mmpeft.samples.experiment.Experiment;
-import dev.mmpeft.samples.experiment.FineTuning;
-import dev.mmpeft.samples.experiment.TaskData;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -28,9 +25,16 @@ import java.util.Set;
  * ({@code cells/<setting>}), summarised as the papers' Table 1 (accuracy and trainable parameters,
  * component x rank) and Figure 5 (accuracy against trainable parameters).
  *
+ * <pre>{@code
+ * Sweep.Result r = Sweep.run(modelDir, "my-model", TaskData.of("scienceqa", data),
+ *         new Sweep.Grid(List.of(EnumSet.of(QFORMER_CROSS_ATTN)), List.of(1, 2), false, true),
+ *         FineTuning.lora(EnumSet.of(QFORMER_CROSS_ATTN), 1), FineTuning.fullQformer(), out, System.out);
+ * }</pre>
+ *
  * <p>A cell whose {@code summary.json} exists is finished and is skipped, and a cell that was
  * interrupted continues its training from its last epoch checkpoint, so an interrupted sweep is
- * resumed by running it again; the tables are rewritten after every cell.
+ * resumed by running it again; the tables are rewritten after every cell. Any list of settings
+ * (of any {@link AdaptationMethod}) can be swept the same way.
  */
 public final class Sweep {
     /** The folder of the cells below the sweep's output folder. */
@@ -51,7 +55,10 @@ public final class Sweep {
             componentSets = componentSets.stream().map(s -> Set.copyOf(EnumSet.copyOf(s))).toList();
             ranks = List.copyOf(ranks);
             if (componentSets.isEmpty() && !fullQformer && !zeroShot) {
-                throw new IllegalArgumentException("the grid has no cell");
+                throw new ExperimentException("the grid has no cell (no component set, no full Q-Former, no zero-shot)");
+            }
+            if (!componentSets.isEmpty() && ranks.isEmpty()) {
+                throw new ExperimentException("the grid has component sets but no rank");
             }
         }
 
@@ -69,7 +76,10 @@ public final class Sweep {
             return new Grid(sets, List.of(1, 2, 4, 8), true, true);
         }
 
-        /** Every setting of the grid, in run order: zero-shot, full Q-Former, then row by row. */
+        /**
+         * Every setting of the grid, in run order: zero-shot, full Q-Former, then row by row. Every
+         * LoRA cell takes {@code loraRecipe}'s values, with its alpha / rank ratio kept at each rank.
+         */
         public List<FineTuning> settings(FineTuning loraRecipe, FineTuning fullRecipe) {
             List<FineTuning> out = new ArrayList<>();
             if (zeroShot) {
@@ -80,58 +90,61 @@ public final class Sweep {
             }
             for (Set<Component> set : componentSets) {
                 for (int r : ranks) {
-                    out.add(new FineTuning(FineTuning.Method.LORA, set, r, loraRecipe.alpha() / loraRecipe.rank() * r,
-                            loraRecipe.dropout(), loraRecipe.trainExtras(), loraRecipe.learningRate(),
-                            loraRecipe.weightDecay(), loraRecipe.epochs(), loraRecipe.batchSize(), loraRecipe.patience(),
-                            loraRecipe.seed()));
+                    out.add(loraRecipe.toBuilder().method(StandardMethods.LORA).components(EnumSet.copyOf(set)).rank(r)
+                            .alpha(loraRecipe.alpha() / loraRecipe.rank() * r).build());
                 }
             }
             return out;
         }
     }
 
-    /** One finished cell as the tables show it. */
+    /** One finished cell as the tables show it (rank: the method's size, 0 when it has none). */
     public record Cell(String setting, String component, int rank, long trainableParameters, double accuracy) {}
 
     /** The sweep's results: one entry per finished cell, in run order. */
     public record Result(List<Cell> cells, int ran, int skipped, Path directory) {}
 
     /**
-     * Runs (or resumes) a sweep.
+     * Runs (or resumes) a grid on the Hugging Face InstructBLIP directory {@code modelDir}.
      *
      * @param loraRecipe the recipe of every LoRA cell (its alpha / rank ratio is kept at every rank)
      * @param fullRecipe the full Q-Former cell's recipe
      */
     public static Result run(Path modelDir, String modelId, TaskData data, Grid grid, FineTuning loraRecipe,
             FineTuning fullRecipe, Path out, PrintStream console) throws IOException {
+        try (InstructBlip model = InstructBlip.load(modelDir);
+                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, model.config())) {
+            return run(model, processor, modelId, data, grid.settings(loraRecipe, fullRecipe), out, console);
+        }
+    }
+
+    /** Runs (or resumes) {@code settings}, in order, on a loaded model (left untouched and open). */
+    public static Result run(InstructBlip model, InstructBlipProcessor processor, String modelId, TaskData data,
+            List<FineTuning> settings, Path out, PrintStream console) throws IOException {
         Files.createDirectories(out);
-        List<FineTuning> settings = grid.settings(loraRecipe, fullRecipe);
         List<Cell> cells = new ArrayList<>();
         int ran = 0;
         int skipped = 0;
-        try (InstructBlip model = InstructBlip.load(modelDir);
-                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, model.config())) {
-            for (int i = 0; i < settings.size(); i++) {
-                FineTuning s = settings.get(i);
-                Path cell = out.resolve(CELLS).resolve(s.slug());
-                Path summary = cell.resolve(Experiment.SUMMARY);
-                if (Files.isRegularFile(summary)) {
-                    console.printf(Locale.ROOT, "[%d/%d] %s: done before, skipping%n", i + 1, settings.size(), s.slug());
-                    skipped++;
-                } else {
-                    console.printf(Locale.ROOT, "[%d/%d] %s ...%n", i + 1, settings.size(), s.slug());
-                    Experiment.run(model, processor, modelId, data, s, cell, false, true, console);
-                    ran++;
-                }
-                cells.add(cellOf(summary));
-                writeTables(cells, out, modelId, data);
+        for (int i = 0; i < settings.size(); i++) {
+            FineTuning s = settings.get(i);
+            Path cell = out.resolve(CELLS).resolve(s.slug());
+            Path summary = cell.resolve(Experiment.SUMMARY);
+            if (Files.isRegularFile(summary)) {
+                console.printf(Locale.ROOT, "[%d/%d] %s: done before, skipping%n", i + 1, settings.size(), s.slug());
+                skipped++;
+            } else {
+                console.printf(Locale.ROOT, "[%d/%d] %s ...%n", i + 1, settings.size(), s.slug());
+                Experiment.run(model, processor, modelId, data, s, cell, false, true, console);
+                ran++;
             }
+            cells.add(cellOf(summary));
+            writeTables(cells, out, modelId, data);
         }
         return new Result(List.copyOf(cells), ran, skipped, out);
     }
 
-    /** A finished cell's {@code summary.json} as a table entry (rank 0 for cells that are not LoRA). */
-    static Cell cellOf(Path summaryFile) {
+    /** A finished cell's {@code summary.json} as a table entry. */
+    public static Cell cellOf(Path summaryFile) {
         JsonNode n = Json.read(summaryFile);
         return new Cell(n.get("setting").asText(), n.get("components").asText(), n.get("rank").asInt(),
                 n.get("trainable_parameters").asLong(), n.get("accuracy").asDouble());
@@ -150,12 +163,13 @@ public final class Sweep {
             }
         }
         if (!trained.isEmpty()) {
+            String title = "Accuracy vs trainable parameters: " + modelId;
             sb.append("\n## Accuracy (%) and trainable parameters, component x rank\n\n").append(ResultsTable.markdown(trained));
-            ResultsTable.writeAll(trained, out, "Accuracy vs trainable parameters: " + modelId);
-            EvaluationCharts.writeAccuracyVsParameters(trained, out, "Accuracy vs trainable parameters: " + modelId);
+            ResultsTable.writeAll(trained, out, title);
+            EvaluationCharts.writeAccuracyVsParameters(trained, out, title);
         }
-        sb.append("\n![accuracy vs trainable parameters](accuracy-vs-parameters.png)\n\nCells: `" + CELLS + "/<setting>/`"
-                + " (each a full run: reports, adapter, training metrics).\n");
+        sb.append("\n![accuracy vs trainable parameters](" + EvaluationCharts.SCATTER_PNG + ")\n\nCells: `" + CELLS
+                + "/<setting>/` (each a full run: reports, adapter, training metrics).\n");
         AtomicFiles.writeString(out.resolve("sweep.md"), sb.toString());
     }
 }

@@ -1,4 +1,4 @@
-package dev.mmpeft.samples.experiment;
+package dev.mmpeft.experiments;
 
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.Prompt;
@@ -15,7 +15,7 @@ import java.util.Locale;
  * layout (ScienceQA, IconQA) or JSONL, the papers' setting for it (ScienceQA: questions with an
  * image; IconQA: the multi-text-choice sub-task), and the template that renders them.
  *
- * @param format {@code scienceqa}, {@code iconqa} or {@code jsonl}
+ * @param format {@code scienceqa}, {@code iconqa} or {@code jsonl} (or another installed reader)
  * @param root the dataset folder
  * @param template how examples become prompts
  */

@@ -1,4 +1,4 @@
-package dev.mmpeft.samples.experiment;
+package dev.mmpeft.experiments;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mmpeft.core.MultimodalExample;
@@ -10,19 +10,17 @@ import dev.mmpeft.core.io.Json;
 import dev.mmpeft.core.train.EarlyStopping;
 import dev.mmpeft.core.train.Trainer;
 import dev.mmpeft.core.train.TrainingResult;
-import dev.mmpeft.core.train.Validator;
 import dev.mmpeft.core.train.optim.AdamW;
 import dev.mmpeft.core.train.schedule.Schedules;
 import dev.mmpeft.eval.Evaluators;
 import dev.mmpeft.eval.report.Comparison;
 import dev.mmpeft.eval.report.Reports;
+import dev.mmpeft.models.generation.Predictor;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
-import dev.mmpeft.peft.Adaptables;
 import dev.mmpeft.peft.ParameterReport;
-import dev.mmpeft.peft.Peft;
-import dev.mmpeft.peft.PeftModel;
 import dev.mmpeft.plots.EvaluationCharts;
+import dev.mmpeft.plots.LossCurvePlot;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -36,6 +34,11 @@ import java.util.Optional;
  * {@link FineTuning} setting (validation each epoch, early stopping, the best adapter kept), and
  * evaluate it again on the held-out split, writing everything a user wants to look at afterwards.
  *
+ * <pre>{@code
+ * Experiment.Outcome o = Experiment.run(base, processor, "my-model", TaskData.of("scienceqa", dir),
+ *         FineTuning.lora(EnumSet.of(QFORMER_CROSS_ATTN), 2), Path.of("runs/r2"), true, false, System.out);
+ * }</pre>
+ *
  * <p>Output folder: {@code zero-shot/} and {@code fine-tuned/} (result JSON, Markdown, CSV, per-example
  * records, bar chart), {@code comparison/} (per group, with the difference), {@code adapter/} (Hugging
  * Face PEFT layout), {@code training/} (metrics JSONL/CSV, loss curve PNG, provenance, best
@@ -47,6 +50,9 @@ import java.util.Optional;
 public final class Experiment {
     /** The file whose presence marks a finished run. */
     public static final String SUMMARY = "summary.json";
+
+    /** The training folder's loss curve (drawn by sdk-plots' {@code loss-plot} listener). */
+    public static final String LOSS_CURVE = LossCurvePlot.FILE_NAME;
 
     private Experiment() {}
 
@@ -65,30 +71,18 @@ public final class Experiment {
         }
     }
 
-    /** The evaluator of the papers for a dataset format. */
-    public static Evaluator evaluatorFor(String format) {
-        switch (format) {
-            case "scienceqa":
-                return Evaluators.scienceQa();
-            case "iconqa":
-                return Evaluators.iconQa();
-            default:
-                return Evaluators.multipleChoice();
-        }
-    }
-
-    /** Scores {@code model} on examples by candidate scoring with {@code data}'s template and evaluator. */
+    /** Scores {@code model} on examples with {@code data}'s template and its format's evaluator ({@link Evaluators#forFormat}). */
     public static EvaluationResult evaluate(InstructBlip model, InstructBlipProcessor processor, TaskData data,
             List<MultimodalExample> examples) {
-        return evaluatorFor(data.format()).evaluate(examples,
-                ChoiceScoring.predict(model, processor, data.template().renderAll(examples)));
+        return Evaluators.forFormat(data.format()).evaluate(examples,
+                Predictor.of(model, processor).predict(data.template().renderAll(examples)));
     }
 
     /**
      * Runs one setting on {@code base}.
      *
      * @param modelId how saved adapters and provenance name the base model
-     * @param withZeroShot also evaluate the base model before training (always done for zero-shot settings)
+     * @param withZeroShot also evaluate the base model before training (always done for settings that train nothing)
      * @param resume continue the training an earlier, interrupted run of the same setting left in
      *     {@code out/training} (from its last epoch checkpoint); otherwise start afresh
      */
@@ -97,56 +91,35 @@ public final class Experiment {
         Files.createDirectories(out);
         AtomicFiles.deleteRecursively(out.resolve(SUMMARY));
         List<MultimodalExample> test = data.examples("test");
-        Evaluator evaluator = evaluatorFor(data.format());
         long total = base.parameterCount();
 
         Optional<EvaluationResult> zeroShot = Optional.empty();
-        if (withZeroShot || setting.method() == FineTuning.Method.ZERO_SHOT) {
+        if (withZeroShot || !setting.method().trains()) {
             console.printf(Locale.ROOT, "evaluating %s zero-shot on %d %s test examples ...%n", modelId, test.size(), data.format());
             EvaluationResult r = evaluate(base, processor, data, test);
-            Reports.writeAll(r, out.resolve("zero-shot"));
-            EvaluationCharts.writeResult(r, out.resolve("zero-shot"));
+            writeResult(r, out.resolve("zero-shot"));
             console.printf(Locale.ROOT, "zero-shot accuracy: %.2f%%%n", r.headline());
             zeroShot = Optional.of(r);
         }
-        if (setting.method() == FineTuning.Method.ZERO_SHOT) {
+        if (!setting.method().trains()) {
             Outcome outcome = new Outcome(setting, zeroShot, zeroShot.orElseThrow(), 0, total, Optional.empty(), out);
             writeSummary(outcome, modelId, data);
             return outcome;
         }
-
         if (!resume) {
             AtomicFiles.deleteRecursively(out.resolve("training"));
         }
-        List<Prompt> train = data.prompts("train");
-        List<MultimodalExample> val = data.examples("val");
-        try (PeftModel<InstructBlip> peft = adapt(base, processor, modelId, setting)) {
-            ParameterReport params = peft.parameterReport();
+        try (TaskModel model = TaskModel.of(setting.method().adapt(base, processor, modelId, setting), processor,
+                data.template())) {
+            ParameterReport params = model.peft().parameterReport();
             String report = params.summary() + "\n\n" + params.table();
             console.println(report);
             AtomicFiles.writeString(out.resolve("trainable-parameters.txt"), report + "\n");
+            TrainingResult training = train(model, modelId, data, setting, out.resolve("training"), resume, console);
 
-            Validator<Prompt> validator = Validator.of(val, evaluator,
-                    examples -> ChoiceScoring.predict(peft.model(), processor, data.template().renderAll(examples)));
-            Trainer.Builder trainer = Trainer.builder()
-                    .optimizer(AdamW.lr(setting.learningRate()).weightDecay(setting.weightDecay()))
-                    .schedule(Schedules.linearDecayPerEpoch())
-                    .epochs(setting.epochs()).batchSize(setting.batchSize()).seed(setting.seed())
-                    .validateEachEpoch().saveBest(true).restoreBest(true).resume(resume)
-                    .outputDir(out.resolve("training"))
-                    .model(modelId, null).dataset(data.format() + ":" + data.root())
-                    .console(console).listeners("progress", "metrics", "loss-plot");
-            if (setting.patience() > 0) {
-                trainer.earlyStopping(EarlyStopping.patience(setting.patience()));
-            }
-            console.printf(Locale.ROOT, "fine-tuning (%s) on %d examples, validating on %d ...%n", setting.slug(), train.size(),
-                    val.size());
-            TrainingResult training = trainer.build().fit(peft, train, validator);
-
-            EvaluationResult result = evaluate(peft.model(), processor, data, test);
-            Reports.writeAll(result, out.resolve("fine-tuned"));
-            EvaluationCharts.writeResult(result, out.resolve("fine-tuned"));
-            peft.save(out.resolve("adapter"));
+            EvaluationResult result = evaluate(model.peft().model(), processor, data, test);
+            writeResult(result, out.resolve("fine-tuned"));
+            model.peft().save(out.resolve("adapter"));
             if (zeroShot.isPresent()) {
                 Comparison comparison = Comparison.of(zeroShot.get(), result);
                 comparison.writeAll(out.resolve("comparison"));
@@ -159,24 +132,30 @@ public final class Experiment {
         }
     }
 
-    /** The PEFT model of a setting: LoRA on its components, or the Q-Former (with queries and projection) in full. */
-    public static PeftModel<InstructBlip> adapt(InstructBlip base, InstructBlipProcessor processor, String modelId,
-            FineTuning setting) {
-        switch (setting.method()) {
-            case FULL_QFORMER:
-                return Peft.full().target(InstructBlip.QFORMER, InstructBlip.QUERY_TOKENS, InstructBlip.LANGUAGE_PROJECTION)
-                        .on(Adaptables.instructBlip(base, processor, modelId));
-            case LORA:
-                Peft.LoraBuilder lora = Peft.lora().rank(setting.rank()).alpha(setting.alpha()).dropout(setting.dropout())
-                        .seed(setting.seed())
-                        .target(setting.components().toArray(new dev.mmpeft.core.Component[0]));
-                if (setting.trainExtras()) {
-                    lora.train(dev.mmpeft.core.Component.QUERY_TOKENS, dev.mmpeft.core.Component.LANGUAGE_PROJECTION);
-                }
-                return lora.on(base, processor, modelId);
-            default:
-                throw new IllegalArgumentException("nothing to adapt for " + setting.method());
+    /** The recipe: AdamW, linear decay per epoch, validation each epoch on the task's evaluator, the best adapter kept. */
+    private static TrainingResult train(TaskModel model, String modelId, TaskData data, FineTuning setting, Path dir,
+            boolean resume, PrintStream console) {
+        List<Prompt> train = data.prompts("train");
+        List<MultimodalExample> val = data.examples("val");
+        Trainer.Builder trainer = Trainer.builder()
+                .optimizer(AdamW.lr(setting.learningRate()).weightDecay(setting.weightDecay()))
+                .schedule(Schedules.linearDecayPerEpoch())
+                .epochs(setting.epochs()).batchSize(setting.batchSize()).seed(setting.seed())
+                .validateEachEpoch().saveBest(true).restoreBest(true).resume(resume)
+                .outputDir(dir)
+                .model(modelId, null).dataset(data.format() + ":" + data.root())
+                .console(console).listeners("progress", "metrics", "loss-plot");
+        if (setting.patience() > 0) {
+            trainer.earlyStopping(EarlyStopping.patience(setting.patience()));
         }
+        console.printf(Locale.ROOT, "fine-tuning (%s) on %d examples, validating on %d ...%n", setting.slug(), train.size(),
+                val.size());
+        return trainer.build().fit(model, train, val, Evaluators.forFormat(data.format()));
+    }
+
+    private static void writeResult(EvaluationResult r, Path dir) {
+        Reports.writeAll(r, dir);
+        EvaluationCharts.writeResult(r, dir);
     }
 
     private static void writeSummary(Outcome o, String modelId, TaskData data) throws IOException {
@@ -187,7 +166,7 @@ public final class Experiment {
         n.put("setting", o.setting().slug());
         n.put("method", o.setting().method().name());
         n.put("components", o.setting().componentLabel());
-        n.put("rank", o.setting().method() == FineTuning.Method.LORA ? o.setting().rank() : 0);
+        n.put("rank", o.setting().method().size(o.setting()));
         n.put("alpha", o.setting().alpha());
         n.put("learning_rate", o.setting().learningRate());
         n.put("trainable_parameters", o.trainableParameters());

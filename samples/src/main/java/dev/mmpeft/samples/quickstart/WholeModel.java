@@ -1,4 +1,4 @@
-package dev.mmpeft.samples.experiment;
+package dev.mmpeft.samples.quickstart;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
