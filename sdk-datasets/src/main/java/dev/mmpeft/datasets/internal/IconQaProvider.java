@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
 import com.google.common.collect.Iterators;
-import dev.mmpeft.core.ImmutableMultimodalExample;
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.io.Json;
 import dev.mmpeft.datasets.DatasetException;
@@ -251,7 +250,7 @@ public final class IconQaProvider implements DatasetReaderProvider {
             if (!quesType.equals(task)) {
                 throw rec.error("ques_type", "is '" + quesType + "' but the record lies under the sub-task folder '" + task + "'");
             }
-            ImmutableMultimodalExample.Builder b = MultimodalExample.builder()
+            MultimodalExample.Builder b = MultimodalExample.builder()
                     .id(pid)
                     .split(folderSplit)
                     .question(question)

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.collect.AbstractIterator;
 import com.google.common.collect.ImmutableSet;
-import dev.mmpeft.core.ImmutableMultimodalExample;
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.io.Json;
 import dev.mmpeft.datasets.DatasetException;
@@ -142,7 +141,7 @@ public final class JsonlProvider implements DatasetReaderProvider {
         }
         String question = r.requireString("question");
         Path dir = line.file().getParent();
-        ImmutableMultimodalExample.Builder b = MultimodalExample.builder().id(id).split(split).question(question);
+        MultimodalExample.Builder b = MultimodalExample.builder().id(id).split(split).question(question);
 
         if (r.has("image") && r.has("images")) {
             throw r.error("images", "give either 'image' or 'images', not both");

@@ -2,7 +2,6 @@ package dev.mmpeft.datasets.prompt;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
-import dev.mmpeft.core.ImmutablePrompt;
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.Prompt;
 import java.util.ArrayList;
@@ -168,7 +167,7 @@ public abstract class PromptTemplate {
         String input = finish(inputTemplate.render(values));
         String instruction = instructionText().map(t -> finish(t.render(values))).orElse(input);
 
-        ImmutablePrompt.Builder b = Prompt.builder()
+        Prompt.Builder b = Prompt.builder()
                 .exampleId(example.id())
                 .images(example.images())
                 .instruction(instruction)
@@ -271,7 +270,29 @@ public abstract class PromptTemplate {
     }
 
     /** A builder. */
-    public static ImmutablePromptTemplate.Builder builder() {
-        return ImmutablePromptTemplate.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    // the variants users derive most, on the template itself (Immutables implements them)
+
+    /** A copy with another target. */
+    public abstract PromptTemplate withTarget(String target);
+
+    /** A copy with another option format. */
+    public abstract PromptTemplate withOptionFormat(String optionFormat);
+
+    /** A copy with other option labels. */
+    public abstract PromptTemplate withLabels(OptionLabels labels);
+
+    /** A copy that also hands (or stops handing) the option images to the model. */
+    public abstract PromptTemplate withIncludeChoiceImages(boolean includeChoiceImages);
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link PromptTemplate}; {@code build()} validates it. */
+    public static class Builder extends ImmutablePromptTemplate.Builder {}
 }

@@ -21,23 +21,23 @@ public final class PromptTemplates {
     private PromptTemplates() {}
 
     /** ScienceQA: context = hint and lecture (N/A when both are empty), lettered options, target {@code (b) choice}. */
-    public static ImmutablePromptTemplate scienceQa() {
+    public static PromptTemplate scienceQa() {
         return PromptTemplate.builder().input(SCIENCEQA).openInput("Context: {context} Question: {question} Answer:").build();
     }
 
     /** IconQA: lettered options, {@code Short answer:}; fill-in-the-blank without options. */
-    public static ImmutablePromptTemplate iconQa() {
+    public static PromptTemplate iconQa() {
         return PromptTemplate.builder().input(ICONQA).openInput(ICONQA_OPEN).contextFields(java.util.List.of("hint"))
                 .build();
     }
 
     /** For users' own data: the ScienceQA form (context from the record's context/hint and lecture). */
-    public static ImmutablePromptTemplate generic() {
+    public static PromptTemplate generic() {
         return scienceQa();
     }
 
     /** The default template of a dataset format ({@code scienceqa}, {@code iconqa}, anything else gets {@link #generic()}). */
-    public static ImmutablePromptTemplate forFormat(String format) {
+    public static PromptTemplate forFormat(String format) {
         switch (format.toLowerCase(Locale.ROOT)) {
             case "scienceqa":
                 return scienceQa();
@@ -49,7 +49,7 @@ public final class PromptTemplates {
     }
 
     /** A user template from a string, everything else as {@link #forFormat} gives for {@code format}. */
-    public static ImmutablePromptTemplate parse(String input, String format) {
-        return forFormat(format).withInput(input).withOpenInput(java.util.Optional.empty());
+    public static PromptTemplate parse(String input, String format) {
+        return forFormat(format).toBuilder().input(input).openInput(java.util.Optional.empty()).build();
     }
 }
