@@ -17,7 +17,7 @@ import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftModel;
-import dev.mmpeft.samples.experiment.ChoiceScoring;
+import dev.mmpeft.models.generation.Predictor;
 import dev.mmpeft.samples.quickstart.DefaultModel;
 
 // 1. A model in Hugging Face layout: here the embedded default (any InstructBLIP directory loads the same way).
@@ -33,7 +33,7 @@ var train = DefaultModel.TEMPLATE.renderAll(ScienceQa.reader().root(data).split(
 var test = ScienceQa.reader().root(data).split("test").readAll();
 
 // 3. Zero-shot: each option scored by the model's loss (as LAVIS does), scored with ScienceQA's official groups.
-var zeroShot = Evaluators.scienceQa().evaluate(test, ChoiceScoring.predict(base, processor, DefaultModel.TEMPLATE.renderAll(test)));
+var zeroShot = Evaluators.scienceQa().evaluate(test, Predictor.of(base, processor).predict(DefaultModel.TEMPLATE.renderAll(test)));
 
 // 4. LoRA on exactly the sub-layers we choose; the base model stays untouched.
 PeftModel<InstructBlip> model = Peft.lora().rank(2).alpha(8).target(Component.QFORMER_CROSS_ATTN, Component.LLM_FFN).on(base, processor, DefaultModel.NAME);
@@ -43,7 +43,7 @@ System.out.println(model.trainableParameters());
 var run = Trainer.builder().optimizer(AdamW.lr(5e-3).weightDecay(0.05)).schedule(Schedules.linearDecayPerEpoch()).epochs(8).batchSize(16).seed(1).listeners("progress").build().fit(model, train);
 
 // 6. Evaluate again and save an adapter that Python PEFT can load.
-var tuned = Evaluators.scienceQa().evaluate(test, ChoiceScoring.predict(model.model(), processor, DefaultModel.TEMPLATE.renderAll(test)));
+var tuned = Evaluators.scienceQa().evaluate(test, Predictor.of(model.model(), processor).predict(DefaultModel.TEMPLATE.renderAll(test)));
 System.out.printf("zero-shot %.2f%% -> fine-tuned %.2f%% (%d steps)%n", zeroShot.headline(), tuned.headline(), run.steps());
 model.save(work.resolve("adapter"));
 System.out.println("adapter: " + work.resolve("adapter"));

@@ -117,7 +117,15 @@ public abstract class MultimodalExample {
     }
 
     /** A builder. */
-    public static ImmutableMultimodalExample.Builder builder() {
-        return ImmutableMultimodalExample.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link MultimodalExample}; {@code build()} validates it. */
+    public static class Builder extends ImmutableMultimodalExample.Builder {}
 }

@@ -38,7 +38,15 @@ public abstract class Prompt {
     public abstract OptionalInt answerIndex();
 
     /** A builder. */
-    public static ImmutablePrompt.Builder builder() {
-        return ImmutablePrompt.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link Prompt}; {@code build()} validates it. */
+    public static class Builder extends ImmutablePrompt.Builder {}
 }

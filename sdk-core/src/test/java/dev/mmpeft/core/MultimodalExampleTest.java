@@ -1,17 +1,17 @@
 package dev.mmpeft.core;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MultimodalExampleTest {
-    private static ImmutableMultimodalExample.Builder scienceQa() {
+    private static MultimodalExample.Builder scienceQa() {
         return MultimodalExample.builder()
                 .id("12")
                 .split("train")
@@ -35,7 +35,7 @@ class MultimodalExampleTest {
         assertEquals("", e.lecture());
         assertEquals(List.of("geography"), e.skills());
         // immutable: a changed copy leaves the original alone
-        MultimodalExample other = ImmutableMultimodalExample.copyOf(e).withAnswerIndex(2);
+        MultimodalExample other = e.toBuilder().answerIndex(2).build();
         assertEquals(Optional.of("Arizona"), other.answerText());
         assertEquals(Optional.of("West Virginia"), e.answerText());
         assertThrows(UnsupportedOperationException.class, () -> e.choices().add("Texas"));

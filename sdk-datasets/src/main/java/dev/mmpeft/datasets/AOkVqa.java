@@ -1,6 +1,6 @@
 package dev.mmpeft.datasets;
 
-import dev.mmpeft.datasets.prompt.ImmutablePromptTemplate;
+import dev.mmpeft.datasets.prompt.PromptTemplate;
 import dev.mmpeft.datasets.prompt.PromptTemplates;
 
 /**
@@ -30,12 +30,12 @@ public final class AOkVqa {
     }
 
     /** The multiple-choice template (IconQA form). */
-    public static ImmutablePromptTemplate template() {
+    public static PromptTemplate template() {
         return PromptTemplates.aOkVqa();
     }
 
     /** The direct-answer template (options ignored). */
-    public static ImmutablePromptTemplate directAnswerTemplate() {
+    public static PromptTemplate directAnswerTemplate() {
         return PromptTemplates.aOkVqaDirectAnswer();
     }
 }

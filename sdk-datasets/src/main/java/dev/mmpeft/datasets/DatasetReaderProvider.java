@@ -1,5 +1,6 @@
 package dev.mmpeft.datasets;
 
+import dev.mmpeft.core.spi.NamedProvider;
 import java.util.List;
 
 /**
@@ -12,8 +13,9 @@ import java.util.List;
  * (records one at a time, so memory stays bounded) and builds its stream with {@link
  * DatasetStream#of}, which applies the options' lenient mode, missing-image policy and filters.
  */
-public interface DatasetReaderProvider {
-    /** The format name users type ({@code scienceqa}); lower case, unique. */
+public interface DatasetReaderProvider extends NamedProvider {
+    /** The format name users type ({@code scienceqa}); lower case; a higher {@link #rank()} replaces a built-in. */
+    @Override
     String name();
 
     /** One line for listings and help. */

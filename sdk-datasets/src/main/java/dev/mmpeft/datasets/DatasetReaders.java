@@ -1,17 +1,16 @@
 package dev.mmpeft.datasets;
 
-import com.google.common.collect.ImmutableMap;
+import dev.mmpeft.core.spi.ProviderRegistry;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.ServiceLoader;
 
 /**
  * Finds dataset readers by format name among the {@link DatasetReaderProvider}s on the class path
- * ({@link ServiceLoader}), so a new format is a jar away, not a code change.
+ * (through the SDK's one {@link ProviderRegistry}), so a new format is a jar away, not a code
+ * change; a provider with a higher rank replaces a built-in format of the same name.
  */
 public final class DatasetReaders {
-    private static volatile Map<String, DatasetReaderProvider> providers = Map.of();
+    private static final ProviderRegistry<DatasetReaderProvider> REGISTRY = ProviderRegistry.of(
+            DatasetReaderProvider.class, "dataset format", message -> new DatasetException(null, null, null, message));
 
     private DatasetReaders() {}
 
@@ -22,36 +21,11 @@ public final class DatasetReaders {
 
     /** The provider of format {@code name}; a clear error listing the known formats otherwise. */
     public static DatasetReaderProvider provider(String name) {
-        Map<String, DatasetReaderProvider> all = all();
-        DatasetReaderProvider p = all.get(name.toLowerCase(Locale.ROOT));
-        if (p == null) {
-            throw new DatasetException(null, null, null,
-                    "unknown dataset format '" + name + "' (known: " + String.join(", ", formats()) + ")");
-        }
-        return p;
+        return REGISTRY.get(name);
     }
 
     /** The names of every format on the class path, sorted. */
     public static List<String> formats() {
-        return all().keySet().stream().sorted().toList();
-    }
-
-    private static Map<String, DatasetReaderProvider> all() {
-        Map<String, DatasetReaderProvider> found = providers;
-        if (found.isEmpty()) {
-            synchronized (DatasetReaders.class) {
-                found = providers;
-                if (found.isEmpty()) {
-                    ImmutableMap.Builder<String, DatasetReaderProvider> b = ImmutableMap.builder();
-                    for (DatasetReaderProvider p : ServiceLoader.load(
-                            DatasetReaderProvider.class, DatasetReaders.class.getClassLoader())) {
-                        b.put(p.name().toLowerCase(Locale.ROOT), p);
-                    }
-                    found = b.buildOrThrow();
-                    providers = found;
-                }
-            }
-        }
-        return found;
+        return REGISTRY.names();
     }
 }

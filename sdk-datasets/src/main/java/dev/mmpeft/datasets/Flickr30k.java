@@ -1,6 +1,6 @@
 package dev.mmpeft.datasets;
 
-import dev.mmpeft.datasets.prompt.ImmutablePromptTemplate;
+import dev.mmpeft.datasets.prompt.PromptTemplate;
 import dev.mmpeft.datasets.prompt.PromptTemplates;
 
 /**
@@ -29,7 +29,7 @@ public final class Flickr30k {
     }
 
     /** InstructBLIP's captioning template. */
-    public static ImmutablePromptTemplate template() {
+    public static PromptTemplate template() {
         return PromptTemplates.caption();
     }
 }

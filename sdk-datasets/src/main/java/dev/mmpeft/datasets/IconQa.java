@@ -1,6 +1,6 @@
 package dev.mmpeft.datasets;
 
-import dev.mmpeft.datasets.prompt.ImmutablePromptTemplate;
+import dev.mmpeft.datasets.prompt.PromptTemplate;
 import dev.mmpeft.datasets.prompt.PromptTemplates;
 
 /**
@@ -34,7 +34,7 @@ public final class IconQa {
     }
 
     /** The papers' IconQA template. */
-    public static ImmutablePromptTemplate template() {
+    public static PromptTemplate template() {
         return PromptTemplates.iconQa();
     }
 }

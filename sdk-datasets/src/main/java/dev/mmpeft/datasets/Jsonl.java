@@ -1,6 +1,6 @@
 package dev.mmpeft.datasets;
 
-import dev.mmpeft.datasets.prompt.ImmutablePromptTemplate;
+import dev.mmpeft.datasets.prompt.PromptTemplate;
 import dev.mmpeft.datasets.prompt.PromptTemplates;
 
 /**
@@ -31,7 +31,7 @@ public final class Jsonl {
     }
 
     /** The default template for JSONL data (the ScienceQA form). */
-    public static ImmutablePromptTemplate template() {
+    public static PromptTemplate template() {
         return PromptTemplates.generic();
     }
 }

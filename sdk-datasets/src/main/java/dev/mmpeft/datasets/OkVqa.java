@@ -1,6 +1,6 @@
 package dev.mmpeft.datasets;
 
-import dev.mmpeft.datasets.prompt.ImmutablePromptTemplate;
+import dev.mmpeft.datasets.prompt.PromptTemplate;
 import dev.mmpeft.datasets.prompt.PromptTemplates;
 
 /**
@@ -26,7 +26,7 @@ public final class OkVqa {
     }
 
     /** InstructBLIP's short-answer template. */
-    public static ImmutablePromptTemplate template() {
+    public static PromptTemplate template() {
         return PromptTemplates.vqa();
     }
 }

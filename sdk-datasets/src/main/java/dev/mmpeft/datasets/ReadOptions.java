@@ -83,7 +83,15 @@ public abstract class ReadOptions {
     }
 
     /** A builder. */
-    public static ImmutableReadOptions.Builder builder() {
-        return ImmutableReadOptions.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link ReadOptions}; {@code build()} validates it. */
+    public static class Builder extends ImmutableReadOptions.Builder {}
 }

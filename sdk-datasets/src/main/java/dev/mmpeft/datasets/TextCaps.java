@@ -1,6 +1,6 @@
 package dev.mmpeft.datasets;
 
-import dev.mmpeft.datasets.prompt.ImmutablePromptTemplate;
+import dev.mmpeft.datasets.prompt.PromptTemplate;
 import dev.mmpeft.datasets.prompt.PromptTemplates;
 
 /**
@@ -27,7 +27,7 @@ public final class TextCaps {
     }
 
     /** InstructBLIP's captioning template. */
-    public static ImmutablePromptTemplate template() {
+    public static PromptTemplate template() {
         return PromptTemplates.caption();
     }
 }

@@ -1,6 +1,6 @@
 package dev.mmpeft.datasets;
 
-import dev.mmpeft.datasets.prompt.ImmutablePromptTemplate;
+import dev.mmpeft.datasets.prompt.PromptTemplate;
 import dev.mmpeft.datasets.prompt.PromptTemplates;
 
 /**
@@ -29,12 +29,12 @@ public final class TextVqa {
     }
 
     /** InstructBLIP's short-answer template. */
-    public static ImmutablePromptTemplate template() {
+    public static PromptTemplate template() {
         return PromptTemplates.textVqa();
     }
 
     /** The short-answer template with the image's OCR tokens before the question. */
-    public static ImmutablePromptTemplate templateWithOcr() {
+    public static PromptTemplate templateWithOcr() {
         return PromptTemplates.textVqaWithOcr();
     }
 }

@@ -1,6 +1,7 @@
 package dev.mmpeft.eval;
 
 import dev.mmpeft.core.eval.Evaluator;
+import dev.mmpeft.core.spi.NamedProvider;
 
 /**
  * The extension point for evaluators, found with {@link java.util.ServiceLoader}: list an
@@ -11,18 +12,14 @@ import dev.mmpeft.core.eval.Evaluator;
  * or resources, and listing the available names must not create them. A provider with a higher
  * {@link #rank()} replaces a built-in one of the same name.
  */
-public interface EvaluatorProvider {
+public interface EvaluatorProvider extends NamedProvider {
     /** The name users ask for ({@code scienceqa}, {@code vqa}, ...): lower case, no spaces. */
+    @Override
     String name();
 
     /** One line on what it computes, for listings. */
     default String description() {
         return name();
-    }
-
-    /** Among providers of the same name, the highest rank wins (built-ins have 0). */
-    default int rank() {
-        return 0;
     }
 
     /** A new evaluator with the default settings. */

@@ -1,15 +1,13 @@
 package dev.mmpeft.eval;
 
 import dev.mmpeft.core.eval.Evaluator;
-import java.util.ArrayList;
+import dev.mmpeft.core.spi.ProviderRegistry;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
-import java.util.TreeMap;
 
 /**
  * Entry point to the evaluators: the built-in ones by method, and any evaluator on the class path
- * by name through {@link EvaluatorProvider} ({@link java.util.ServiceLoader}).
+ * by name through {@link EvaluatorProvider} (the SDK's one {@link ProviderRegistry}).
  *
  * <pre>{@code
  * EvaluationResult r = Evaluators.scienceQa().evaluate(testExamples, predictions);
@@ -19,6 +17,9 @@ import java.util.TreeMap;
  * }</pre>
  */
 public final class Evaluators {
+    private static final ProviderRegistry<EvaluatorProvider> REGISTRY =
+            ProviderRegistry.of(EvaluatorProvider.class, "evaluator", EvaluationException::new);
+
     private Evaluators() {}
 
     /** ScienceQA accuracy with the official breakdown. */
@@ -57,35 +58,26 @@ public final class Evaluators {
      * @throws EvaluationException naming the unknown name and the known ones
      */
     public static Evaluator forName(String name) {
-        EvaluatorProvider p = providers().get(name.strip().toLowerCase(java.util.Locale.ROOT));
-        if (p == null) {
-            throw new EvaluationException("unknown evaluator '" + name + "' (known: " + String.join(", ", names()) + ")");
-        }
-        return p.create();
+        return REGISTRY.get(name).create();
+    }
+
+    /**
+     * The papers' evaluator for a dataset format: {@code scienceqa} (ScienceQA's breakdown),
+     * {@code iconqa} (per sub-task and skill); any other multiple-choice format (JSONL, ...) gets
+     * plain multiple-choice accuracy. Why here: this module knows the evaluators, and an evaluator
+     * registered under a format's name (with a higher rank, say) is used for it.
+     */
+    public static Evaluator forFormat(String format) {
+        return REGISTRY.find(format).map(EvaluatorProvider::create).orElseGet(Evaluators::multipleChoice);
     }
 
     /** The names of all registered evaluators, sorted. */
     public static List<String> names() {
-        return new ArrayList<>(providers().keySet());
+        return REGISTRY.names();
     }
 
     /** The registered providers by name (for listings). */
     public static Map<String, EvaluatorProvider> providers() {
-        Map<String, EvaluatorProvider> byName = new TreeMap<>();
-        ClassLoader tccl = Thread.currentThread().getContextClassLoader();
-        load(ServiceLoader.load(EvaluatorProvider.class, tccl), byName);
-        if (tccl != Evaluators.class.getClassLoader()) {
-            load(ServiceLoader.load(EvaluatorProvider.class, Evaluators.class.getClassLoader()), byName);
-        }
-        return byName;
-    }
-
-    private static void load(ServiceLoader<EvaluatorProvider> loader, Map<String, EvaluatorProvider> byName) {
-        for (EvaluatorProvider p : loader) {
-            EvaluatorProvider existing = byName.get(p.name());
-            if (existing == null || p.rank() > existing.rank()) {
-                byName.put(p.name(), p);
-            }
-        }
+        return REGISTRY.providers();
     }
 }

@@ -1,7 +1,6 @@
 package dev.mmpeft.eval;
 
 import dev.mmpeft.core.eval.EvaluationResult;
-import dev.mmpeft.core.eval.ImmutableEvaluationResult;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +24,7 @@ final class Tally {
     }
 
     /** Adds each group's mean times {@code scale} (100 for percentages) and its size. */
-    ImmutableEvaluationResult.Builder into(ImmutableEvaluationResult.Builder b, double scale) {
+    EvaluationResult.Builder into(EvaluationResult.Builder b, double scale) {
         for (Map.Entry<String, double[]> e : groups.entrySet()) {
             double[] g = e.getValue();
             if (g[1] > 0) {
@@ -42,7 +41,7 @@ final class Tally {
         return g == null || g[1] == 0 ? 0 : g[0] / g[1] * scale;
     }
 
-    static ImmutableEvaluationResult.Builder result(String evaluator, String metric) {
+    static EvaluationResult.Builder result(String evaluator, String metric) {
         return EvaluationResult.builder().evaluator(evaluator).metric(metric);
     }
 }

@@ -30,6 +30,14 @@ class EvaluatorsTest {
         assertTrue(e.getMessage().contains("unknown evaluator 'bleu'") && e.getMessage().contains("scienceqa"), e.getMessage());
     }
 
+    @Test
+    void theEvaluatorOfEachDatasetFormatIsThePapers() {
+        assertEquals("scienceqa", Evaluators.forFormat("scienceqa").name());
+        assertEquals("iconqa", Evaluators.forFormat("IconQA").name());
+        // a format without an evaluator of its own is scored as plain multiple choice
+        assertEquals("multiple-choice", Evaluators.forFormat("jsonl").name());
+    }
+
     /**
      * Examples each evaluator accepts: two multiple-choice, or two open with ten human answers
      * (written without articles, as the official VQA annotations are: the script normalises the

@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.mmpeft.core.config.InstructBlipConfig;
+import dev.mmpeft.core.train.Autograd;
 import dev.mmpeft.core.train.MemoryStats;
 import dev.mmpeft.core.train.Trainer;
-import dev.mmpeft.core.train.internal.Autograd;
 import dev.mmpeft.core.train.listener.StepEvent;
 import dev.mmpeft.core.train.listener.TrainingListener;
 import dev.mmpeft.core.train.optim.AdamW;
@@ -59,43 +59,10 @@ public final class Bench {
             long trainableCount = trainable.values().stream().mapToLong(p -> p.getArray().size()).sum();
             BenchModel model = new BenchModel(net, trainable, s.promptTokens(), s.answerTokens());
 
-            // forward alone (no graph), then forward + backward (no optimizer)
-            model.setTraining(true);
-            double forward = median(s.warmup(), s.steps(), () -> {
-                try (Autograd.GradMode off = Autograd.gradMode(false); NDManager scope = NDManager.newBaseManager()) {
-                    model.loss(s.batch(), scope).getFloat();
-                }
-            });
-            double forwardBackward = median(s.warmup(), s.steps(), () -> {
-                try (NDManager scope = NDManager.newBaseManager()) {
-                    NDArray loss;
-                    try (Autograd.GradMode on = Autograd.gradMode(true)) {
-                        loss = model.loss(s.batch(), scope);
-                        Autograd.backward(loss);
-                    }
-                    loss.getFloat();
-                }
-                trainable.values().forEach(p -> Autograd.zeroGradient(p.getArray()));
-            });
-
-            // training steps through the SDK's trainer (AdamW, clipping, per-step scopes)
-            List<Double> stepSeconds = new ArrayList<>();
-            List<Integer> items = IntStream.range(0, s.batch()).boxed().toList();
-            Trainer.builder()
-                    .listeners()
-                    .optimizer(AdamW.lr(1e-4).weightDecay(0.05))
-                    .maxSteps(s.warmup() + s.steps())
-                    .batchSize(s.batch())
-                    .clipGradNorm(1.0)
-                    .seed(s.seed())
-                    .listener(new TrainingListener() {
-                        @Override
-                        public void onStep(StepEvent e) {
-                            stepSeconds.add(e.stepSeconds());
-                        }
-                    })
-                    .build()
-                    .fit(model, items);
+            double[] passes = forwardAndBackwardSeconds(model, trainable, s);
+            double forward = passes[0];
+            double forwardBackward = passes[1];
+            List<Double> stepSeconds = trainStepSeconds(model, s);
             double[] timed = stepSeconds.subList(s.warmup(), stepSeconds.size()).stream().mapToDouble(d -> d).toArray();
             double trainStep = median(timed);
             double fbFlops = BenchFlops.forwardBackward(config, s.batch(), s.promptTokens(), s.answerTokens(), s.full());
@@ -124,6 +91,52 @@ public final class Bench {
                     JniUtils.getNumThreads(),
                     System.getenv().getOrDefault("OMP_WAIT_POLICY", "default"));
         }
+    }
+
+    /** Median seconds of a forward pass alone (no graph) and of forward + backward (no optimizer). */
+    private static double[] forwardAndBackwardSeconds(BenchModel model, Map<String, Parameter> trainable, BenchSettings s) {
+    // forward alone (no graph), then forward + backward (no optimizer)
+    model.setTraining(true);
+    double forward = median(s.warmup(), s.steps(), () -> {
+        try (Autograd.GradMode off = Autograd.gradMode(false); NDManager scope = NDManager.newBaseManager()) {
+            model.loss(s.batch(), scope).getFloat();
+        }
+    });
+    double forwardBackward = median(s.warmup(), s.steps(), () -> {
+        try (NDManager scope = NDManager.newBaseManager()) {
+            NDArray loss;
+            try (Autograd.GradMode on = Autograd.gradMode(true)) {
+                loss = model.loss(s.batch(), scope);
+                Autograd.backward(loss);
+            }
+            loss.getFloat();
+        }
+        trainable.values().forEach(p -> Autograd.zeroGradient(p.getArray()));
+    });
+        return new double[] {forward, forwardBackward};
+    }
+
+    /** Seconds of every training step through the SDK's trainer (AdamW, clipping, per-step scopes). */
+    private static List<Double> trainStepSeconds(BenchModel model, BenchSettings s) {
+    // training steps through the SDK's trainer (AdamW, clipping, per-step scopes)
+    List<Double> stepSeconds = new ArrayList<>();
+    List<Integer> items = IntStream.range(0, s.batch()).boxed().toList();
+    Trainer.builder()
+            .listeners()
+            .optimizer(AdamW.lr(1e-4).weightDecay(0.05))
+            .maxSteps(s.warmup() + s.steps())
+            .batchSize(s.batch())
+            .clipGradNorm(1.0)
+            .seed(s.seed())
+            .listener(new TrainingListener() {
+                @Override
+                public void onStep(StepEvent e) {
+                    stepSeconds.add(e.stepSeconds());
+                }
+            })
+            .build()
+            .fit(model, items);
+        return stepSeconds;
     }
 
     private static double median(int warmup, int runs, Runnable r) {

@@ -5,23 +5,18 @@ import dev.mmpeft.core.Prompt;
 import dev.mmpeft.datasets.DatasetReader;
 import dev.mmpeft.datasets.DatasetReaderProvider;
 import dev.mmpeft.datasets.DatasetReaders;
-import dev.mmpeft.datasets.DatasetStream;
+import dev.mmpeft.datasets.DatasetSummary;
 import dev.mmpeft.datasets.ImageCheck;
 import dev.mmpeft.datasets.MissingImages;
-import dev.mmpeft.datasets.ReadReport;
 import dev.mmpeft.datasets.prompt.PromptTemplate;
 import dev.mmpeft.datasets.prompt.PromptTemplates;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
@@ -32,7 +27,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ./mmpeft dataset --format F --root DIR}: how a user checks a download before training.
- * Reads the dataset as training would (streaming, with the same checks), prints how many examples
+ * Prints the dataset's {@link DatasetSummary} (read as training would: streaming, with the same checks): how many examples
  * each split, sub-task and grade holds, what is missing or skipped, and the first N prompts as the
  * model will see them, with their targets. {@code ./mmpeft dataset generate} writes the synthetic
  * dataset.
@@ -120,39 +115,7 @@ public final class DatasetCommand implements Callable<Integer> {
         }
         DatasetReaderProvider provider = reader.provider();
         String subtaskField = provider.subtaskField();
-
-        Map<String, long[]> splits = new LinkedHashMap<>(); // examples, with image, with hint, missing image
-        Map<String, Long> bySubtask = new TreeMap<>();
-        Map<String, Long> byGrade = new TreeMap<>(GRADES);
-        Map<String, Long> bySubject = new TreeMap<>();
-        List<MultimodalExample> shown = new ArrayList<>();
-        ReadReport report;
-        try (DatasetStream stream = reader.open()) {
-            Iterator<MultimodalExample> it = stream.iterator();
-            while (it.hasNext()) {
-                MultimodalExample e = it.next();
-                long[] c = splits.computeIfAbsent(e.split(), k -> new long[4]);
-                c[0]++;
-                if (!e.images().isEmpty()) {
-                    c[1]++;
-                    if (policy == MissingImages.KEEP && e.images().stream().anyMatch(p -> !Files.exists(p))) {
-                        c[3]++;
-                    }
-                }
-                if (!e.context().isBlank()) {
-                    c[2]++;
-                }
-                if (!subtaskField.isEmpty()) {
-                    e.meta(subtaskField).ifPresent(v -> bySubtask.merge(v, 1L, Long::sum));
-                }
-                e.meta("grade").ifPresent(v -> byGrade.merge(v, 1L, Long::sum));
-                e.meta("subject").ifPresent(v -> bySubject.merge(v, 1L, Long::sum));
-                if (shown.size() < show) {
-                    shown.add(e);
-                }
-            }
-            report = stream.report();
-        }
+        DatasetSummary summary = DatasetSummary.of(reader, show);
 
         PrintWriter out = cl.getOut();
         out.println(provider.name() + " dataset at " + root.toAbsolutePath().normalize()
@@ -160,53 +123,50 @@ public final class DatasetCommand implements Callable<Integer> {
                 + (imagesOnly ? ", images only" : ""));
         out.println();
         out.printf("%-12s %9s %12s %11s%n", "split", "examples", "with image", "with hint");
-        long[] total = new long[4];
-        for (Map.Entry<String, long[]> s : splits.entrySet()) {
-            long[] c = s.getValue();
-            out.printf("%-12s %9d %12d %11d%n", s.getKey(), c[0], c[1], c[2]);
-            for (int k = 0; k < 4; k++) {
-                total[k] += c[k];
-            }
-        }
-        out.printf("%-12s %9d %12d %11d%n", "total", total[0], total[1], total[2]);
-        table(out, "sub-task (" + subtaskField + ")", bySubtask);
-        table(out, "grade", byGrade);
-        table(out, "subject", bySubject);
+        summary.splits().forEach((name, c) -> out.printf("%-12s %9d %12d %11d%n", name, c.examples(), c.withImage(), c.withHint()));
+        DatasetSummary.SplitCounts total = summary.total();
+        out.printf("%-12s %9d %12d %11d%n", "total", total.examples(), total.withImage(), total.withHint());
+        table(out, "sub-task (" + subtaskField + ")", summary.bySubtask());
+        table(out, "grade", summary.byGrade());
+        table(out, "subject", summary.bySubject());
         out.println();
-        if (report.filtered() > 0) {
-            out.println("left out on request: " + report.filtered() + (imagesOnly ? " (no image)" : ""));
+        if (summary.filtered() > 0) {
+            out.println("left out on request: " + summary.filtered() + (imagesOnly ? " (no image)" : ""));
         }
-        if (total[3] > 0) {
-            out.println("missing images: " + total[3] + " example(s) name an image file that is absent ("
-                    + splits.entrySet().stream().filter(s -> s.getValue()[3] > 0)
-                            .map(s -> s.getKey() + " " + s.getValue()[3]).collect(Collectors.joining(", "))
+        if (total.missingImages() > 0) {
+            out.println("missing images: " + total.missingImages() + " example(s) name an image file that is absent ("
+                    + summary.splits().entrySet().stream().filter(s -> s.getValue().missingImages() > 0)
+                            .map(s -> s.getKey() + " " + s.getValue().missingImages()).collect(Collectors.joining(", "))
                     + "); training would stop on them (download them, or read with --missing-images skip)");
         }
-        out.println("skipped: " + report.skipped() + (report.skipped() > 0 ? " " + report.skippedByReason() : ""));
-        for (String m : report.skipMessages().subList(0, (int) Math.min(5, report.skipMessages().size()))) {
+        out.println("skipped: " + summary.skipped() + (summary.skipped() > 0 ? " " + summary.skippedByReason() : ""));
+        for (String m : summary.skipMessages().subList(0, Math.min(5, summary.skipMessages().size()))) {
             out.println("  " + m);
         }
+        List<MultimodalExample> shown = summary.firstExamples();
         for (int i = 0; i < shown.size(); i++) {
-            MultimodalExample e = shown.get(i);
-            Prompt p = prompts.render(e);
-            out.println();
-            out.println("example " + (i + 1) + ": id " + e.id() + " (" + e.split() + ")"
-                    + e.meta(subtaskField.isEmpty() ? "-" : subtaskField).map(v -> ", " + v).orElse(""));
-            for (Path img : p.images()) {
-                out.println("  image:       " + img + (Files.exists(img) ? "" : "  (missing)"));
-            }
-            if (!p.instruction().equals(p.input())) {
-                out.println("  instruction: " + oneLine(p.instruction()));
-            }
-            out.println("  input:       " + oneLine(p.input()));
-            out.println("  target:      " + p.target().map(DatasetCommand::oneLine).orElse("(none)"));
-            if (!p.candidates().isEmpty()) {
-                out.println("  candidates:  " + p.candidates().stream().map(DatasetCommand::oneLine)
-                        .collect(Collectors.joining(" | ")));
-            }
+            printExample(out, i, shown.get(i), prompts.render(shown.get(i)), subtaskField);
         }
         out.flush();
         return 0;
+    }
+
+    private static void printExample(PrintWriter out, int i, MultimodalExample e, Prompt p, String subtaskField) {
+        out.println();
+        out.println("example " + (i + 1) + ": id " + e.id() + " (" + e.split() + ")"
+                + e.meta(subtaskField.isEmpty() ? "-" : subtaskField).map(v -> ", " + v).orElse(""));
+        for (Path img : p.images()) {
+            out.println("  image:       " + img + (Files.exists(img) ? "" : "  (missing)"));
+        }
+        if (!p.instruction().equals(p.input())) {
+            out.println("  instruction: " + oneLine(p.instruction()));
+        }
+        out.println("  input:       " + oneLine(p.input()));
+        out.println("  target:      " + p.target().map(DatasetCommand::oneLine).orElse("(none)"));
+        if (!p.candidates().isEmpty()) {
+            out.println("  candidates:  " + p.candidates().stream().map(DatasetCommand::oneLine)
+                    .collect(Collectors.joining(" | ")));
+        }
     }
 
     private static void table(PrintWriter out, String title, Map<String, Long> counts) {
@@ -231,26 +191,5 @@ public final class DatasetCommand implements Callable<Integer> {
                     + java.util.Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList()
                     + ")");
         }
-    }
-
-    /** prek, kindergarten, grade1 .. grade12, then anything else alphabetically. */
-    static final Comparator<String> GRADES = Comparator.comparingInt(DatasetCommand::gradeRank)
-            .thenComparing(Comparator.naturalOrder());
-
-    private static int gradeRank(String g) {
-        if (g.equals("prek")) {
-            return 0;
-        }
-        if (g.equals("kindergarten")) {
-            return 1;
-        }
-        if (g.startsWith("grade")) {
-            try {
-                return 1 + Integer.parseInt(g.substring(5));
-            } catch (NumberFormatException e) {
-                return 100;
-            }
-        }
-        return 100;
     }
 }

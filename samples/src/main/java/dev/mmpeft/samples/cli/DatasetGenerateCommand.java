@@ -1,6 +1,5 @@
 package dev.mmpeft.samples.cli;
 
-import dev.mmpeft.datasets.synthetic.ImmutableSyntheticDataset;
 import dev.mmpeft.datasets.synthetic.QuestionFamily;
 import dev.mmpeft.datasets.synthetic.SyntheticDataset;
 import dev.mmpeft.datasets.synthetic.Variant;
@@ -10,11 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code ./mmpeft dataset generate}: writes the synthetic shapes dataset in the official ScienceQA,
@@ -82,7 +81,7 @@ public final class DatasetGenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CommandLine cl = spec.commandLine();
-        ImmutableSyntheticDataset.Builder b = SyntheticDataset.builder()
+        SyntheticDataset.Builder b = SyntheticDataset.builder()
                 .seed(seed)
                 .train(train)
                 .val(val)

@@ -3,12 +3,13 @@ package dev.mmpeft.samples.cli;
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.eval.EvaluationResult;
 import dev.mmpeft.eval.report.Reports;
+import dev.mmpeft.experiments.Experiment;
+import dev.mmpeft.experiments.TaskData;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftModel;
-import dev.mmpeft.samples.experiment.Experiment;
-import dev.mmpeft.samples.experiment.TaskData;
+import dev.mmpeft.plots.EvaluationCharts;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -71,6 +72,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 result.headline());
         if (reportDir != null) {
             Reports.writeAll(result, reportDir);
+            EvaluationCharts.writeResult(result, reportDir);
             console.println("reports: " + reportDir.toAbsolutePath());
         }
         console.flush();

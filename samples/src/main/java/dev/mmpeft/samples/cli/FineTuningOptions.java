@@ -1,6 +1,7 @@
 package dev.mmpeft.samples.cli;
 
-import dev.mmpeft.samples.experiment.FineTuning;
+import dev.mmpeft.experiments.FineTuning;
+import dev.mmpeft.experiments.StandardMethods;
 import picocli.CommandLine.Option;
 
 /**
@@ -50,33 +51,42 @@ public final class FineTuningOptions {
 
     /** The setting the flags describe. */
     public FineTuning setting() {
-        FineTuning s = defaults;
+        FineTuning.Builder s = defaults.toBuilder();
         if (fullQformer) {
-            s = FineTuning.fullQformer();
+            s = FineTuning.fullQformer().toBuilder();
         } else if (target != null) {
-            s = new FineTuning(FineTuning.Method.LORA, FineTuning.parseComponents(target), s.rank(), s.alpha(), s.dropout(),
-                    s.trainExtras(), s.learningRate(), s.weightDecay(), s.epochs(), s.batchSize(), s.patience(), s.seed());
+            s.method(StandardMethods.LORA).components(FineTuning.parseComponents(target));
         }
         if (rank != null) {
-            s = new FineTuning(s.method(), s.components(), rank, alpha == null ? 2.0 * rank : s.alpha(), s.dropout(),
-                    s.trainExtras(), s.learningRate(), s.weightDecay(), s.epochs(), s.batchSize(), s.patience(), s.seed());
+            s.rank(rank);
+            if (alpha == null) {
+                s.alpha(2.0 * rank);
+            }
         }
         if (alpha != null) {
-            s = s.withAlpha(alpha);
+            s.alpha(alpha);
         }
         if (dropout != null) {
-            s = s.withDropout(dropout);
+            s.dropout(dropout);
         }
         if (trainExtras) {
-            s = s.withTrainExtras(true);
+            s.trainExtras(true);
         }
-        if (lr != null || epochs != null || batchSize != null || patience != null) {
-            s = s.withRecipe(lr == null ? s.learningRate() : lr, epochs == null ? s.epochs() : epochs,
-                    batchSize == null ? s.batchSize() : batchSize, patience == null ? s.patience() : patience);
+        if (lr != null) {
+            s.learningRate(lr);
+        }
+        if (epochs != null) {
+            s.epochs(epochs);
+        }
+        if (batchSize != null) {
+            s.batchSize(batchSize);
+        }
+        if (patience != null) {
+            s.patience(patience);
         }
         if (seed != null) {
-            s = s.withSeed(seed);
+            s.seed(seed);
         }
-        return s;
+        return s.build();
     }
 }

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.core.safetensors.Checkpoint;
 import dev.mmpeft.core.safetensors.SafetensorsWriter;
-import dev.mmpeft.models.instructblip.ImmutableInstructBlipInputs;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.instructblip.InstructBlipInputs;
 import dev.mmpeft.models.instructblip.InstructBlipOutput;
@@ -108,7 +107,7 @@ public final class ForwardCommand implements Callable<Integer> {
                 throw new MmpeftException(in.location() + ": missing input tensor '" + name + "'");
             }
         }
-        ImmutableInstructBlipInputs.Builder b = InstructBlipInputs.builder()
+        InstructBlipInputs.Builder b = InstructBlipInputs.builder()
                 .pixelValues(floats(in, "pixel_values", scope))
                 .qformerInputIds(ints(in, "qformer_input_ids", scope))
                 .inputIds(ints(in, "input_ids", scope));

@@ -1,6 +1,6 @@
 package dev.mmpeft.samples.cli;
 
-import dev.mmpeft.samples.experiment.FineTuning;
+import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.samples.quickstart.Quickstart;
 import java.nio.file.Path;
 import java.util.Optional;

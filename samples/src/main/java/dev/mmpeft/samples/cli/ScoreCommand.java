@@ -12,6 +12,7 @@ import dev.mmpeft.eval.EvaluationException;
 import dev.mmpeft.eval.Evaluators;
 import dev.mmpeft.eval.Predictions;
 import dev.mmpeft.eval.report.Reports;
+import dev.mmpeft.plots.EvaluationCharts;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +24,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code ./mmpeft score}: scores predictions made anywhere (this SDK, LAVIS, a paper's released
@@ -141,7 +142,8 @@ final class ScoreCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%s: %s%n", percent ? "Avg" : result.metric(),
                 String.format(Locale.ROOT, percent ? "%.2f" : "%.4f", result.headline()));
         if (reportDir != null) {
-            List<Path> files = Reports.writeAll(result, reportDir);
+            List<Path> files = new java.util.ArrayList<>(Reports.writeAll(result, reportDir));
+            files.add(EvaluationCharts.writeResult(result, reportDir));
             out.println("reports: " + String.join(", ", files.stream().map(Path::toString).toList()));
         }
         out.flush();

@@ -1,11 +1,11 @@
 package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.core.Component;
-import dev.mmpeft.samples.experiment.FineTuning;
-import dev.mmpeft.samples.experiment.TaskData;
+import dev.mmpeft.experiments.FineTuning;
+import dev.mmpeft.experiments.Sweep;
+import dev.mmpeft.experiments.TaskData;
 import dev.mmpeft.samples.quickstart.DefaultModel;
 import dev.mmpeft.samples.quickstart.Quickstart;
-import dev.mmpeft.samples.sweep.Sweep;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

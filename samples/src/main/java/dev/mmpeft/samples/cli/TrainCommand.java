@@ -1,11 +1,11 @@
 package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.core.Component;
+import dev.mmpeft.experiments.Experiment;
+import dev.mmpeft.experiments.FineTuning;
+import dev.mmpeft.experiments.TaskData;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
-import dev.mmpeft.samples.experiment.Experiment;
-import dev.mmpeft.samples.experiment.FineTuning;
-import dev.mmpeft.samples.experiment.TaskData;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.concurrent.Callable;

@@ -1,5 +1,7 @@
 package dev.mmpeft.samples.quickstart;
 
+import com.google.common.hash.Hashing;
+import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.Prompt;
 import dev.mmpeft.core.config.InstructBlipConfig;
@@ -21,18 +23,15 @@ import dev.mmpeft.datasets.synthetic.QuestionFamily;
 import dev.mmpeft.datasets.synthetic.SyntheticDataset;
 import dev.mmpeft.datasets.synthetic.Variant;
 import dev.mmpeft.eval.Evaluators;
+import dev.mmpeft.models.generation.Predictor;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.models.processing.WordLevelTokenizer;
-import dev.mmpeft.samples.experiment.ChoiceScoring;
-import dev.mmpeft.samples.experiment.WholeModel;
-import com.google.common.hash.Hashing;
-import dev.mmpeft.core.MmpeftException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -253,7 +252,7 @@ public final class DefaultModel {
                 parameters = model.parameterCount();
                 WholeModel trainable = new WholeModel(model, processor);
                 Validator<Prompt> validator = Validator.of(val, Evaluators.multipleChoice(),
-                        examples -> ChoiceScoring.predict(model, processor, template.renderAll(examples)));
+                        examples -> Predictor.of(model, processor).predict(template.renderAll(examples)));
                 console.printf(Locale.ROOT, "pre-training %s (%,d parameters) on %d base-task examples (%s)%n", NAME,
                         parameters, train.size(), recipe.families());
                 training = Trainer.builder()
@@ -266,7 +265,7 @@ public final class DefaultModel {
                         .build().fit(trainable, train, validator);
                 trainable.freeze();
                 heldOut = Evaluators.scienceQa().evaluate(test,
-                        ChoiceScoring.predict(model, processor, template.renderAll(test)));
+                        Predictor.of(model, processor).predict(template.renderAll(test)));
                 console.printf(Locale.ROOT, "held-out accuracy on the base task: %.2f%% (%d examples)%n", heldOut.headline(),
                         test.size());
                 model.save(modelDir);

@@ -1,11 +1,9 @@
 package dev.mmpeft.samples.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mmpeft.samples.experiment.FineTuning;
+import dev.mmpeft.experiments.FineTuning;
+import dev.mmpeft.experiments.Sweep;
 import dev.mmpeft.samples.quickstart.Quickstart;
-import dev.mmpeft.samples.sweep.Sweep;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +16,8 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The sweep on the embedded default with a reduced grid (2 components x 2 ranks + zero-shot):

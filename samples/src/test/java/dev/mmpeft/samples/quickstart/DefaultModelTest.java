@@ -1,7 +1,5 @@
 package dev.mmpeft.samples.quickstart;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.eval.EvaluationResult;
@@ -9,9 +7,9 @@ import dev.mmpeft.datasets.ScienceQa;
 import dev.mmpeft.datasets.synthetic.QuestionFamily;
 import dev.mmpeft.datasets.synthetic.SyntheticDataset;
 import dev.mmpeft.eval.Evaluators;
+import dev.mmpeft.models.generation.Predictor;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
-import dev.mmpeft.samples.experiment.ChoiceScoring;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +18,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The packaged default model: it unpacks (checked against its manifest), loads, and answers its base task. */
 class DefaultModelTest {
@@ -40,7 +40,7 @@ class DefaultModelTest {
         try (InstructBlip model = InstructBlip.load(dir); InstructBlipProcessor processor = InstructBlipProcessor.load(dir, model.config())) {
             assertEquals(386_144, model.parameterCount());
             EvaluationResult r = Evaluators.scienceQa().evaluate(test,
-                    ChoiceScoring.predict(model, processor, DefaultModel.TEMPLATE.renderAll(test)));
+                    Predictor.of(model, processor).predict(DefaultModel.TEMPLATE.renderAll(test)));
             assertTrue(r.headline() >= 90, "base-task accuracy of the default model: " + r.headline());
         }
     }

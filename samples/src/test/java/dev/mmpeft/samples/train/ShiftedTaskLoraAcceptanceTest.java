@@ -1,12 +1,14 @@
 package dev.mmpeft.samples.train;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import dev.mmpeft.core.Component;
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.Prompt;
+import dev.mmpeft.core.config.InstructBlipConfig;
+import dev.mmpeft.core.config.QFormerConfig;
+import dev.mmpeft.core.config.T5Config;
+import dev.mmpeft.core.config.VisionConfig;
 import dev.mmpeft.core.train.NonFinitePolicy;
 import dev.mmpeft.core.train.Trainer;
 import dev.mmpeft.core.train.TrainingResult;
@@ -20,15 +22,11 @@ import dev.mmpeft.datasets.synthetic.SyntheticDataset;
 import dev.mmpeft.datasets.synthetic.Variant;
 import dev.mmpeft.models.generation.CandidateScores;
 import dev.mmpeft.models.instructblip.InstructBlip;
-import dev.mmpeft.core.config.InstructBlipConfig;
-import dev.mmpeft.core.config.QFormerConfig;
-import dev.mmpeft.core.config.T5Config;
-import dev.mmpeft.core.config.VisionConfig;
-import dev.mmpeft.models.processing.WordLevelTokenizer;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
+import dev.mmpeft.models.processing.WordLevelTokenizer;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftModel;
-import dev.mmpeft.samples.experiment.WholeModel;
+import dev.mmpeft.samples.quickstart.WholeModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +38,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 7's acceptance: a small InstructBLIP-FlanT5, pre-trained by this test on the synthetic base

@@ -90,7 +90,7 @@ public abstract class BertConfig implements ModelConfig {
     }
 
     static BertConfig read(ConfigReader r) {
-        ImmutableBertConfig.Builder b = ImmutableBertConfig.builder();
+        Builder b = builder();
         r.optInt("vocab_size").ifPresent(b::vocabSize);
         r.optInt("hidden_size").ifPresent(b::hiddenSize);
         r.optInt("num_hidden_layers").ifPresent(b::numHiddenLayers);
@@ -137,7 +137,15 @@ public abstract class BertConfig implements ModelConfig {
         return n;
     }
 
-    public static ImmutableBertConfig.Builder builder() {
-        return ImmutableBertConfig.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link BertConfig}; {@code build()} validates it. */
+    public static class Builder extends ImmutableBertConfig.Builder {}
 }

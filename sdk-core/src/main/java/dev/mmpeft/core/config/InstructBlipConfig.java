@@ -46,14 +46,15 @@ public abstract class InstructBlipConfig implements ModelConfig {
     protected InstructBlipConfig normalize() {
         Configs.positive("instructblip config", "num_query_tokens", numQueryTokens());
         if (qformerConfig().encoderHiddenSize() != visionConfig().hiddenSize()) {
-            return ImmutableInstructBlipConfig.copyOf(this)
-                    .withQformerConfig(ImmutableQFormerConfig.copyOf(qformerConfig()).withEncoderHiddenSize(visionConfig().hiddenSize()));
+            return toBuilder()
+                    .qformerConfig(qformerConfig().toBuilder().encoderHiddenSize(visionConfig().hiddenSize()).build())
+                    .build();
         }
         return this;
     }
 
     static InstructBlipConfig read(ConfigReader r) {
-        ImmutableInstructBlipConfig.Builder b = ImmutableInstructBlipConfig.builder();
+        Builder b = builder();
         b.visionConfig(r.optObject("vision_config").map(VisionConfig::read).orElseGet(() -> VisionConfig.builder().build()));
         b.qformerConfig(r.optObject("qformer_config").map(QFormerConfig::read).orElseGet(() -> QFormerConfig.builder().build()));
         if (!r.has("text_config")) {
@@ -86,7 +87,15 @@ public abstract class InstructBlipConfig implements ModelConfig {
         return n;
     }
 
-    public static ImmutableInstructBlipConfig.Builder builder() {
-        return ImmutableInstructBlipConfig.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link InstructBlipConfig}; {@code build()} validates it. */
+    public static class Builder extends ImmutableInstructBlipConfig.Builder {}
 }

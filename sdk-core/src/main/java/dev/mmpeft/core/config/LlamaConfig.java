@@ -120,7 +120,7 @@ public abstract class LlamaConfig implements TextModelConfig {
         if (r.has("rope_scaling")) {
             throw r.invalid("rope_scaling", "is not supported yet (found " + r.node().get("rope_scaling") + "); expected it absent or null");
         }
-        ImmutableLlamaConfig.Builder b = ImmutableLlamaConfig.builder();
+        Builder b = builder();
         r.optInt("vocab_size").ifPresent(b::vocabSize);
         r.optInt("hidden_size").ifPresent(b::hiddenSize);
         r.optInt("intermediate_size").ifPresent(b::intermediateSize);
@@ -166,7 +166,15 @@ public abstract class LlamaConfig implements TextModelConfig {
         return n;
     }
 
-    public static ImmutableLlamaConfig.Builder builder() {
-        return ImmutableLlamaConfig.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link LlamaConfig}; {@code build()} validates it. */
+    public static class Builder extends ImmutableLlamaConfig.Builder {}
 }

@@ -97,7 +97,7 @@ public abstract class QFormerConfig implements ModelConfig {
     }
 
     static QFormerConfig read(ConfigReader r) {
-        ImmutableQFormerConfig.Builder b = ImmutableQFormerConfig.builder();
+        Builder b = builder();
         r.optInt("vocab_size").ifPresent(b::vocabSize);
         r.optInt("hidden_size").ifPresent(b::hiddenSize);
         r.optInt("num_hidden_layers").ifPresent(b::numHiddenLayers);
@@ -136,7 +136,15 @@ public abstract class QFormerConfig implements ModelConfig {
         return n;
     }
 
-    public static ImmutableQFormerConfig.Builder builder() {
-        return ImmutableQFormerConfig.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link QFormerConfig}; {@code build()} validates it. */
+    public static class Builder extends ImmutableQFormerConfig.Builder {}
 }

@@ -159,7 +159,7 @@ public abstract class T5Config implements TextModelConfig {
 
     /** Reads a T5 config object; {@code source} names it in errors. */
     static T5Config read(ConfigReader r) {
-        ImmutableT5Config.Builder b = ImmutableT5Config.builder();
+        Builder b = builder();
         r.optInt("vocab_size").ifPresent(b::vocabSize);
         r.optInt("d_model").ifPresent(b::dModel);
         r.optInt("d_kv").ifPresent(b::dKv);
@@ -217,7 +217,15 @@ public abstract class T5Config implements TextModelConfig {
         return n;
     }
 
-    public static ImmutableT5Config.Builder builder() {
-        return ImmutableT5Config.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link T5Config}; {@code build()} validates it. */
+    public static class Builder extends ImmutableT5Config.Builder {}
 }

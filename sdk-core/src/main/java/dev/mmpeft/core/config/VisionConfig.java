@@ -78,7 +78,7 @@ public abstract class VisionConfig implements ModelConfig {
     }
 
     static VisionConfig read(ConfigReader r) {
-        ImmutableVisionConfig.Builder b = ImmutableVisionConfig.builder();
+        Builder b = builder();
         r.optInt("hidden_size").ifPresent(b::hiddenSize);
         r.optInt("intermediate_size").ifPresent(b::intermediateSize);
         r.optInt("num_hidden_layers").ifPresent(b::numHiddenLayers);
@@ -109,7 +109,15 @@ public abstract class VisionConfig implements ModelConfig {
         return n;
     }
 
-    public static ImmutableVisionConfig.Builder builder() {
-        return ImmutableVisionConfig.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link VisionConfig}; {@code build()} validates it. */
+    public static class Builder extends ImmutableVisionConfig.Builder {}
 }

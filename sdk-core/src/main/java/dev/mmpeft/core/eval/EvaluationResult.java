@@ -28,8 +28,13 @@ public abstract class EvaluationResult {
     /** One record per evaluated example. */
     public abstract List<ExampleOutcome> records();
 
-    public static ImmutableEvaluationResult.Builder builder() {
-        return ImmutableEvaluationResult.builder();
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
     }
 
     /** How one example fared. */
@@ -52,8 +57,19 @@ public abstract class EvaluationResult {
             return false;
         }
 
-        public static ImmutableExampleOutcome.Builder builder() {
-            return ImmutableExampleOutcome.builder();
+        public static Builder builder() {
+            return new Builder();
         }
+
+        /** A builder holding this value's attributes, to derive a variant. */
+        public Builder toBuilder() {
+            return builder().from(this);
+        }
+
+        /** Builds a {@link ExampleOutcome}; {@code build()} validates it. */
+        public static class Builder extends ImmutableExampleOutcome.Builder {}
     }
+
+    /** Builds a {@link EvaluationResult}; {@code build()} validates it. */
+    public static class Builder extends ImmutableEvaluationResult.Builder {}
 }

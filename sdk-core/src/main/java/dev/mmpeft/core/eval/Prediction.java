@@ -21,15 +21,23 @@ public abstract class Prediction {
 
     /** A prediction of a choice index. */
     public static Prediction ofChoice(String exampleId, int choiceIndex) {
-        return ImmutablePrediction.builder().exampleId(exampleId).choiceIndex(choiceIndex).build();
+        return builder().exampleId(exampleId).choiceIndex(choiceIndex).build();
     }
 
     /** A prediction of answer text. */
     public static Prediction ofText(String exampleId, String text) {
-        return ImmutablePrediction.builder().exampleId(exampleId).text(text).build();
+        return builder().exampleId(exampleId).text(text).build();
     }
 
-    public static ImmutablePrediction.Builder builder() {
-        return ImmutablePrediction.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link Prediction}; {@code build()} validates it. */
+    public static class Builder extends ImmutablePrediction.Builder {}
 }

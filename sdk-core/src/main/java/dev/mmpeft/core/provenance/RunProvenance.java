@@ -81,8 +81,13 @@ public abstract class RunProvenance {
         return Versions.os();
     }
 
-    public static ImmutableRunProvenance.Builder builder() {
-        return ImmutableRunProvenance.builder();
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
     }
 
     /** The JSON form. */
@@ -122,4 +127,7 @@ public abstract class RunProvenance {
     public static JsonNode read(Path file) {
         return Json.read(file);
     }
+
+    /** Builds a {@link RunProvenance}; {@code build()} validates it. */
+    public static class Builder extends ImmutableRunProvenance.Builder {}
 }

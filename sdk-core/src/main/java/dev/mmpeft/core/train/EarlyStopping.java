@@ -41,22 +41,22 @@ public abstract class EarlyStopping {
 
     /** Patience {@code n} on the headline metric, higher is better. */
     public static EarlyStopping patience(int n) {
-        return ImmutableEarlyStopping.builder().patience(n).build();
+        return builder().patience(n).build();
     }
 
     /** A copy that watches {@code metric}. */
     public EarlyStopping on(String metric) {
-        return ImmutableEarlyStopping.copyOf(this).withMetric(metric);
+        return toBuilder().metric(metric).build();
     }
 
     /** A copy where lower is better. */
     public EarlyStopping minimize() {
-        return ImmutableEarlyStopping.copyOf(this).withMode(Mode.MIN);
+        return toBuilder().mode(Mode.MIN).build();
     }
 
     /** A copy where an improvement must exceed {@code delta}. */
     public EarlyStopping minDelta(double delta) {
-        return ImmutableEarlyStopping.copyOf(this).withMinDelta(delta);
+        return toBuilder().minDelta(delta).build();
     }
 
     @Value.Check
@@ -91,4 +91,16 @@ public abstract class EarlyStopping {
         }
         return v;
     }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link EarlyStopping}; {@code build()} validates it. */
+    public static class Builder extends ImmutableEarlyStopping.Builder {}
 }

@@ -1,19 +1,17 @@
 package dev.mmpeft.core.train;
 
-import com.google.common.collect.ImmutableList;
 import dev.mmpeft.core.Device;
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.Prompt;
+import dev.mmpeft.core.eval.Evaluator;
+import dev.mmpeft.core.eval.ExamplePredictor;
 import dev.mmpeft.core.train.listener.TrainingListener;
-import dev.mmpeft.core.train.optim.OptimizerSpec;
-import dev.mmpeft.core.train.schedule.LrSchedule;
 import java.io.PrintStream;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import org.immutables.value.Value;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * AdamW (or SGD) with LAVIS's weight-decay groups, a learning-rate schedule, epochs or a step
  * limit, gradient accumulation, clipping by global norm, a seed for everything random, validation
  * with early stopping and the best checkpoint, atomic resume checkpoints, listeners (progress bar,
- * metrics log, loss plot, SLF4J log) and provenance.
+ * metrics log, SLF4J log; the loss plot with sdk-plots) and provenance.
  *
  * <pre>{@code
  * TrainingResult r = Trainer.builder()
@@ -29,42 +27,51 @@ import org.jspecify.annotations.Nullable;
  *         .epochs(15).batchSize(8).gradientAccumulation(2).earlyStopping(3)
  *         .outputDir(Path.of("runs/sqa-r2"))
  *         .build()
- *         .fit(model, trainPrompts, validator);
+ *         .fit(model, trainPrompts, validationExamples, Evaluators.multipleChoice());
  * }</pre>
  *
- * <p>A run with an output folder is resumable: killed at any moment, the same call continues from
- * the last checkpoint and ends exactly where the uninterrupted run would have.
+ * <p>A trainer is an immutable value: its {@link TrainerConfig settings} and how it reports. A run
+ * with an output folder is resumable: killed at any moment, the same call continues from the last
+ * checkpoint and ends exactly where the uninterrupted run would have.
  */
-public final class Trainer {
-    private final TrainerConfig config;
-    private final List<TrainingListener> listeners;
-    private final @Nullable List<String> listenerNames;
-    private final PrintStream console;
-    private final @Nullable Boolean interactive;
-    private final @Nullable Function<Object, String> exampleId;
-
-    private Trainer(Builder b) {
-        this.config = b.config.build();
-        this.listeners = ImmutableList.copyOf(b.listeners);
-        this.listenerNames = b.listenerNames == null ? null : ImmutableList.copyOf(b.listenerNames);
-        this.console = b.console;
-        this.interactive = b.interactive;
-        this.exampleId = b.exampleId;
-    }
-
+@Value.Immutable
+public abstract class Trainer extends TrainerConfig {
     /** A builder with the defaults of {@link TrainerConfig}. */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The run's settings. */
+    /** The run's settings (this trainer, seen as its configuration). */
     public TrainerConfig config() {
-        return config;
+        return this;
     }
+
+    /** Listeners added in code, in addition to the ServiceLoader ones. */
+    @Value.Auxiliary
+    abstract List<TrainingListener> programmaticListeners();
+
+    /** The ServiceLoader listeners to use, by provider name; absent: the defaults. */
+    @Value.Auxiliary
+    abstract Optional<List<String>> listenerNames();
+
+    /** Where the progress bar writes (standard output by default). */
+    @Value.Default
+    @Value.Auxiliary
+    PrintStream console() {
+        return System.out;
+    }
+
+    /** The progress bar's terminal mode when forced; absent: detected. */
+    @Value.Auxiliary
+    abstract Optional<Boolean> interactiveMode();
+
+    /** How to name an item in reports, when set. */
+    @Value.Auxiliary
+    abstract Optional<Function<Object, String>> exampleIdFunction();
 
     /** Trains {@code model} on {@code train} without validation. */
     public <E> TrainingResult fit(TrainableModel<E> model, List<E> train) {
-        return fit(model, train, null);
+        return fit(model, train, (Validator<E>) null);
     }
 
     /**
@@ -79,29 +86,30 @@ public final class Trainer {
         return new TrainingRun<>(this, model, train, validator).execute();
     }
 
-    List<TrainingListener> programmaticListeners() {
-        return listeners;
-    }
-
-    Optional<List<String>> listenerNames() {
-        return Optional.ofNullable(listenerNames);
-    }
-
-    PrintStream console() {
-        return console;
+    /**
+     * Trains {@code model} on {@code train}, validating on {@code validation}: the model answers the
+     * validation examples as it is at that moment ({@link ExamplePredictor}) and {@code evaluator}
+     * scores them; early stopping and the best checkpoint read the evaluator's headline.
+     */
+    public <E, M extends TrainableModel<E> & ExamplePredictor> TrainingResult fit(
+            M model, List<E> train, List<MultimodalExample> validation, Evaluator evaluator) {
+        TrainingException.check(!validation.isEmpty(), "validation examples", "an empty list", "at least one example");
+        return fit(model, train, Validator.of(validation, evaluator, model::predict));
     }
 
     boolean interactive() {
-        if (interactive != null) {
-            return interactive;
+        Optional<Boolean> forced = interactiveMode();
+        if (forced.isPresent()) {
+            return forced.get();
         }
-        return System.console() != null && (console == System.out || console == System.err);
+        return System.console() != null && (console() == System.out || console() == System.err);
     }
 
     /** The id the trainer reports for an item (in NaN reports and dataset fingerprints). */
     String idOf(Object item, int index) {
-        if (exampleId != null) {
-            return exampleId.apply(item);
+        Optional<Function<Object, String>> f = exampleIdFunction();
+        if (f.isPresent()) {
+            return f.get().apply(item);
         }
         if (item instanceof Prompt) {
             return ((Prompt) item).exampleId();
@@ -112,196 +120,65 @@ public final class Trainer {
         return "#" + index;
     }
 
-    /** Fluent set-up of a {@link Trainer}. */
-    public static final class Builder {
-        private final ImmutableTrainerConfig.Builder config = ImmutableTrainerConfig.builder();
-        private final List<TrainingListener> listeners = new ArrayList<>();
-        private @Nullable List<String> listenerNames;
-        private PrintStream console = System.out;
-        private @Nullable Boolean interactive;
-        private @Nullable Function<Object, String> exampleId;
-
-        private Builder() {}
-
-        public Builder optimizer(OptimizerSpec optimizer) {
-            config.optimizer(optimizer);
-            return this;
-        }
-
-        public Builder schedule(LrSchedule schedule) {
-            config.schedule(schedule);
-            return this;
-        }
-
-        public Builder epochs(int epochs) {
-            config.epochs(epochs);
-            return this;
-        }
-
-        public Builder maxSteps(long steps) {
-            config.maxSteps(steps);
-            return this;
-        }
-
-        public Builder batchSize(int batchSize) {
-            config.batchSize(batchSize);
-            return this;
-        }
-
-        public Builder gradientAccumulation(int microBatches) {
-            config.gradientAccumulation(microBatches);
-            return this;
-        }
-
+    /**
+     * The one builder of a trainer: every setting of {@link TrainerConfig} under its own name, plus
+     * the shorthands below. {@code build()} validates and throws {@link TrainingException} naming
+     * the first bad setting.
+     */
+    public static class Builder extends ImmutableTrainer.Builder {
         /** Clip gradients to global L2 norm {@code maxNorm} (torch's {@code clip_grad_norm_}). */
         public Builder clipGradNorm(double maxNorm) {
-            config.maxGradNorm(maxNorm);
-            return this;
+            return maxGradNorm(maxNorm);
         }
 
-        public Builder seed(long seed) {
-            config.seed(seed);
-            return this;
-        }
-
-        public Builder shuffle(boolean shuffle) {
-            config.shuffle(shuffle);
-            return this;
-        }
-
-        public Builder dropLast(boolean dropLast) {
-            config.dropLast(dropLast);
-            return this;
-        }
-
-        public Builder devices(List<Device> devices) {
-            config.devices(devices);
-            return this;
-        }
-
+        /** Train on these devices; several GPUs train data-parallel. */
         public Builder devices(Device... devices) {
             return devices(Arrays.asList(devices));
         }
 
-        /** Validate every {@code steps} optimizer steps (default: at the end of each epoch). */
-        public Builder validateEvery(long steps) {
-            config.validateEvery(steps);
-            return this;
-        }
-
         /** Validate at the end of each epoch (the default). */
         public Builder validateEachEpoch() {
-            config.validateEvery(0);
-            return this;
+            return validateEvery(0);
         }
 
         /** Early stopping with patience {@code n} on the validation headline, higher is better. */
         public Builder earlyStopping(int patience) {
-            config.earlyStopping(EarlyStopping.patience(patience));
-            return this;
-        }
-
-        public Builder earlyStopping(EarlyStopping earlyStopping) {
-            config.earlyStopping(earlyStopping);
-            return this;
-        }
-
-        /** Write a resume checkpoint every {@code steps} steps (also at each epoch's end). */
-        public Builder checkpointEvery(long steps) {
-            config.checkpointEvery(steps);
-            return this;
-        }
-
-        public Builder saveBest(boolean saveBest) {
-            config.saveBest(saveBest);
-            return this;
-        }
-
-        public Builder saveLast(boolean saveLast) {
-            config.saveLast(saveLast);
-            return this;
-        }
-
-        public Builder restoreBest(boolean restoreBest) {
-            config.restoreBest(restoreBest);
-            return this;
-        }
-
-        public Builder resume(boolean resume) {
-            config.resume(resume);
-            return this;
-        }
-
-        public Builder onNonFinite(NonFinitePolicy policy) {
-            config.onNonFinite(policy);
-            return this;
-        }
-
-        public Builder outputDir(Path dir) {
-            config.outputDir(dir);
-            return this;
+            return earlyStopping(EarlyStopping.patience(patience));
         }
 
         /** Model id (and optionally hash) for provenance. */
         public Builder model(String id, @Nullable String hash) {
-            config.modelId(id);
-            if (hash != null) {
-                config.modelHash(hash);
-            }
-            return this;
+            modelId(id);
+            return hash == null ? this : modelHash(hash);
         }
 
         /** Dataset name for provenance. */
         public Builder dataset(String name) {
-            config.datasetName(name);
-            return this;
+            return datasetName(name);
         }
 
         /** Adds a listener (in addition to the ServiceLoader ones). */
         public Builder listener(TrainingListener listener) {
-            listeners.add(listener);
-            return this;
+            return addProgrammaticListeners(listener);
         }
 
         /**
          * The ServiceLoader listeners to use, by provider name (built in: {@code progress},
-         * {@code metrics}, {@code loss-plot}, {@code log}); none given: no ServiceLoader listeners.
+         * {@code metrics}, {@code log}; {@code loss-plot} with sdk-plots); none given: no
+         * ServiceLoader listeners.
          */
         public Builder listeners(String... providerNames) {
-            listenerNames = List.of(providerNames);
-            return this;
-        }
-
-        /** Where the progress bar writes (standard output by default). */
-        public Builder console(PrintStream out) {
-            this.console = out;
-            return this;
+            return listenerNames(List.of(providerNames));
         }
 
         /** Forces the progress bar's terminal mode on or off (default: detected). */
         public Builder interactive(boolean interactive) {
-            this.interactive = interactive;
-            return this;
+            return interactiveMode(interactive);
         }
 
         /** How to name an item in reports (default: Prompt/MultimodalExample ids, else "#index"). */
         public Builder exampleId(Function<Object, String> exampleId) {
-            this.exampleId = exampleId;
-            return this;
-        }
-
-        /**
-         * The trainer.
-         *
-         * @throws TrainingException naming the first bad setting
-         */
-        public Trainer build() {
-            try {
-                return new Trainer(this);
-            } catch (IllegalStateException e) {
-                // Immutables reports missing or bad fields this way
-                throw new TrainingException("trainer settings: " + e.getMessage(), e);
-            }
+            return exampleIdFunction(exampleId);
         }
     }
 }

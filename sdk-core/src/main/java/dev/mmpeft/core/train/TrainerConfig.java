@@ -16,10 +16,11 @@ import java.util.OptionalLong;
 import org.immutables.value.Value;
 
 /**
- * Everything a {@link Trainer} run is set up with, validated when built. Made through
- * {@link Trainer#builder()}; kept in provenance and checked on resume.
+ * Everything a {@link Trainer} run is set up with, validated when built: the settings that are
+ * kept in provenance and checked on resume. Why a supertype and not a value of its own: the
+ * trainer is this configuration plus how it reports (listeners, console), so one builder,
+ * {@link Trainer#builder()}, sets both.
  */
-@Value.Immutable
 public abstract class TrainerConfig {
     /** The optimizer (AdamW with PyTorch's defaults and lr 1e-3 unless set). */
     @Value.Default

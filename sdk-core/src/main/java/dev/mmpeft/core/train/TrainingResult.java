@@ -67,7 +67,15 @@ public abstract class TrainingResult {
         return count == 0 ? Double.NaN : sum / count;
     }
 
-    public static ImmutableTrainingResult.Builder builder() {
-        return ImmutableTrainingResult.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link TrainingResult}; {@code build()} validates it. */
+    public static class Builder extends ImmutableTrainingResult.Builder {}
 }

@@ -14,18 +14,15 @@ import dev.mmpeft.core.provenance.Hashes;
 import dev.mmpeft.core.provenance.RunProvenance;
 import dev.mmpeft.core.safetensors.SafetensorsFile;
 import dev.mmpeft.core.safetensors.SafetensorsWriter;
-import dev.mmpeft.core.train.internal.Autograd;
 import dev.mmpeft.core.train.internal.DataOrder;
 import dev.mmpeft.core.train.internal.Replicas;
 import dev.mmpeft.core.train.internal.ResumeCheckpoint;
 import dev.mmpeft.core.train.internal.Tensors;
 import dev.mmpeft.core.train.listener.EpochEvent;
-import dev.mmpeft.core.train.listener.ListenerContext;
 import dev.mmpeft.core.train.listener.RunStart;
 import dev.mmpeft.core.train.listener.SkippedBatch;
 import dev.mmpeft.core.train.listener.StepEvent;
 import dev.mmpeft.core.train.listener.TrainingListener;
-import dev.mmpeft.core.train.listener.TrainingListenerProvider;
 import dev.mmpeft.core.train.listener.ValidationEvent;
 import dev.mmpeft.core.train.optim.GradientClipping;
 import dev.mmpeft.core.train.optim.Optimizer;
@@ -44,7 +41,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -539,36 +535,7 @@ final class TrainingRun<E> {
 
     private void openListeners() {
         listeners.addAll(trainer.programmaticListeners());
-        String property = System.getProperty("mmpeft.listeners");
-        Optional<List<String>> names = trainer.listenerNames();
-        if (names.isEmpty() && property != null) {
-            names = Optional.of(property.isBlank() || property.trim().equals("none")
-                    ? List.of() : Arrays.stream(property.split(",")).map(String::trim).toList());
-        }
-        ListenerContext ctx = ListenerContext.builder()
-                .outputDir(out)
-                .console(trainer.console())
-                .interactive(trainer.interactive())
-                .build();
-        Map<String, TrainingListenerProvider> found = new LinkedHashMap<>();
-        for (TrainingListenerProvider p : ServiceLoader.load(TrainingListenerProvider.class)) {
-            found.putIfAbsent(p.name(), p);
-        }
-        if (names.isPresent()) {
-            for (String name : names.get()) {
-                TrainingListenerProvider p = found.get(name);
-                if (p == null) {
-                    throw new TrainingException("unknown listener '" + name + "'; available: " + found.keySet());
-                }
-                listeners.add(p.create(ctx));
-            }
-        } else {
-            for (TrainingListenerProvider p : found.values()) {
-                if (p.enabledByDefault()) {
-                    listeners.add(p.create(ctx));
-                }
-            }
-        }
+        listeners.addAll(Listeners.create(trainer, out));
     }
 
     /** Writes provenance.json beside the checkpoints. */

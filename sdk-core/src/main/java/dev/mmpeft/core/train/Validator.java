@@ -8,7 +8,6 @@ import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.eval.EvaluationResult;
 import dev.mmpeft.core.eval.Evaluator;
 import dev.mmpeft.core.eval.Prediction;
-import dev.mmpeft.core.train.internal.Autograd;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;

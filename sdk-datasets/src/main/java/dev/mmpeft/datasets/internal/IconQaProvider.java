@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
 import com.google.common.collect.Iterators;
-import dev.mmpeft.core.ImmutableMultimodalExample;
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.io.Json;
 import dev.mmpeft.datasets.DatasetException;
@@ -100,68 +99,77 @@ public final class IconQaProvider implements DatasetReaderProvider {
         ImageFiles files = new ImageFiles(base, options, report);
         Reader reader = new Reader(tree, problems, skills, files);
 
-        Iterator<DatasetStream.RecordLoader> loaders;
-        if (Files.isRegularFile(splitsFile)) {
-            Map<String, List<String>> splits = Splits.read(splitsFile);
-            List<String> wanted = options.split().map(List::of).orElse(FOLDER_SPLITS);
-            List<Iterator<DatasetStream.RecordLoader>> parts = new ArrayList<>();
-            for (String s : wanted) {
-                for (String task : tasks) {
-                    String key = task + "_" + s;
-                    List<String> pids = splits.get(key);
-                    if (pids == null) {
-                        if (options.split().isPresent() && !options.subtasks().isEmpty()) {
-                            throw new DatasetException(splitsFile, null, null, "has no split '" + key + "' (available: "
-                                    + String.join(", ", splits.keySet()) + ")");
-                        }
-                        continue;
-                    }
-                    parts.add(pids.stream()
-                            .map(pid -> (DatasetStream.RecordLoader) () -> reader.load(pid, s, task, splitsFile, key))
-                            .iterator());
-                }
-            }
-            if (parts.isEmpty()) {
-                throw new DatasetException(splitsFile, null, null, "has no split for " + tasks + " x " + wanted
-                        + " (available: " + String.join(", ", splits.keySet()) + ")");
-            }
-            loaders = Iterators.concat(parts.iterator());
-        } else {
-            List<String> splits;
-            if (options.split().isPresent()) {
-                String s = options.split().get();
-                if (!FOLDER_SPLITS.contains(s)) {
-                    throw new DatasetException(splitsFile, null, null, "file not found: split '" + s
-                            + "' needs it (without it only the train, val and test folders can be read)");
-                }
-                if (!Files.isDirectory(tree.resolve(s))) {
-                    throw new DatasetException(tree.resolve(s), null, null, "folder not found (split '" + s + "'; present: "
-                            + FOLDER_SPLITS.stream().filter(x -> Files.isDirectory(tree.resolve(x))).toList() + ")");
-                }
-                splits = List.of(s);
-            } else {
-                splits = FOLDER_SPLITS.stream().filter(x -> Files.isDirectory(tree.resolve(x))).toList();
-                if (splits.isEmpty()) {
-                    throw new DatasetException(tree, null, null, "has none of the split folders train, val, test");
-                }
-            }
-            List<Group> groups = new ArrayList<>();
-            for (String s : splits) {
-                for (String task : tasks) {
-                    Path dir = tree.resolve(s).resolve(task);
-                    if (Files.isDirectory(dir)) {
-                        groups.add(new Group(s, task, dir));
-                    } else if (options.split().isPresent() && !options.subtasks().isEmpty()) {
-                        throw new DatasetException(dir, null, null, "folder not found (sub-task '" + task + "' of split '"
-                                + s + "')");
-                    }
-                }
-            }
-            // list one folder at a time, when the iteration reaches it: memory stays bounded
-            loaders = Iterators.concat(Iterators.transform(groups.iterator(), g -> pidLoaders(g, reader)));
-        }
+        Iterator<DatasetStream.RecordLoader> loaders = Files.isRegularFile(splitsFile)
+                ? indexedLoaders(options, tasks, splitsFile, reader)
+                : folderLoaders(options, tasks, tree, splitsFile, reader);
         Closeable resources = problems == null ? () -> {} : problems;
         return DatasetStream.of(options, report, loaders, resources);
+    }
+
+    /** The records pid_splits.json lists for the wanted splits and sub-tasks, in its order. */
+    private static Iterator<DatasetStream.RecordLoader> indexedLoaders(ReadOptions options, List<String> tasks, Path splitsFile,
+            Reader reader) {
+        Map<String, List<String>> splits = Splits.read(splitsFile);
+        List<String> wanted = options.split().map(List::of).orElse(FOLDER_SPLITS);
+        List<Iterator<DatasetStream.RecordLoader>> parts = new ArrayList<>();
+        for (String s : wanted) {
+            for (String task : tasks) {
+                String key = task + "_" + s;
+                List<String> pids = splits.get(key);
+                if (pids == null) {
+                    if (options.split().isPresent() && !options.subtasks().isEmpty()) {
+                        throw new DatasetException(splitsFile, null, null, "has no split '" + key + "' (available: "
+                                + String.join(", ", splits.keySet()) + ")");
+                    }
+                    continue;
+                }
+                parts.add(pids.stream()
+                        .map(pid -> (DatasetStream.RecordLoader) () -> reader.load(pid, s, task, splitsFile, key))
+                        .iterator());
+            }
+        }
+        if (parts.isEmpty()) {
+            throw new DatasetException(splitsFile, null, null, "has no split for " + tasks + " x " + wanted
+                    + " (available: " + String.join(", ", splits.keySet()) + ")");
+        }
+        return Iterators.concat(parts.iterator());
+    }
+
+    /** Without pid_splits.json: the records of the train, val and test folders, one folder listed at a time. */
+    private static Iterator<DatasetStream.RecordLoader> folderLoaders(ReadOptions options, List<String> tasks, Path tree,
+            Path splitsFile, Reader reader) {
+        List<String> splits;
+        if (options.split().isPresent()) {
+            String s = options.split().get();
+            if (!FOLDER_SPLITS.contains(s)) {
+                throw new DatasetException(splitsFile, null, null, "file not found: split '" + s
+                        + "' needs it (without it only the train, val and test folders can be read)");
+            }
+            if (!Files.isDirectory(tree.resolve(s))) {
+                throw new DatasetException(tree.resolve(s), null, null, "folder not found (split '" + s + "'; present: "
+                        + FOLDER_SPLITS.stream().filter(x -> Files.isDirectory(tree.resolve(x))).toList() + ")");
+            }
+            splits = List.of(s);
+        } else {
+            splits = FOLDER_SPLITS.stream().filter(x -> Files.isDirectory(tree.resolve(x))).toList();
+            if (splits.isEmpty()) {
+                throw new DatasetException(tree, null, null, "has none of the split folders train, val, test");
+            }
+        }
+        List<Group> groups = new ArrayList<>();
+        for (String s : splits) {
+            for (String task : tasks) {
+                Path dir = tree.resolve(s).resolve(task);
+                if (Files.isDirectory(dir)) {
+                    groups.add(new Group(s, task, dir));
+                } else if (options.split().isPresent() && !options.subtasks().isEmpty()) {
+                    throw new DatasetException(dir, null, null, "folder not found (sub-task '" + task + "' of split '"
+                            + s + "')");
+                }
+            }
+        }
+        // list one folder at a time, when the iteration reaches it: memory stays bounded
+        return Iterators.concat(Iterators.transform(groups.iterator(), g -> pidLoaders(g, reader)));
     }
 
     private static Iterator<DatasetStream.RecordLoader> pidLoaders(Group g, Reader reader) {
@@ -251,7 +259,7 @@ public final class IconQaProvider implements DatasetReaderProvider {
             if (!quesType.equals(task)) {
                 throw rec.error("ques_type", "is '" + quesType + "' but the record lies under the sub-task folder '" + task + "'");
             }
-            ImmutableMultimodalExample.Builder b = MultimodalExample.builder()
+            MultimodalExample.Builder b = MultimodalExample.builder()
                     .id(pid)
                     .split(folderSplit)
                     .question(question)

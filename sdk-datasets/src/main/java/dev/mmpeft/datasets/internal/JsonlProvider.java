@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.collect.AbstractIterator;
 import com.google.common.collect.ImmutableSet;
-import dev.mmpeft.core.ImmutableMultimodalExample;
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.io.Json;
 import dev.mmpeft.datasets.DatasetException;
@@ -142,7 +141,7 @@ public final class JsonlProvider implements DatasetReaderProvider {
         }
         String question = r.requireString("question");
         Path dir = line.file().getParent();
-        ImmutableMultimodalExample.Builder b = MultimodalExample.builder().id(id).split(split).question(question);
+        MultimodalExample.Builder b = MultimodalExample.builder().id(id).split(split).question(question);
 
         if (r.has("image") && r.has("images")) {
             throw r.error("images", "give either 'image' or 'images', not both");
@@ -158,6 +157,21 @@ public final class JsonlProvider implements DatasetReaderProvider {
             b.addImages(images.check(images.resolve(dir, imageNames.get(i), r, field), r, field));
         }
 
+        choicesAndAnswers(b, r, node, images, dir);
+        if (r.has("context") && r.has("hint")) {
+            throw r.error("hint", "give either 'context' or 'hint', not both");
+        }
+        b.context(r.optString("context").or(() -> r.optString("hint")).orElse(""));
+        b.lecture(r.optString("lecture").orElse(""));
+        b.skills(r.optStringList("skills"));
+
+        b.metadata(metadata(line, r, node, split));
+        return b.build();
+    }
+
+    /** The choices with the answer index (and choice images), or the open answers. */
+    private static void choicesAndAnswers(MultimodalExample.Builder b, RecordFields r, JsonNode node, ImageFiles images,
+            Path dir) {
         List<String> choices = r.optStringList("choices");
         if (!choices.isEmpty() && choices.size() < 2) {
             throw r.error("choices", "has " + choices.size() + " entry, expected at least 2");
@@ -200,13 +214,10 @@ public final class JsonlProvider implements DatasetReaderProvider {
                 throw r.error("answer", "expected the answer text, found " + RecordFields.describe(answer));
             }
         }
-        if (r.has("context") && r.has("hint")) {
-            throw r.error("hint", "give either 'context' or 'hint', not both");
-        }
-        b.context(r.optString("context").or(() -> r.optString("hint")).orElse(""));
-        b.lecture(r.optString("lecture").orElse(""));
-        b.skills(r.optStringList("skills"));
+    }
 
+    /** The record's metadata: its {@code metadata} object, its other scalar fields, the split and the hint. */
+    private static Map<String, String> metadata(Line line, RecordFields r, JsonNode node, String split) {
         Map<String, String> meta = new LinkedHashMap<>();
         JsonNode m = node.get("metadata");
         if (m != null && !m.isNull()) {
@@ -220,8 +231,7 @@ public final class JsonlProvider implements DatasetReaderProvider {
         Optional.ofNullable(node.get("context")).or(() -> Optional.ofNullable(node.get("hint")))
                 .filter(JsonNode::isTextual)
                 .ifPresent(c -> meta.put("hint", c.textValue()));
-        b.metadata(meta);
-        return b.build();
+        return meta;
     }
 
     private static String stem(Path file) {

@@ -3,7 +3,6 @@ package dev.mmpeft.datasets.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
-import dev.mmpeft.core.ImmutableMultimodalExample;
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.datasets.DatasetException;
 import dev.mmpeft.datasets.DatasetReaderProvider;
@@ -166,7 +165,7 @@ public final class ScienceQaProvider implements DatasetReaderProvider {
         }
         Path pidDir = files.inside(root.resolve("images").resolve(folderSplit).resolve(pid), rec, "split");
 
-        ImmutableMultimodalExample.Builder b = MultimodalExample.builder()
+        MultimodalExample.Builder b = MultimodalExample.builder()
                 .id(pid)
                 .split(folderSplit)
                 .question(question)

@@ -2,7 +2,6 @@ package dev.mmpeft.datasets.prompt;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
-import dev.mmpeft.core.ImmutablePrompt;
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.Prompt;
 import java.util.ArrayList;
@@ -180,7 +179,7 @@ public abstract class PromptTemplate {
         String input = finish(inputTemplate.render(values));
         String instruction = instructionText().map(t -> finish(t.render(values))).orElse(input);
 
-        ImmutablePrompt.Builder b = Prompt.builder()
+        Prompt.Builder b = Prompt.builder()
                 .exampleId(example.id())
                 .images(example.images())
                 .instruction(instruction)
@@ -302,7 +301,41 @@ public abstract class PromptTemplate {
     }
 
     /** A builder. */
-    public static ImmutablePromptTemplate.Builder builder() {
-        return ImmutablePromptTemplate.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    // the variants users derive most, on the template itself (Immutables implements them)
+
+    /** A copy with another target. */
+    public abstract PromptTemplate withTarget(String target);
+
+    /** A copy with another option format. */
+    public abstract PromptTemplate withOptionFormat(String optionFormat);
+
+    /** A copy with other option labels. */
+    public abstract PromptTemplate withLabels(OptionLabels labels);
+
+    /** A copy that also hands (or stops handing) the option images to the model. */
+    public abstract PromptTemplate withIncludeChoiceImages(boolean includeChoiceImages);
+
+    /** A copy with another input text. */
+    public abstract PromptTemplate withInput(String input);
+
+    /** A copy whose {@code {context}} joins these record fields. */
+    public abstract PromptTemplate withContextFields(Iterable<String> contextFields);
+
+    /** A copy with another text for an empty context. */
+    public abstract PromptTemplate withEmptyContext(String emptyContext);
+
+    /** A copy that renders multiple-choice records as open questions (or not). */
+    public abstract PromptTemplate withIgnoreChoices(boolean ignoreChoices);
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link PromptTemplate}; {@code build()} validates it. */
+    public static class Builder extends ImmutablePromptTemplate.Builder {}
 }

@@ -32,18 +32,18 @@ public final class PromptTemplates {
     private PromptTemplates() {}
 
     /** ScienceQA: context = hint and lecture (N/A when both are empty), lettered options, target {@code (b) choice}. */
-    public static ImmutablePromptTemplate scienceQa() {
+    public static PromptTemplate scienceQa() {
         return PromptTemplate.builder().input(SCIENCEQA).openInput("Context: {context} Question: {question} Answer:").build();
     }
 
     /** IconQA: lettered options, {@code Short answer:}; fill-in-the-blank without options. */
-    public static ImmutablePromptTemplate iconQa() {
+    public static PromptTemplate iconQa() {
         return PromptTemplate.builder().input(ICONQA).openInput(ICONQA_OPEN).contextFields(java.util.List.of("hint"))
                 .build();
     }
 
     /** Captioning (Flickr30K, TextCaps): {@code A short image description:}, target the caption. */
-    public static ImmutablePromptTemplate caption() {
+    public static PromptTemplate caption() {
         return PromptTemplate.builder().input(CAPTION).build();
     }
 
@@ -51,17 +51,17 @@ public final class PromptTemplates {
      * Short-answer VQA (OK-VQA, TextVQA): {@code Question: {question} Short answer:}; the target is
      * the most frequent of the ten human answers ({@code {best_answer}}).
      */
-    public static ImmutablePromptTemplate vqa() {
+    public static PromptTemplate vqa() {
         return PromptTemplate.builder().input(VQA).target("{best_answer}").build();
     }
 
     /** TextVQA: as {@link #vqa()}. */
-    public static ImmutablePromptTemplate textVqa() {
+    public static PromptTemplate textVqa() {
         return vqa();
     }
 
     /** TextVQA with the optional OCR part: {@code OCR tokens: a b c. Question: ... Short answer:}. */
-    public static ImmutablePromptTemplate textVqaWithOcr() {
+    public static PromptTemplate textVqaWithOcr() {
         return vqa().withInput(TEXTVQA_OCR).withContextFields(java.util.List.of("ocr_tokens")).withEmptyContext("none");
     }
 
@@ -69,17 +69,17 @@ public final class PromptTemplates {
      * A-OKVQA multiple choice, in the IconQA form: {@code Question: {question} Options: (a) x (b)
      * y. Short answer:}, target {@code (b) y}.
      */
-    public static ImmutablePromptTemplate aOkVqa() {
+    public static PromptTemplate aOkVqa() {
         return PromptTemplate.builder().input(ICONQA).build();
     }
 
     /** A-OKVQA direct answer: the options are ignored, the target is the most frequent direct answer. */
-    public static ImmutablePromptTemplate aOkVqaDirectAnswer() {
+    public static PromptTemplate aOkVqaDirectAnswer() {
         return vqa().withIgnoreChoices(true);
     }
 
     /** For users' own data: the ScienceQA form (context from the record's context/hint and lecture). */
-    public static ImmutablePromptTemplate generic() {
+    public static PromptTemplate generic() {
         return scienceQa();
     }
 
@@ -88,7 +88,7 @@ public final class PromptTemplates {
      * flickr30k}, {@code textcaps}, {@code okvqa}, {@code textvqa}, {@code aokvqa} (multiple
      * choice); anything else gets {@link #generic()}).
      */
-    public static ImmutablePromptTemplate forFormat(String format) {
+    public static PromptTemplate forFormat(String format) {
         switch (format.toLowerCase(Locale.ROOT)) {
             case "scienceqa":
                 return scienceQa();
@@ -109,7 +109,7 @@ public final class PromptTemplates {
     }
 
     /** A user template from a string, everything else as {@link #forFormat} gives for {@code format}. */
-    public static ImmutablePromptTemplate parse(String input, String format) {
-        return forFormat(format).withInput(input).withOpenInput(java.util.Optional.empty());
+    public static PromptTemplate parse(String input, String format) {
+        return forFormat(format).toBuilder().input(input).openInput(java.util.Optional.empty()).build();
     }
 }

@@ -237,8 +237,13 @@ public abstract class SyntheticDataset {
     }
 
     /** A builder. */
-    public static ImmutableSyntheticDataset.Builder builder() {
-        return ImmutableSyntheticDataset.builder();
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
     }
 
     static boolean isEmptyOrAbsent(Path dir) {
@@ -254,4 +259,7 @@ public abstract class SyntheticDataset {
             throw new DatasetException(dir, null, null, "cannot list: " + e.getMessage(), e);
         }
     }
+
+    /** Builds a {@link SyntheticDataset}; {@code build()} validates it. */
+    public static class Builder extends ImmutableSyntheticDataset.Builder {}
 }

@@ -1,8 +1,5 @@
 package dev.mmpeft.datasets.prompt;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.Prompt;
@@ -10,6 +7,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Templates: the papers' forms, every option, user templates and their errors. */
 class PromptTemplateTest {
@@ -75,14 +75,15 @@ class PromptTemplateTest {
 
     @Test
     void everyOptionIsConfigurable() {
-        PromptTemplate t = PromptTemplates.scienceQa()
-                .withLabels(OptionLabels.UPPER)
-                .withOptionFormat("{label}. {choice}")
-                .withOptionSeparator("\n")
-                .withContextFields("caption", "hint")
-                .withContextSeparator(" | ")
-                .withInstruction("{question}")
-                .withTarget("The answer is {answer_label}.");
+        PromptTemplate t = PromptTemplates.scienceQa().toBuilder()
+                .labels(OptionLabels.UPPER)
+                .optionFormat("{label}. {choice}")
+                .optionSeparator("\n")
+                .contextFields(List.of("caption", "hint"))
+                .contextSeparator(" | ")
+                .instruction("{question}")
+                .target("The answer is {answer_label}.")
+                .build();
         Prompt p = t.render(GAS);
         assertEquals("Context: Two boxes of balls. | The diagrams below show two pure samples of gas. Question: "
                 + GAS.question() + " Options: A. neither; the samples have the same temperature\nB. sample A\nC. sample B"

@@ -55,7 +55,15 @@ public abstract class CaptionScores {
         return m;
     }
 
-    public static ImmutableCaptionScores.Builder builder() {
-        return ImmutableCaptionScores.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link CaptionScores}; {@code build()} validates it. */
+    public static class Builder extends ImmutableCaptionScores.Builder {}
 }

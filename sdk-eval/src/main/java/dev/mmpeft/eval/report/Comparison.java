@@ -5,18 +5,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mmpeft.core.eval.EvaluationResult;
 import dev.mmpeft.core.io.Json;
-import java.awt.Font;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.jfree.chart.ChartFactory;
-import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.CategoryLabelPositions;
-import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
-import org.jfree.chart.plot.CategoryPlot;
-import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
  * Zero-shot against fine-tuned (or any baseline against a candidate), per group, with the
@@ -88,7 +80,28 @@ public final class Comparison {
         return Reports.isPercent(fineTuned);
     }
 
-    private String signed(double d) {
+    /** The baseline's name in the reports ({@code zero-shot}). */
+    public String baselineName() {
+        return baselineName;
+    }
+
+    /** The candidate's name in the reports ({@code fine-tuned}). */
+    public String candidateName() {
+        return candidateName;
+    }
+
+    /** The baseline result. */
+    public EvaluationResult baseline() {
+        return zeroShot;
+    }
+
+    /** The candidate result (its groups, in its order, are the rows). */
+    public EvaluationResult candidate() {
+        return fineTuned;
+    }
+
+    /** A difference as the table prints it: {@code +16.02}, {@code -3.00}, {@code ±0.00}. */
+    public String signed(double d) {
         return (d > 0 ? "+" : d < 0 ? "" : "±") + Reports.format(d, percent());
     }
 
@@ -132,44 +145,14 @@ public final class Comparison {
         return root;
     }
 
-    /** Grouped bars, baseline and candidate per group; the group labels carry the difference. */
-    public JFreeChart chart() {
-        Charts.headless();
-        DefaultCategoryDataset data = new DefaultCategoryDataset();
-        for (Row r : rows) {
-            String label = r.group() + " (" + signed(r.delta()) + ")";
-            data.addValue(r.zeroShot(), baselineName, label);
-            data.addValue(r.fineTuned(), candidateName, label);
-        }
-        JFreeChart chart = ChartFactory.createBarChart(
-                fineTuned.evaluator() + ": " + baselineName + " vs " + candidateName, "Group (difference)",
-                Reports.unit(fineTuned), data, PlotOrientation.VERTICAL, true, false, false);
-        Charts.style(chart);
-        CategoryPlot plot = chart.getCategoryPlot();
-        if (percent()) {
-            plot.getRangeAxis().setRange(0, 105);
-        }
-        if (rows.size() > 8) {
-            plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
-        }
-        var renderer = plot.getRenderer();
-        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator(
-                "{2}", percent() ? new java.text.DecimalFormat("0.0") : new java.text.DecimalFormat("0.000")));
-        renderer.setDefaultItemLabelsVisible(true);
-        renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
-        return chart;
-    }
-
-    /** Writes {@code comparison.md}, {@code comparison.csv}, {@code comparison.json} and {@code comparison.png}. */
+    /** Writes {@code comparison.md}, {@code comparison.csv} and {@code comparison.json} (the chart: sdk-plots). */
     public List<Path> writeAll(Path dir) {
         Path md = dir.resolve("comparison.md");
         Path csv = dir.resolve("comparison.csv");
         Path json = dir.resolve("comparison.json");
-        Path png = dir.resolve("comparison.png");
         Reports.write(md, markdown());
         Reports.write(csv, csv());
         Reports.write(json, Json.write(toJson()));
-        Charts.writePng(chart(), png, Reports.WIDTH, Reports.HEIGHT);
-        return List.of(md, csv, json, png);
+        return List.of(md, csv, json);
     }
 }

@@ -6,49 +6,37 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mmpeft.core.eval.EvaluationResult;
 import dev.mmpeft.core.io.AtomicFiles;
 import dev.mmpeft.core.io.Json;
-import java.awt.Font;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.jfree.chart.ChartFactory;
-import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.CategoryLabelPositions;
-import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
-import org.jfree.chart.plot.CategoryPlot;
-import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
  * Reports of one {@link EvaluationResult}: JSON with everything (headline, breakdown, group sizes,
- * every record), a Markdown table of the breakdown with the unreadable answers listed, CSVs of the
- * breakdown and of the records, and a bar chart of the metric per group.
+ * every record), a Markdown table of the breakdown with the unreadable answers listed, and CSVs of
+ * the breakdown and of the records. Charts of the same results are in the optional sdk-plots.
  *
  * <pre>{@code
  * List<Path> files = Reports.writeAll(result, Path.of("reports/sqa-r2"));
  * }</pre>
  */
 public final class Reports {
-    /** Default chart size in pixels. */
-    public static final int WIDTH = 1000;
-
-    public static final int HEIGHT = 560;
-
     private Reports() {}
 
-    /** Whether a metric is a percentage (accuracies), so charts use a 0-100 axis. */
-    static boolean isPercent(EvaluationResult r) {
+    /** Whether a metric is a percentage (accuracies), so tables print two decimals and charts use a 0-100 axis. */
+    public static boolean isPercent(EvaluationResult r) {
         return r.metric().toLowerCase(Locale.ROOT).contains("accuracy");
     }
 
-    static String unit(EvaluationResult r) {
+    /** The metric with its unit, as a column or axis title: {@code accuracy (%)}. */
+    public static String unit(EvaluationResult r) {
         return isPercent(r) ? r.metric() + " (%)" : r.metric();
     }
 
     /** Numbers as the official scripts print them: two decimals for percentages, four otherwise. */
-    static String format(double v, boolean percent) {
+    public static String format(double v, boolean percent) {
         return String.format(Locale.ROOT, percent ? "%.2f" : "%.4f", v);
     }
 
@@ -123,30 +111,6 @@ public final class Reports {
         return sb.toString();
     }
 
-    /** The bar chart of the metric per group (values printed on the bars). */
-    public static JFreeChart barChart(EvaluationResult r) {
-        Charts.headless();
-        DefaultCategoryDataset data = new DefaultCategoryDataset();
-        r.breakdown().forEach((g, v) -> data.addValue(v, r.metric(), g));
-        JFreeChart chart = ChartFactory.createBarChart(
-                r.evaluator() + ": " + r.metric() + " per group", "Group", unit(r), data, PlotOrientation.VERTICAL,
-                false, false, false);
-        Charts.style(chart);
-        CategoryPlot plot = chart.getCategoryPlot();
-        if (isPercent(r)) {
-            plot.getRangeAxis().setRange(0, 105);
-        }
-        if (r.breakdown().size() > 12) {
-            plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
-        }
-        var renderer = plot.getRenderer();
-        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator(
-                "{2}", isPercent(r) ? Charts.TWO_DECIMALS : new java.text.DecimalFormat("0.0000")));
-        renderer.setDefaultItemLabelsVisible(true);
-        renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
-        return chart;
-    }
-
     public static void writeJson(EvaluationResult r, Path file) {
         write(file, Json.write(toJson(r)));
     }
@@ -159,26 +123,21 @@ public final class Reports {
         write(file, csv(r));
     }
 
-    public static void writeBarChart(EvaluationResult r, Path file, int width, int height) {
-        Charts.writePng(barChart(r), file, width, height);
-    }
-
     /**
-     * Writes {@code result.json}, {@code result.md}, {@code result.csv}, {@code records.csv} and
-     * {@code result.png} into {@code dir} (created if needed), each atomically; returns their paths.
+     * Writes {@code result.json}, {@code result.md}, {@code result.csv} and {@code records.csv} into
+     * {@code dir} (created if needed), each atomically; returns their paths. The bar chart
+     * ({@code result.png}) is sdk-plots' {@code EvaluationCharts.writeResult}.
      */
     public static List<Path> writeAll(EvaluationResult r, Path dir) {
         Path json = dir.resolve("result.json");
         Path md = dir.resolve("result.md");
         Path csv = dir.resolve("result.csv");
         Path records = dir.resolve("records.csv");
-        Path png = dir.resolve("result.png");
         writeJson(r, json);
         writeMarkdown(r, md);
         writeCsv(r, csv);
         write(records, recordsCsv(r));
-        writeBarChart(r, png, WIDTH, HEIGHT);
-        return List.of(json, md, csv, records, png);
+        return List.of(json, md, csv, records);
     }
 
     static void write(Path file, String content) {

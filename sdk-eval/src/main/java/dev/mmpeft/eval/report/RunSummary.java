@@ -27,7 +27,7 @@ public abstract class RunSummary {
 
     /** A run summarised from its evaluation result. */
     public static RunSummary of(String component, int rank, long trainableParameters, EvaluationResult result) {
-        return ImmutableRunSummary.builder()
+        return builder()
                 .component(component)
                 .rank(rank)
                 .trainableParameters(trainableParameters)
@@ -38,7 +38,7 @@ public abstract class RunSummary {
 
     /** A run given by its numbers. */
     public static RunSummary of(String component, int rank, long trainableParameters, double accuracy) {
-        return ImmutableRunSummary.builder()
+        return builder()
                 .component(component)
                 .rank(rank)
                 .trainableParameters(trainableParameters)
@@ -62,4 +62,11 @@ public abstract class RunSummary {
             throw new IllegalArgumentException("accuracy must be a number, got " + accuracy() + " for " + component() + " r=" + rank());
         }
     }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link RunSummary}; {@code build()} validates it. */
+    public static class Builder extends ImmutableRunSummary.Builder {}
 }

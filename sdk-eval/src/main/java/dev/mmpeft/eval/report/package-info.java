@@ -1,8 +1,8 @@
 /**
  * Reports of evaluation results: JSON for machines, Markdown and CSV for people and spreadsheets,
- * PNG charts (JFreeChart, drawn headless) of accuracy per group, of several runs as the papers'
- * Table 1 (component x rank) and Figure 5 (accuracy against trainable parameters), and of a
- * zero-shot against a fine-tuned result. Every file is written atomically.
+ * of one result, of several runs as the papers' Table 1 (component x rank), and of a zero-shot
+ * against a fine-tuned result. Every file is written atomically. The PNG charts of the same
+ * values are in the optional sdk-plots module, so reports carry no chart library.
  */
 @NullMarked
 @MmpeftStyle

@@ -5,7 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.core.config.BertConfig;
-import dev.mmpeft.models.instructblip.internal.BlipOps;
+import dev.mmpeft.models.nn.Dropouts;
 import dev.mmpeft.models.nn.Embedding;
 import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.LayerNorm;
@@ -46,6 +46,6 @@ public final class BertEmbeddings extends HfBlock {
         NDArray positions = ids.getManager().arange(0, (int) len, 1, DataType.INT64).reshape(new Shape(1, len));
         NDArray types = tokenTypeIds == null ? ids.zerosLike() : tokenTypeIds.toType(DataType.INT64, false);
         NDArray e = wordEmbeddings.forward(ids).add(tokenTypeEmbeddings.forward(types)).add(positionEmbeddings.forward(positions));
-        return BlipOps.dropout(layerNorm.forward(e), dropout, isTraining());
+        return Dropouts.apply(layerNorm.forward(e), dropout, isTraining());
     }
 }

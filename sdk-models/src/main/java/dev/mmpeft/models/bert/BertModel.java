@@ -2,8 +2,8 @@ package dev.mmpeft.models.bert;
 
 import ai.djl.ndarray.NDArray;
 import dev.mmpeft.core.config.BertConfig;
-import dev.mmpeft.models.instructblip.internal.BlipOps;
 import dev.mmpeft.models.nn.HfBlock;
+import dev.mmpeft.models.nn.Masks;
 import dev.mmpeft.models.qformer.BertLayerSpec;
 import dev.mmpeft.models.qformer.QFormerEncoder;
 import org.jspecify.annotations.Nullable;
@@ -37,7 +37,7 @@ public final class BertModel extends HfBlock {
      */
     public NDArray forward(NDArray inputIds, @Nullable NDArray attentionMask, @Nullable NDArray tokenTypeIds) {
         NDArray hidden = embeddings.forward(inputIds, tokenTypeIds);
-        NDArray mask = attentionMask == null ? null : BlipOps.additiveMask(attentionMask);
+        NDArray mask = attentionMask == null ? null : Masks.padding(attentionMask);
         return encoder.forward(hidden, mask, null, 0);
     }
 }

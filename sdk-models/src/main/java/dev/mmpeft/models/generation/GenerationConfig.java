@@ -88,8 +88,13 @@ public abstract class GenerationConfig {
         }
     }
 
-    public static ImmutableGenerationConfig.Builder builder() {
-        return ImmutableGenerationConfig.builder();
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
     }
 
     /** Greedy decoding of up to {@code maxNewTokens} tokens. */
@@ -101,4 +106,7 @@ public abstract class GenerationConfig {
     public static GenerationConfig beams(int numBeams, int maxNewTokens) {
         return builder().numBeams(numBeams).maxNewTokens(maxNewTokens).build();
     }
+
+    /** Builds a {@link GenerationConfig}; {@code build()} validates it. */
+    public static class Builder extends ImmutableGenerationConfig.Builder {}
 }

@@ -21,8 +21,8 @@ import dev.mmpeft.models.generation.CandidateScores;
 import dev.mmpeft.models.generation.GenerationConfig;
 import dev.mmpeft.models.generation.GenerationResult;
 import dev.mmpeft.models.generation.Generator;
-import dev.mmpeft.models.instructblip.internal.BlipOps;
 import dev.mmpeft.models.llama.LlamaModel;
+import dev.mmpeft.models.nn.Broadcasts;
 import dev.mmpeft.models.nn.HfModel;
 import dev.mmpeft.models.nn.Linear;
 import dev.mmpeft.models.qformer.InstructBlipQFormerModel;
@@ -186,7 +186,7 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> {
         long batch = image.getShape().get(0);
         int q = config().numQueryTokens();
         checkBatch("qformer_input_ids", qformerInputIds, batch);
-        NDArray queries = BlipOps.broadcastParameter(queryTokens(), image, new Shape(batch, q, config().qformerConfig().hiddenSize()));
+        NDArray queries = Broadcasts.parameter(queryTokens(), image, new Shape(batch, q, config().qformerConfig().hiddenSize()));
         NDArray textMask = qformerAttentionMask == null
                 ? qformerInputIds.onesLike().toType(DataType.INT64, false)
                 : checkSameShape("qformer_attention_mask", qformerAttentionMask, qformerInputIds).toType(DataType.INT64, false);

@@ -40,7 +40,15 @@ public abstract class InstructBlipInputs {
     /** Target ids, -100 where no loss is taken. */
     public abstract Optional<NDArray> labels();
 
-    public static ImmutableInstructBlipInputs.Builder builder() {
-        return ImmutableInstructBlipInputs.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link InstructBlipInputs}; {@code build()} validates it. */
+    public static class Builder extends ImmutableInstructBlipInputs.Builder {}
 }

@@ -24,6 +24,20 @@ public final class Activations {
     private Activations() {}
 
     /**
+     * The activation a config's {@code hidden_act} names, with the config in the error message.
+     *
+     * @param where the config that names it ({@code vision_config}, {@code qformer_config})
+     * @throws MmpeftException naming the config, the bad value and the supported ones
+     */
+    public static UnaryOperator<NDArray> of(String where, String name) {
+        try {
+            return of(name);
+        } catch (MmpeftException e) {
+            throw new MmpeftException(where + ": hidden_act " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * The activation transformers maps {@code name} to.
      *
      * @throws MmpeftException naming the bad value and listing the supported ones

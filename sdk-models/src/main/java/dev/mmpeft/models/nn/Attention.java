@@ -29,6 +29,21 @@ public final class Attention {
     }
 
     /**
+     * Eager attention over all heads, heads merged back: {@code softmax(q k^T * scale + mask) v} as
+     * BERT-style encoders (the vision encoder, the Q-Former) compute it.
+     *
+     * @param q {@code [batch, heads, queries, headDim]}
+     * @param k {@code [batch, heads, keys, headDim]}
+     * @param v {@code [batch, heads, keys, headDim]}
+     * @param mask additive, broadcastable to {@code [batch, heads, queries, keys]}, or null
+     * @return {@code [batch, queries, heads * headDim]}
+     */
+    public static NDArray eager(
+            NDArray q, NDArray k, NDArray v, @Nullable NDArray mask, float scale, float dropout, boolean training) {
+        return mergeHeads(attend(q, k, v, scale, mask, dropout, training));
+    }
+
+    /**
      * Scaled dot-product attention.
      *
      * @param q {@code [batch, heads, queries, headDim]}

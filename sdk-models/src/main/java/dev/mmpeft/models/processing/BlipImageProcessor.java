@@ -83,8 +83,13 @@ public abstract class BlipImageProcessor {
         }
     }
 
-    public static ImmutableBlipImageProcessor.Builder builder() {
-        return ImmutableBlipImageProcessor.builder();
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
     }
 
     /** The processor for square images of {@code size} pixels with all other settings at their defaults. */
@@ -108,7 +113,7 @@ public abstract class BlipImageProcessor {
             throw new MmpeftException(e.getMessage(), e);
         }
         try {
-            ImmutableBlipImageProcessor.Builder b = builder();
+            Builder b = builder();
             JsonNode size = n.get("size");
             if (size != null && size.isObject()) {
                 if (size.has("height")) {
@@ -211,4 +216,7 @@ public abstract class BlipImageProcessor {
         }
         return out;
     }
+
+    /** Builds a {@link BlipImageProcessor}; {@code build()} validates it. */
+    public static class Builder extends ImmutableBlipImageProcessor.Builder {}
 }

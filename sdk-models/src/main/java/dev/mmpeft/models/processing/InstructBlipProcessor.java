@@ -8,7 +8,6 @@ import dev.mmpeft.core.config.InstructBlipConfig;
 import dev.mmpeft.core.config.LlamaConfig;
 import dev.mmpeft.core.config.T5Config;
 import dev.mmpeft.core.config.TextModelConfig;
-import dev.mmpeft.models.instructblip.ImmutableInstructBlipInputs;
 import dev.mmpeft.models.instructblip.InstructBlipInputs;
 import dev.mmpeft.models.processing.TextTokenizer.Side;
 import java.nio.file.Files;
@@ -205,7 +204,7 @@ public final class InstructBlipProcessor implements AutoCloseable {
      */
     public InstructBlipInputs trainingInputs(List<Prompt> prompts, NDManager manager) {
         List<RgbImage> images = images(prompts);
-        ImmutableInstructBlipInputs.Builder b = base(prompts, images, manager);
+        InstructBlipInputs.Builder b = base(prompts, images, manager);
         List<String> targets = new ArrayList<>();
         for (Prompt p : prompts) {
             targets.add(p.target().orElseThrow(() -> new MmpeftException("example '" + p.exampleId() + "': no target text to train on")));
@@ -325,7 +324,7 @@ public final class InstructBlipProcessor implements AutoCloseable {
         return out;
     }
 
-    private ImmutableInstructBlipInputs.Builder base(List<Prompt> prompts, List<RgbImage> images, NDManager manager) {
+    private InstructBlipInputs.Builder base(List<Prompt> prompts, List<RgbImage> images, NDManager manager) {
         List<long[]> q = new ArrayList<>();
         for (Prompt p : prompts) {
             q.add(qformerTokenizer.encode(p.instruction(), maxTextLength, Side.LEFT));

@@ -2,7 +2,7 @@ package dev.mmpeft.models.qformer;
 
 import dev.mmpeft.core.config.BertConfig;
 import dev.mmpeft.core.config.QFormerConfig;
-import dev.mmpeft.models.instructblip.internal.BlipOps;
+import dev.mmpeft.models.nn.Activations;
 
 /**
  * What the BERT-style layers need to know, whether they make up a Q-Former or a plain BERT: the
@@ -60,7 +60,7 @@ public record BertLayerSpec(
     }
 
     private static String check(String where, String act) {
-        BlipOps.activation(where, act);
+        Activations.of(where, act);
         return act;
     }
 

@@ -2,8 +2,8 @@ package dev.mmpeft.models.qformer;
 
 import ai.djl.ndarray.NDArray;
 import dev.mmpeft.core.config.QFormerConfig;
-import dev.mmpeft.models.instructblip.internal.BlipOps;
 import dev.mmpeft.models.nn.HfBlock;
+import dev.mmpeft.models.nn.Masks;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -43,7 +43,7 @@ public final class InstructBlipQFormerModel extends HfBlock {
     public NDArray forward(
             @Nullable NDArray inputIds, @Nullable NDArray attentionMask, NDArray queryEmbeds, NDArray imageEmbeds) {
         NDArray hidden = embeddings.forward(inputIds, queryEmbeds);
-        NDArray mask = attentionMask == null ? null : BlipOps.additiveMask(attentionMask);
+        NDArray mask = attentionMask == null ? null : Masks.padding(attentionMask);
         int queryLength = Math.toIntExact(queryEmbeds.getShape().get(1));
         return encoder.forward(hidden, mask, imageEmbeds, queryLength);
     }

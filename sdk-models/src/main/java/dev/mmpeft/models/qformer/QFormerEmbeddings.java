@@ -5,7 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.core.config.QFormerConfig;
-import dev.mmpeft.models.instructblip.internal.BlipOps;
+import dev.mmpeft.models.nn.Dropouts;
 import dev.mmpeft.models.nn.Embedding;
 import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.LayerNorm;
@@ -57,6 +57,6 @@ public final class QFormerEmbeddings extends HfBlock {
         } else {
             throw new MmpeftException("Q-Former: give qformer_input_ids or query embeddings");
         }
-        return BlipOps.dropout(layernorm.forward(embeddings), dropout, isTraining());
+        return Dropouts.apply(layernorm.forward(embeddings), dropout, isTraining());
     }
 }

@@ -1,7 +1,7 @@
 package dev.mmpeft.models.qformer;
 
 import ai.djl.ndarray.NDArray;
-import dev.mmpeft.models.instructblip.internal.BlipOps;
+import dev.mmpeft.models.nn.Activations;
 import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.Linear;
 
@@ -11,7 +11,7 @@ public final class QFormerIntermediate extends HfBlock {
     private final Linear dense;
 
     public QFormerIntermediate(BertLayerSpec spec) {
-        this.act = BlipOps.activation("hidden_act", spec.hiddenAct());
+        this.act = Activations.of("hidden_act", spec.hiddenAct());
         this.dense = child("dense", new Linear(spec.hiddenSize(), spec.intermediateSize(), true));
     }
 

@@ -1,7 +1,7 @@
 package dev.mmpeft.models.qformer;
 
 import ai.djl.ndarray.NDArray;
-import dev.mmpeft.models.instructblip.internal.BlipOps;
+import dev.mmpeft.models.nn.Attention;
 import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.Linear;
 import org.jspecify.annotations.Nullable;
@@ -37,9 +37,9 @@ public final class QFormerMultiHeadAttention extends HfBlock {
      * @param mask additive {@code [batch, 1, 1, keys]} or null
      */
     public NDArray forward(NDArray hidden, NDArray keyValues, @Nullable NDArray mask) {
-        NDArray q = BlipOps.splitHeads(query.forward(hidden), heads);
-        NDArray k = BlipOps.splitHeads(key.forward(keyValues), heads);
-        NDArray v = BlipOps.splitHeads(value.forward(keyValues), heads);
-        return BlipOps.attention(q, k, v, mask, scale, dropout, isTraining());
+        NDArray q = Attention.splitHeads(query.forward(hidden), heads);
+        NDArray k = Attention.splitHeads(key.forward(keyValues), heads);
+        NDArray v = Attention.splitHeads(value.forward(keyValues), heads);
+        return Attention.eager(q, k, v, mask, scale, dropout, isTraining());
     }
 }

@@ -1,7 +1,7 @@
 package dev.mmpeft.models.qformer;
 
 import ai.djl.ndarray.NDArray;
-import dev.mmpeft.models.instructblip.internal.BlipOps;
+import dev.mmpeft.models.nn.Dropouts;
 import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.LayerNorm;
 import dev.mmpeft.models.nn.Linear;
@@ -22,7 +22,7 @@ public final class QFormerOutput extends HfBlock {
     }
 
     public NDArray forward(NDArray x, NDArray residual) {
-        NDArray h = BlipOps.dropout(dense.forward(x), dropout, isTraining());
+        NDArray h = Dropouts.apply(dense.forward(x), dropout, isTraining());
         return layerNorm.forward(h.add(residual));
     }
 }

@@ -3,7 +3,7 @@ package dev.mmpeft.models.vision;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.mmpeft.core.config.VisionConfig;
-import dev.mmpeft.models.instructblip.internal.BlipOps;
+import dev.mmpeft.models.nn.Attention;
 import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.Linear;
 
@@ -46,7 +46,7 @@ public final class VisionAttention extends HfBlock {
         NDArray q = mixed.get(0);
         NDArray k = mixed.get(1);
         NDArray v = mixed.get(2);
-        NDArray context = BlipOps.attention(q, k, v, null, scale, dropout, isTraining());
+        NDArray context = Attention.eager(q, k, v, null, scale, dropout, isTraining());
         return projection.forward(context);
     }
 }

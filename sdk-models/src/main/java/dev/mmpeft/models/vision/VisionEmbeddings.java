@@ -5,7 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.core.config.VisionConfig;
-import dev.mmpeft.models.instructblip.internal.BlipOps;
+import dev.mmpeft.models.nn.Broadcasts;
 import dev.mmpeft.models.nn.HfBlock;
 
 /**
@@ -38,7 +38,7 @@ public final class VisionEmbeddings extends HfBlock {
         long batch = s.get(0);
         NDArray patches = patchEmbedding.forward(pixelValues); // [B, D, g, g]
         patches = patches.reshape(new Shape(batch, hidden, -1)).transpose(0, 2, 1);
-        NDArray cls = BlipOps.broadcastParameter(parameter("class_embedding"), patches, new Shape(batch, 1, hidden));
+        NDArray cls = Broadcasts.parameter(parameter("class_embedding"), patches, new Shape(batch, 1, hidden));
         NDArray embeddings = cls.concat(patches, 1);
         return embeddings.add(array("position_embedding"));
     }

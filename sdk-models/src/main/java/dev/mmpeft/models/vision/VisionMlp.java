@@ -2,7 +2,7 @@ package dev.mmpeft.models.vision;
 
 import ai.djl.ndarray.NDArray;
 import dev.mmpeft.core.config.VisionConfig;
-import dev.mmpeft.models.instructblip.internal.BlipOps;
+import dev.mmpeft.models.nn.Activations;
 import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.Linear;
 
@@ -13,7 +13,7 @@ public final class VisionMlp extends HfBlock {
     private final Linear fc2;
 
     public VisionMlp(VisionConfig config) {
-        this.act = BlipOps.activation("vision_config", config.hiddenAct());
+        this.act = Activations.of("vision_config", config.hiddenAct());
         this.fc1 = child("fc1", new Linear(config.hiddenSize(), config.intermediateSize(), true));
         this.fc2 = child("fc2", new Linear(config.intermediateSize(), config.hiddenSize(), true));
     }

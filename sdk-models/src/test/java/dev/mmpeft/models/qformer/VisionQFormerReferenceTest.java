@@ -1,6 +1,5 @@
 package dev.mmpeft.models.qformer;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -9,13 +8,14 @@ import ai.djl.ndarray.types.DataType;
 import dev.mmpeft.core.config.Configs;
 import dev.mmpeft.core.config.InstructBlipConfig;
 import dev.mmpeft.core.safetensors.Checkpoint;
-import dev.mmpeft.models.instructblip.internal.BlipOps;
 import dev.mmpeft.models.nn.Linear;
+import dev.mmpeft.models.nn.Masks;
 import dev.mmpeft.models.nn.Weights;
 import dev.mmpeft.models.vision.InstructBlipVisionModel;
 import java.nio.file.Path;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The vision encoder, Q-Former and language projection on their own against the numpy reference
@@ -78,7 +78,7 @@ class VisionQFormerReferenceTest {
     void additiveMaskIsTransformersExtendedMask() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray mask = m.create(new long[] {1, 1, 0}, new ai.djl.ndarray.types.Shape(1, 3));
-            float[] add = BlipOps.additiveMask(mask).toFloatArray();
+            float[] add = Masks.padding(mask).toFloatArray();
             assertEquals(0f, add[0], 0f);
             assertEquals(0f, add[1], 0f);
             assertEquals(-Float.MAX_VALUE, add[2]);

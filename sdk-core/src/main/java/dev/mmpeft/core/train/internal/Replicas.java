@@ -1,11 +1,12 @@
 package dev.mmpeft.core.train.internal;
 
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import dev.mmpeft.core.Device;
 import dev.mmpeft.core.Devices;
+import dev.mmpeft.core.train.Autograd;
 import dev.mmpeft.core.train.TrainableModel;
 import dev.mmpeft.core.train.TrainingException;
 import java.util.ArrayList;

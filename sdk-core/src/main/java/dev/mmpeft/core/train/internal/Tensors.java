@@ -2,6 +2,7 @@ package dev.mmpeft.core.train.internal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
+import dev.mmpeft.core.train.Autograd;
 import dev.mmpeft.core.train.TrainingException;
 
 /** Tensor chores of the trainer. */

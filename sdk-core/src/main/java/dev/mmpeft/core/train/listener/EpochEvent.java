@@ -21,7 +21,15 @@ public abstract class EpochEvent {
 
     public abstract double seconds();
 
-    public static ImmutableEpochEvent.Builder builder() {
-        return ImmutableEpochEvent.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link EpochEvent}; {@code build()} validates it. */
+    public static class Builder extends ImmutableEpochEvent.Builder {}
 }

@@ -17,7 +17,15 @@ public abstract class ListenerContext {
     /** Whether {@link #console()} is an interactive terminal (a progress bar may redraw one line). */
     public abstract boolean interactive();
 
-    public static ImmutableListenerContext.Builder builder() {
-        return ImmutableListenerContext.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link ListenerContext}; {@code build()} validates it. */
+    public static class Builder extends ImmutableListenerContext.Builder {}
 }

@@ -37,7 +37,15 @@ public abstract class RunStart {
     /** Where the run writes checkpoints, logs and plots, if anywhere. */
     public abstract Optional<Path> outputDir();
 
-    public static ImmutableRunStart.Builder builder() {
-        return ImmutableRunStart.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link RunStart}; {@code build()} validates it. */
+    public static class Builder extends ImmutableRunStart.Builder {}
 }

@@ -19,7 +19,15 @@ public abstract class SkippedBatch {
     /** Ids of the examples of the offending batch. */
     public abstract List<String> exampleIds();
 
-    public static ImmutableSkippedBatch.Builder builder() {
-        return ImmutableSkippedBatch.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link SkippedBatch}; {@code build()} validates it. */
+    public static class Builder extends ImmutableSkippedBatch.Builder {}
 }

@@ -45,7 +45,15 @@ public abstract class StepEvent {
         return false;
     }
 
-    public static ImmutableStepEvent.Builder builder() {
-        return ImmutableStepEvent.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link StepEvent}; {@code build()} validates it. */
+    public static class Builder extends ImmutableStepEvent.Builder {}
 }

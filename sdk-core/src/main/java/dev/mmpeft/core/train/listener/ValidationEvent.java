@@ -30,7 +30,15 @@ public abstract class ValidationEvent {
     /** Validations in a row without improvement (0 after an improvement). */
     public abstract int badValidations();
 
-    public static ImmutableValidationEvent.Builder builder() {
-        return ImmutableValidationEvent.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link ValidationEvent}; {@code build()} validates it. */
+    public static class Builder extends ImmutableValidationEvent.Builder {}
 }

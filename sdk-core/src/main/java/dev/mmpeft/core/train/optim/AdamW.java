@@ -52,27 +52,27 @@ public abstract class AdamW implements OptimizerSpec {
 
     /** AdamW with base learning rate {@code lr} and PyTorch's other defaults. */
     public static AdamW lr(double lr) {
-        return ImmutableAdamW.builder().lr(lr).build();
+        return builder().lr(lr).build();
     }
 
     /** A copy with weight decay {@code wd}. */
     public AdamW weightDecay(double wd) {
-        return ImmutableAdamW.copyOf(this).withWeightDecay(wd);
+        return toBuilder().weightDecay(wd).build();
     }
 
     /** A copy with betas ({@code beta1}, {@code beta2}). */
     public AdamW betas(double beta1, double beta2) {
-        return ImmutableAdamW.copyOf(this).withBeta1(beta1).withBeta2(beta2);
+        return toBuilder().beta1(beta1).beta2(beta2).build();
     }
 
     /** A copy with epsilon {@code eps}. */
     public AdamW eps(double eps) {
-        return ImmutableAdamW.copyOf(this).withEps(eps);
+        return toBuilder().eps(eps).build();
     }
 
     /** A copy with other decay groups (e.g. {@link WeightDecayGroups#all()}). */
     public AdamW decayGroups(WeightDecayGroups groups) {
-        return ImmutableAdamW.copyOf(this).withDecayGroups(groups);
+        return toBuilder().decayGroups(groups).build();
     }
 
     @Value.Check
@@ -144,4 +144,16 @@ public abstract class AdamW implements OptimizerSpec {
             p.addi(scoped(m.div(denom), scope).muli(-stepSize));
         }
     }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link AdamW}; {@code build()} validates it. */
+    public static class Builder extends ImmutableAdamW.Builder {}
 }

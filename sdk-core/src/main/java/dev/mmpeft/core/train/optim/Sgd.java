@@ -46,22 +46,22 @@ public abstract class Sgd implements OptimizerSpec {
 
     /** Plain SGD with learning rate {@code lr}. */
     public static Sgd lr(double lr) {
-        return ImmutableSgd.builder().lr(lr).build();
+        return builder().lr(lr).build();
     }
 
     /** A copy with momentum. */
     public Sgd momentum(double momentum) {
-        return ImmutableSgd.copyOf(this).withMomentum(momentum);
+        return toBuilder().momentum(momentum).build();
     }
 
     /** A copy with Nesterov momentum on or off. */
     public Sgd nesterov(boolean nesterov) {
-        return ImmutableSgd.copyOf(this).withNesterov(nesterov);
+        return toBuilder().nesterov(nesterov).build();
     }
 
     /** A copy with L2 weight decay {@code wd}. */
     public Sgd weightDecay(double wd) {
-        return ImmutableSgd.copyOf(this).withWeightDecay(wd);
+        return toBuilder().weightDecay(wd).build();
     }
 
     @Value.Check
@@ -141,4 +141,16 @@ public abstract class Sgd implements OptimizerSpec {
             p.addi(scoped(d.mul(-lr), scope));
         }
     }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link Sgd}; {@code build()} validates it. */
+    public static class Builder extends ImmutableSgd.Builder {}
 }

@@ -31,7 +31,7 @@ public abstract class WeightDecayGroups {
 
     /** LAVIS's rule plus {@code norm}: ndim < 2 or the name contains bias, ln, bn or norm. */
     public static WeightDecayGroups lavis() {
-        return ImmutableWeightDecayGroups.builder()
+        return builder()
                 .minDimensions(2)
                 .addExcludedNameParts("bias", "ln", "bn", "norm")
                 .build();
@@ -39,12 +39,17 @@ public abstract class WeightDecayGroups {
 
     /** Every trainable tensor decays (plain {@code torch.optim.AdamW(params)}). */
     public static WeightDecayGroups all() {
-        return ImmutableWeightDecayGroups.builder().minDimensions(0).build();
+        return builder().minDimensions(0).build();
     }
 
     /** A custom rule. */
-    public static ImmutableWeightDecayGroups.Builder builder() {
-        return ImmutableWeightDecayGroups.builder();
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
     }
 
     /** Whether the tensor {@code name} of {@code shape} is in the decay group. */
@@ -83,4 +88,7 @@ public abstract class WeightDecayGroups {
             TrainingException.check(!part.isEmpty(), "WeightDecayGroups.excludedNameParts", "an empty string", "non-empty");
         }
     }
+
+    /** Builds a {@link WeightDecayGroups}; {@code build()} validates it. */
+    public static class Builder extends ImmutableWeightDecayGroups.Builder {}
 }

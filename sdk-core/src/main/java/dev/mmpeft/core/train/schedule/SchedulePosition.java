@@ -28,7 +28,7 @@ public abstract class SchedulePosition {
 
     /** A position. */
     public static SchedulePosition of(long step, long stepsPerEpoch, long totalSteps, int totalEpochs) {
-        return ImmutableSchedulePosition.builder()
+        return builder()
                 .step(step)
                 .epoch((int) (step / stepsPerEpoch))
                 .stepInEpoch(step % stepsPerEpoch)
@@ -37,4 +37,16 @@ public abstract class SchedulePosition {
                 .totalEpochs(totalEpochs)
                 .build();
     }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this value's attributes, to derive a variant. */
+    public Builder toBuilder() {
+        return builder().from(this);
+    }
+
+    /** Builds a {@link SchedulePosition}; {@code build()} validates it. */
+    public static class Builder extends ImmutableSchedulePosition.Builder {}
 }

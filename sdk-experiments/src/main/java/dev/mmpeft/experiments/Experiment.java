@@ -1,0 +1,188 @@
+package dev.mmpeft.experiments;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mmpeft.core.MultimodalExample;
+import dev.mmpeft.core.Prompt;
+import dev.mmpeft.core.eval.EvaluationResult;
+import dev.mmpeft.core.eval.Evaluator;
+import dev.mmpeft.core.io.AtomicFiles;
+import dev.mmpeft.core.io.Json;
+import dev.mmpeft.core.train.EarlyStopping;
+import dev.mmpeft.core.train.Trainer;
+import dev.mmpeft.core.train.TrainingResult;
+import dev.mmpeft.core.train.optim.AdamW;
+import dev.mmpeft.core.train.schedule.Schedules;
+import dev.mmpeft.eval.Evaluators;
+import dev.mmpeft.eval.report.Comparison;
+import dev.mmpeft.eval.report.Reports;
+import dev.mmpeft.models.generation.Predictor;
+import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.models.processing.InstructBlipProcessor;
+import dev.mmpeft.peft.ParameterReport;
+import dev.mmpeft.plots.EvaluationCharts;
+import dev.mmpeft.plots.LossCurvePlot;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * One run of the papers' experiment: evaluate a model zero-shot, fine-tune it with one
+ * {@link FineTuning} setting (validation each epoch, early stopping, the best adapter kept), and
+ * evaluate it again on the held-out split, writing everything a user wants to look at afterwards.
+ *
+ * <pre>{@code
+ * Experiment.Outcome o = Experiment.run(base, processor, "my-model", TaskData.of("scienceqa", dir),
+ *         FineTuning.lora(EnumSet.of(QFORMER_CROSS_ATTN), 2), Path.of("runs/r2"), true, false, System.out);
+ * }</pre>
+ *
+ * <p>Output folder: {@code zero-shot/} and {@code fine-tuned/} (result JSON, Markdown, CSV, per-example
+ * records, bar chart), {@code comparison/} (per group, with the difference), {@code adapter/} (Hugging
+ * Face PEFT layout), {@code training/} (metrics JSONL/CSV, loss curve PNG, provenance, best
+ * checkpoint), {@code trainable-parameters.txt}, and {@code summary.json}, written last: its
+ * presence means the run finished.
+ *
+ * <p>The base model is never modified: PEFT works on a twin structure that shares its frozen arrays.
+ */
+public final class Experiment {
+    /** The file whose presence marks a finished run. */
+    public static final String SUMMARY = "summary.json";
+
+    /** The training folder's loss curve (drawn by sdk-plots' {@code loss-plot} listener). */
+    public static final String LOSS_CURVE = LossCurvePlot.FILE_NAME;
+
+    private Experiment() {}
+
+    /** What a run produced. */
+    public record Outcome(
+            FineTuning setting,
+            Optional<EvaluationResult> zeroShot,
+            EvaluationResult result,
+            long trainableParameters,
+            long totalParameters,
+            Optional<TrainingResult> training,
+            Path directory) {
+        /** The held-out accuracy (percent) of the run's final model. */
+        public double accuracy() {
+            return result.headline();
+        }
+    }
+
+    /** Scores {@code model} on examples with {@code data}'s template and its format's evaluator ({@link Evaluators#forFormat}). */
+    public static EvaluationResult evaluate(InstructBlip model, InstructBlipProcessor processor, TaskData data,
+            List<MultimodalExample> examples) {
+        return Evaluators.forFormat(data.format()).evaluate(examples,
+                Predictor.of(model, processor).predict(data.template().renderAll(examples)));
+    }
+
+    /**
+     * Runs one setting on {@code base}.
+     *
+     * @param modelId how saved adapters and provenance name the base model
+     * @param withZeroShot also evaluate the base model before training (always done for settings that train nothing)
+     * @param resume continue the training an earlier, interrupted run of the same setting left in
+     *     {@code out/training} (from its last epoch checkpoint); otherwise start afresh
+     */
+    public static Outcome run(InstructBlip base, InstructBlipProcessor processor, String modelId, TaskData data,
+            FineTuning setting, Path out, boolean withZeroShot, boolean resume, PrintStream console) throws IOException {
+        Files.createDirectories(out);
+        AtomicFiles.deleteRecursively(out.resolve(SUMMARY));
+        List<MultimodalExample> test = data.examples("test");
+        long total = base.parameterCount();
+
+        Optional<EvaluationResult> zeroShot = Optional.empty();
+        if (withZeroShot || !setting.method().trains()) {
+            console.printf(Locale.ROOT, "evaluating %s zero-shot on %d %s test examples ...%n", modelId, test.size(), data.format());
+            EvaluationResult r = evaluate(base, processor, data, test);
+            writeResult(r, out.resolve("zero-shot"));
+            console.printf(Locale.ROOT, "zero-shot accuracy: %.2f%%%n", r.headline());
+            zeroShot = Optional.of(r);
+        }
+        if (!setting.method().trains()) {
+            Outcome outcome = new Outcome(setting, zeroShot, zeroShot.orElseThrow(), 0, total, Optional.empty(), out);
+            writeSummary(outcome, modelId, data);
+            return outcome;
+        }
+        if (!resume) {
+            AtomicFiles.deleteRecursively(out.resolve("training"));
+        }
+        try (TaskModel model = TaskModel.of(setting.method().adapt(base, processor, modelId, setting), processor,
+                data.template())) {
+            ParameterReport params = model.peft().parameterReport();
+            String report = params.summary() + "\n\n" + params.table();
+            console.println(report);
+            AtomicFiles.writeString(out.resolve("trainable-parameters.txt"), report + "\n");
+            TrainingResult training = train(model, modelId, data, setting, out.resolve("training"), resume, console);
+
+            EvaluationResult result = evaluate(model.peft().model(), processor, data, test);
+            writeResult(result, out.resolve("fine-tuned"));
+            model.peft().save(out.resolve("adapter"));
+            if (zeroShot.isPresent()) {
+                Comparison comparison = Comparison.of(zeroShot.get(), result);
+                comparison.writeAll(out.resolve("comparison"));
+                EvaluationCharts.writeComparison(comparison, out.resolve("comparison"));
+            }
+            console.printf(Locale.ROOT, "fine-tuned accuracy: %.2f%%%n", result.headline());
+            Outcome outcome = new Outcome(setting, zeroShot, result, params.trainable(), params.total(), Optional.of(training), out);
+            writeSummary(outcome, modelId, data);
+            return outcome;
+        }
+    }
+
+    /** The recipe: AdamW, linear decay per epoch, validation each epoch on the task's evaluator, the best adapter kept. */
+    private static TrainingResult train(TaskModel model, String modelId, TaskData data, FineTuning setting, Path dir,
+            boolean resume, PrintStream console) {
+        List<Prompt> train = data.prompts("train");
+        List<MultimodalExample> val = data.examples("val");
+        Trainer.Builder trainer = Trainer.builder()
+                .optimizer(AdamW.lr(setting.learningRate()).weightDecay(setting.weightDecay()))
+                .schedule(Schedules.linearDecayPerEpoch())
+                .epochs(setting.epochs()).batchSize(setting.batchSize()).seed(setting.seed())
+                .validateEachEpoch().saveBest(true).restoreBest(true).resume(resume)
+                .outputDir(dir)
+                .model(modelId, null).dataset(data.format() + ":" + data.root())
+                .console(console).listeners("progress", "metrics", "loss-plot");
+        if (setting.patience() > 0) {
+            trainer.earlyStopping(EarlyStopping.patience(setting.patience()));
+        }
+        console.printf(Locale.ROOT, "fine-tuning (%s) on %d examples, validating on %d ...%n", setting.slug(), train.size(),
+                val.size());
+        return trainer.build().fit(model, train, val, Evaluators.forFormat(data.format()));
+    }
+
+    private static void writeResult(EvaluationResult r, Path dir) {
+        Reports.writeAll(r, dir);
+        EvaluationCharts.writeResult(r, dir);
+    }
+
+    private static void writeSummary(Outcome o, String modelId, TaskData data) throws IOException {
+        ObjectNode n = Json.mapper().createObjectNode();
+        n.put("model", modelId);
+        n.put("dataset", data.root().toString());
+        n.put("format", data.format());
+        n.put("setting", o.setting().slug());
+        n.put("method", o.setting().method().name());
+        n.put("components", o.setting().componentLabel());
+        n.put("rank", o.setting().method().size(o.setting()));
+        n.put("alpha", o.setting().alpha());
+        n.put("learning_rate", o.setting().learningRate());
+        n.put("trainable_parameters", o.trainableParameters());
+        n.put("total_parameters", o.totalParameters());
+        n.put("accuracy", o.accuracy());
+        o.zeroShot().ifPresent(z -> n.put("zero_shot_accuracy", z.headline()));
+        ObjectNode groups = n.putObject("breakdown");
+        o.result().breakdown().forEach(groups::put);
+        o.training().ifPresent(t -> {
+            ObjectNode tn = n.putObject("training");
+            tn.put("steps", t.steps());
+            tn.put("epochs", t.epochs());
+            tn.put("stop_reason", t.stopReason());
+            tn.put("seconds", t.seconds());
+            t.bestValue().ifPresent(v -> tn.put("best_validation", v));
+        });
+        AtomicFiles.writeString(o.directory().resolve(SUMMARY), Json.write(n));
+    }
+}

@@ -1,0 +1,135 @@
+package dev.mmpeft.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mmpeft.core.Component;
+import dev.mmpeft.core.io.Json;
+import dev.mmpeft.datasets.synthetic.SyntheticDataset;
+import dev.mmpeft.datasets.synthetic.Variant;
+import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.models.instructblip.InstructBlipPresets;
+import dev.mmpeft.models.instructblip.testing.TinyTokenizers;
+import dev.mmpeft.models.processing.InstructBlipProcessor;
+import dev.mmpeft.peft.PeftModel;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sweep and the recipe on a tiny random InstructBLIP and a small synthetic ScienceQA task:
+ * every cell writes its reports, adapter, plots and summary; a second run resumes (skips every
+ * finished cell); a method that is not built in runs through the same sweep.
+ */
+class SweepTest {
+    @TempDir static Path tmp;
+    static Path modelDir;
+    static TaskData task;
+
+    @BeforeAll
+    static void writeModelAndData() throws Exception {
+        modelDir = tmp.resolve("model");
+        InstructBlipPresets.writeTiny(modelDir, TinyTokenizers.WORDS, true, false, 3, 0.3f);
+        Path data = SyntheticDataset.builder().seed(5).variant(Variant.SHIFTED).train(16).val(4).test(6).imageSize(28)
+                .choices(3).build().writeScienceQa(tmp.resolve("data"));
+        task = TaskData.of("scienceqa", data);
+    }
+
+    /** LoRA on the LLM feed-forward with query tokens and projection trained too, under a name of its own. */
+    static final class LoraWithExtras implements AdaptationMethod {
+        @Override
+        public String name() {
+            return "LORA_EXTRAS";
+        }
+
+        @Override
+        public String label(FineTuning s) {
+            return "LLM_FFN+EXTRAS";
+        }
+
+        @Override
+        public String slug(FineTuning s) {
+            return "lora-extras-r" + s.rank();
+        }
+
+        @Override
+        public int size(FineTuning s) {
+            return s.rank();
+        }
+
+        @Override
+        public PeftModel<InstructBlip> adapt(InstructBlip base, InstructBlipProcessor processor, String modelId, FineTuning s) {
+            return StandardMethods.LORA.adapt(base, processor, modelId,
+                    s.toBuilder().method(StandardMethods.LORA).components(EnumSet.of(Component.LLM_FFN)).trainExtras(true).build());
+        }
+    }
+
+    @Test
+    void runsResumesAndTabulatesAGridAndAPluggedInMethod() throws Exception {
+        Path out = tmp.resolve("sweep");
+        FineTuning recipe = FineTuning.lora(EnumSet.of(Component.QFORMER_CROSS_ATTN), 1).withRecipe(1e-2, 2, 8, 0);
+        Sweep.Grid grid = new Sweep.Grid(List.of(EnumSet.of(Component.QFORMER_CROSS_ATTN), EnumSet.of(Component.LLM_FFN)),
+                List.of(1), false, true);
+        List<FineTuning> settings = new ArrayList<>(grid.settings(recipe, FineTuning.fullQformer()));
+        settings.add(recipe.toBuilder().method(new LoraWithExtras()).rank(2).alpha(4).build());
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream console = new PrintStream(log, true, StandardCharsets.UTF_8);
+        Sweep.Result first;
+        try (InstructBlip model = InstructBlip.load(modelDir);
+                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, model.config())) {
+            first = Sweep.run(model, processor, "tiny", task, settings, out, console);
+        }
+        assertEquals(4, first.ran());
+        assertEquals(List.of("zero-shot", "lora-qformer_cross_attn-r1", "lora-llm_ffn-r1", "lora-extras-r2"),
+                first.cells().stream().map(Sweep.Cell::setting).toList());
+
+        Path cell = out.resolve("cells/lora-qformer_cross_attn-r1");
+        JsonNode summary = Json.read(cell.resolve(Experiment.SUMMARY));
+        assertEquals("LORA", summary.get("method").asText());
+        assertEquals("QFORMER_CROSS_ATTN", summary.get("components").asText());
+        assertEquals(1, summary.get("rank").asInt());
+        assertEquals(2, summary.get("training").get("epochs").asInt());
+        assertEquals(first.cells().get(1).accuracy(), summary.get("accuracy").asDouble());
+        assertTrue(summary.get("trainable_parameters").asLong() > 0);
+        for (String f : List.of("fine-tuned/result.json", "fine-tuned/result.png", "adapter/adapter_config.json",
+                "adapter/adapter_model.safetensors", "training/loss_curve.png", "training/metrics.jsonl",
+                "trainable-parameters.txt")) {
+            assertTrue(Files.isRegularFile(cell.resolve(f)), f);
+        }
+        // two validations (one per epoch), each scored by the ScienceQA evaluator on the model's own answers
+        assertEquals(2, Files.readAllLines(cell.resolve("training/validations.csv")).size() - 1);
+        JsonNode zero = Json.read(out.resolve("cells/zero-shot/summary.json"));
+        assertEquals("ZERO_SHOT", zero.get("method").asText());
+        assertEquals(0, zero.get("trainable_parameters").asLong());
+        JsonNode custom = Json.read(out.resolve("cells/lora-extras-r2/summary.json"));
+        assertEquals("LORA_EXTRAS", custom.get("method").asText());
+        assertEquals(2, custom.get("rank").asInt());
+        assertTrue(custom.get("trainable_parameters").asLong() > summary.get("trainable_parameters").asLong(),
+                "query tokens and projection train too");
+
+        List<String> csv = Files.readAllLines(out.resolve("runs.csv"));
+        assertEquals("component,rank,trainable_parameters,accuracy", csv.get(0));
+        assertEquals(4, csv.size(), "the three trained cells; zero-shot is a baseline line of sweep.md");
+        assertTrue(Files.readString(out.resolve("sweep.md")).contains("- zero-shot baseline: "));
+        assertTrue(Files.size(out.resolve("accuracy-vs-parameters.png")) > 1000);
+
+        Sweep.Result again;
+        try (InstructBlip model = InstructBlip.load(modelDir);
+                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, model.config())) {
+            again = Sweep.run(model, processor, "tiny", task, settings, out, console);
+        }
+        assertEquals(0, again.ran());
+        assertEquals(4, again.skipped());
+        assertEquals(first.cells(), again.cells());
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("[2/4] lora-qformer_cross_attn-r1: done before, skipping"));
+    }
+}

@@ -1,0 +1,125 @@
+package dev.mmpeft.models.generation;
+
+import ai.djl.ndarray.NDManager;
+import com.google.common.base.Preconditions;
+import dev.mmpeft.core.MmpeftException;
+import dev.mmpeft.core.Prompt;
+import dev.mmpeft.core.eval.Prediction;
+import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.models.processing.InstructBlipProcessor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Answers rendered prompts with an InstructBLIP model, the one way from a model to
+ * {@link Prediction}s that evaluators score: by candidate scoring (every option's target text
+ * scored by the model's loss, lowest wins, as LAVIS evaluates ScienceQA and IconQA) or by
+ * generation (greedy or beam search, decoded text). Why one entry point: validation during
+ * training, the fine-tune recipe and the CLI all predict the same way.
+ *
+ * <pre>{@code
+ * Map<String, Prediction> answers = Predictor.of(model, processor).predict(prompts); // the task picks
+ * Predictor.of(model, processor).method(Predictor.Method.GENERATION)
+ *         .generation(GenerationConfig.beams(5, 10)).predict(prompts);
+ * }</pre>
+ *
+ * <p>The model is switched to inference mode first; each example (scoring) or batch (generation)
+ * runs in its own memory scope.
+ */
+public final class Predictor {
+    /** How prompts are answered. */
+    public enum Method {
+        /** The task type picks: candidate scoring for a prompt with options, generation otherwise. */
+        AUTO,
+        /** Every prompt must have options; the one with the lowest loss is the answer. */
+        CANDIDATE_SCORING,
+        /** The generated text is the answer (options, if any, are left to the evaluator's parser). */
+        GENERATION
+    }
+
+    /** The default generation: greedy, up to 30 new tokens (LAVIS's VQA setting is 10, captioning 30). */
+    public static final int DEFAULT_MAX_NEW_TOKENS = 30;
+
+    private final InstructBlip model;
+    private final InstructBlipProcessor processor;
+    private final Method method;
+    private final GenerationConfig generation;
+    private final int batchSize;
+
+    private Predictor(InstructBlip model, InstructBlipProcessor processor, Method method, GenerationConfig generation,
+            int batchSize) {
+        this.model = model;
+        this.processor = processor;
+        this.method = method;
+        this.generation = generation;
+        this.batchSize = batchSize;
+    }
+
+    /** A predictor whose task type picks the method ({@link Method#AUTO}), generating greedily when it generates. */
+    public static Predictor of(InstructBlip model, InstructBlipProcessor processor) {
+        return new Predictor(model, processor, Method.AUTO, GenerationConfig.greedy(DEFAULT_MAX_NEW_TOKENS), 8);
+    }
+
+    /** The same predictor answering by {@code newMethod}. */
+    public Predictor method(Method newMethod) {
+        return new Predictor(model, processor, newMethod, generation, batchSize);
+    }
+
+    /** The same predictor generating with {@code config} (greedy or beams, max new tokens, ...). */
+    public Predictor generation(GenerationConfig config) {
+        return new Predictor(model, processor, method, config, batchSize);
+    }
+
+    /** The same predictor generating for {@code n} prompts at a time (default 8). */
+    public Predictor batchSize(int n) {
+        Preconditions.checkArgument(n >= 1, "batch size must be >= 1, got %s", n);
+        return new Predictor(model, processor, method, generation, n);
+    }
+
+    /**
+     * The prediction of every prompt, by example id, in the prompts' order.
+     *
+     * @throws MmpeftException when candidate scoring is asked for a prompt without options
+     */
+    public Map<String, Prediction> predict(List<Prompt> prompts) {
+        model.setTraining(false);
+        Map<String, Prediction> out = new LinkedHashMap<>();
+        List<Prompt> toGenerate = new ArrayList<>();
+        try (NDManager base = NDManager.newBaseManager(model.queryTokens().getArray().getDevice())) {
+            for (Prompt p : prompts) {
+                boolean score = method == Method.CANDIDATE_SCORING || (method == Method.AUTO && !p.candidates().isEmpty());
+                if (score) {
+                    out.put(p.exampleId(), score(p, base));
+                } else {
+                    out.put(p.exampleId(), Prediction.ofText(p.exampleId(), "")); // keeps the prompts' order
+                    toGenerate.add(p);
+                }
+            }
+            for (int i = 0; i < toGenerate.size(); i += batchSize) {
+                List<Prompt> batch = toGenerate.subList(i, Math.min(toGenerate.size(), i + batchSize));
+                try (NDManager scope = base.newSubManager()) {
+                    GenerationResult r = model.generate(processor.generationInputs(batch, scope), generation);
+                    for (int j = 0; j < batch.size(); j++) {
+                        String id = batch.get(j).exampleId();
+                        out.put(id, Prediction.ofText(id, processor.decode(r.tokens(j * r.numReturnSequences()))));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private Prediction score(Prompt p, NDManager base) {
+        if (p.candidates().isEmpty()) {
+            throw new MmpeftException("example " + p.exampleId() + " has no answer options; candidate scoring needs"
+                    + " multiple-choice questions (answer it by generation instead)");
+        }
+        try (NDManager scope = base.newSubManager()) {
+            CandidateScores scores = model.scoreCandidates(processor.scoringInputs(List.of(p), scope),
+                    processor.candidateIds(p.candidates()));
+            return Prediction.ofChoice(p.exampleId(), scores.best(0));
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package dev.mmpeft.plots;
+
+import dev.mmpeft.core.eval.EvaluationResult;
+import dev.mmpeft.eval.report.Comparison;
+import dev.mmpeft.eval.report.Reports;
+import dev.mmpeft.eval.report.RunSummary;
+import java.awt.BasicStroke;
+import java.awt.Font;
+import java.awt.geom.Ellipse2D;
+import java.nio.file.Path;
+import java.text.DecimalFormat;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryLabelPositions;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
+import org.jfree.chart.labels.XYItemLabelGenerator;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.category.DefaultCategoryDataset;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/**
+ * The charts of evaluation results: the metric per group of one result, a baseline against a
+ * candidate per group, and accuracy against trainable parameters of several runs (the papers'
+ * Figure 5). They live here, not in sdk-eval, so reports need no chart library.
+ *
+ * <pre>{@code
+ * EvaluationCharts.writeResult(result, Path.of("reports/sqa"));            // result.png
+ * EvaluationCharts.writeComparison(Comparison.of(zeroShot, tuned), dir);   // comparison.png
+ * }</pre>
+ */
+public final class EvaluationCharts {
+    /** Default chart size in pixels. */
+    public static final int WIDTH = 1000;
+
+    public static final int HEIGHT = 560;
+
+    /** The file names the writers use, beside the reports of the same name. */
+    public static final String RESULT_PNG = "result.png";
+
+    public static final String COMPARISON_PNG = "comparison.png";
+
+    public static final String SCATTER_PNG = "accuracy-vs-parameters.png";
+
+    private EvaluationCharts() {}
+
+    /** The bar chart of the metric per group (values printed on the bars). */
+    public static JFreeChart bars(EvaluationResult r) {
+        boolean percent = Reports.isPercent(r);
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        r.breakdown().forEach((g, v) -> data.addValue(v, r.metric(), g));
+        JFreeChart chart = ChartFactory.createBarChart(r.evaluator() + ": " + r.metric() + " per group", "Group",
+                Reports.unit(r), data, PlotOrientation.VERTICAL, false, false, false);
+        Charts.style(chart);
+        CategoryPlot plot = chart.getCategoryPlot();
+        if (percent) {
+            plot.getRangeAxis().setRange(0, 105);
+        }
+        if (r.breakdown().size() > 12) {
+            plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
+        }
+        var renderer = plot.getRenderer();
+        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator(
+                "{2}", percent ? Charts.TWO_DECIMALS : new DecimalFormat("0.0000")));
+        renderer.setDefaultItemLabelsVisible(true);
+        renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+        return chart;
+    }
+
+    /** Grouped bars, baseline and candidate per group; the group labels carry the difference. */
+    public static JFreeChart comparison(Comparison c) {
+        EvaluationResult candidate = c.candidate();
+        boolean percent = Reports.isPercent(candidate);
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (Comparison.Row r : c.rows()) {
+            String label = r.group() + " (" + c.signed(r.delta()) + ")";
+            data.addValue(r.zeroShot(), c.baselineName(), label);
+            data.addValue(r.fineTuned(), c.candidateName(), label);
+        }
+        JFreeChart chart = ChartFactory.createBarChart(
+                candidate.evaluator() + ": " + c.baselineName() + " vs " + c.candidateName(), "Group (difference)",
+                Reports.unit(candidate), data, PlotOrientation.VERTICAL, true, false, false);
+        Charts.style(chart);
+        CategoryPlot plot = chart.getCategoryPlot();
+        if (percent) {
+            plot.getRangeAxis().setRange(0, 105);
+        }
+        if (c.rows().size() > 8) {
+            plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
+        }
+        var renderer = plot.getRenderer();
+        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator(
+                "{2}", percent ? new DecimalFormat("0.0") : new DecimalFormat("0.000")));
+        renderer.setDefaultItemLabelsVisible(true);
+        renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
+        return chart;
+    }
+
+    /** Accuracy against trainable parameters (log scale), a series per component, points labelled r=N. */
+    public static JFreeChart accuracyVsParameters(List<RunSummary> runs, String title) {
+        if (runs.isEmpty()) {
+            throw new IllegalArgumentException("no runs to plot");
+        }
+        Map<String, List<RunSummary>> rows = new LinkedHashMap<>();
+        runs.forEach(r -> rows.computeIfAbsent(r.component(), k -> new ArrayList<>()).add(r));
+        XYSeriesCollection data = new XYSeriesCollection();
+        List<List<RunSummary>> bySeries = new ArrayList<>();
+        for (var row : rows.entrySet()) {
+            XYSeries series = new XYSeries(row.getKey(), false, true);
+            List<RunSummary> points = new ArrayList<>(row.getValue());
+            points.forEach(r -> series.add(r.trainableParameters(), r.accuracy()));
+            // XYSeries sorts by x: keep the runs in the same order for the labels
+            points.sort((a, b) -> Long.compare(a.trainableParameters(), b.trainableParameters()));
+            bySeries.add(points);
+            data.addSeries(series);
+        }
+        LogAxis x = new LogAxis("Trainable parameters (log scale)");
+        x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        x.setNumberFormatOverride(new DecimalFormat("#,##0"));
+        double min = runs.stream().mapToLong(RunSummary::trainableParameters).min().orElse(1);
+        double max = runs.stream().mapToLong(RunSummary::trainableParameters).max().orElse(10);
+        x.setRange(min / 1.6, max * 1.6);
+        NumberAxis y = new NumberAxis("Accuracy (%)");
+        y.setAutoRangeIncludesZero(false);
+        double lo = runs.stream().mapToDouble(RunSummary::accuracy).min().orElse(0);
+        double hi = runs.stream().mapToDouble(RunSummary::accuracy).max().orElse(100);
+        double pad = Math.max(1, (hi - lo) * 0.15);
+        y.setRange(lo - pad, hi + pad);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
+        XYItemLabelGenerator labels = (dataset, series, item) -> rankLabel(bySeries.get(series).get(item).rank());
+        renderer.setDefaultItemLabelGenerator(labels);
+        renderer.setDefaultItemLabelsVisible(true);
+        renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            renderer.setSeriesShape(i, new Ellipse2D.Double(-5, -5, 10, 10));
+            renderer.setSeriesStroke(i, new BasicStroke(1.5f));
+        }
+        JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, new XYPlot(data, x, y, renderer), true);
+        Charts.style(chart);
+        return chart;
+    }
+
+    /** A rank's point label: {@code r=N}, or {@code full} for rank 0 (full fine-tuning), as the table's columns. */
+    static String rankLabel(int rank) {
+        return rank == 0 ? "full" : "r=" + rank;
+    }
+
+    /** Writes {@code result.png} (the bar chart) into {@code dir}, atomically; returns its path. */
+    public static Path writeResult(EvaluationResult r, Path dir) {
+        return Charts.writePng(bars(r), dir.resolve(RESULT_PNG), WIDTH, HEIGHT);
+    }
+
+    /** Writes {@code comparison.png} into {@code dir}, atomically; returns its path. */
+    public static Path writeComparison(Comparison c, Path dir) {
+        return Charts.writePng(comparison(c), dir.resolve(COMPARISON_PNG), WIDTH, HEIGHT);
+    }
+
+    /** Writes {@code accuracy-vs-parameters.png} into {@code dir}, atomically; returns its path. */
+    public static Path writeAccuracyVsParameters(List<RunSummary> runs, Path dir, String title) {
+        return Charts.writePng(accuracyVsParameters(runs, title), dir.resolve(SCATTER_PNG), WIDTH, HEIGHT);
+    }
+}
