@@ -229,4 +229,34 @@ class Ia3DoraInstructBlipTest {
             assertArrayEquals(expected, logits(backbone, loaded.model()), "same logits after the round trip");
         }
     }
+
+    @Test
+    void trainingStepsLeaveNoArrayInTheAdaptersOrTheModelsManager() {
+        for (String backbone : MODELS.keySet()) {
+            InstructBlip base = MODELS.get(backbone);
+            List<Supplier<PeftModel<InstructBlip>>> adapters = List.of(
+                    () -> Peft.ia3().target(Component.QFORMER_ALL, Component.LLM_ALL).on(base, PROCESSORS.get(backbone), DIRS.get(backbone).toString()),
+                    () -> Peft.lora().rank(2).dropout(0.1).dora(true).target(Component.QFORMER_ALL, Component.LLM_ALL)
+                            .on(base, PROCESSORS.get(backbone), DIRS.get(backbone).toString()));
+            for (Supplier<PeftModel<InstructBlip>> adapter : adapters) {
+                try (PeftModel<InstructBlip> peft = adapter.get()) {
+                    peft.setTraining(true);
+                    NDManager adapterArrays = peft.adapterTensors("default").values().iterator().next().getManager();
+                    NDManager modelArrays = base.manager().orElseThrow();
+                    int adapterBefore = adapterArrays.getManagedArrays().size();
+                    int modelBefore = modelArrays.getManagedArrays().size();
+                    for (int step = 0; step < 2; step++) {
+                        try (NDManager scope = NDManager.newBaseManager()) {
+                            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                                gc.backward(peft.loss(prompts, scope));
+                            }
+                        }
+                        String what = backbone + " " + peft.config("default").describe() + " step " + step;
+                        assertEquals(adapterBefore, adapterArrays.getManagedArrays().size(), what + ": arrays left in the adapter's manager");
+                        assertEquals(modelBefore, modelArrays.getManagedArrays().size(), what + ": arrays left in the model's manager");
+                    }
+                }
+            }
+        }
+    }
 }
