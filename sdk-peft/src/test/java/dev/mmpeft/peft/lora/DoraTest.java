@@ -13,18 +13,25 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mmpeft.core.io.Json;
+import dev.mmpeft.core.safetensors.Checkpoint;
+import dev.mmpeft.core.safetensors.SafetensorsWriter;
 import dev.mmpeft.models.nn.Linear;
+import dev.mmpeft.peft.AdapterMismatchException;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftException;
 import dev.mmpeft.peft.PeftModel;
+import dev.mmpeft.peft.format.AdapterFiles;
 import dev.mmpeft.peft.format.AdapterFormats;
 import dev.mmpeft.peft.testing.ToyModel;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * DoRA ({@code use_dora}) on one linear layer of a toy model, against PEFT's formulas written out in
@@ -241,5 +248,30 @@ class DoraTest {
         PeftException type = assertThrows(PeftException.class, () -> AdapterFormats.readConfig(Json.parse(
                 "{\"peft_type\": \"LORA\", \"r\": 2, \"use_dora\": 1, \"target_modules\": [\"q\"]}", "e.json"), "e.json"));
         assertEquals("e.json: use_dora must be true or false, got 1", type.getMessage());
+    }
+
+    @Test
+    void badSizesAndWrongMagnitudeShapesAreRefusedByName(@TempDir Path tmp) throws Exception {
+        assertEquals("LoraConfig.r must be > 0, got 0", assertThrows(PeftException.class, () -> Peft.lora().rank(0).dora(true).target("embed").build()).getMessage());
+        assertEquals("LoraConfig.r must be > 0, got -2", assertThrows(PeftException.class, () -> Peft.lora().rank(-2).dora(true).target("embed").build()).getMessage());
+        Path dir = tmp.resolve("dora");
+        try (PeftModel<ToyModel.Net> peft = dora()) {
+            peft.save(dir);
+        }
+        Path weights = dir.resolve(AdapterFiles.WEIGHTS);
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        try (NDManager m = manager.newSubManager()) {
+            try (Checkpoint file = Checkpoint.open(weights)) {
+                for (String k : file.names()) {
+                    NDArray a = file.load(k, m);
+                    // a magnitude per input feature instead of per output feature
+                    tensors.put(k, k.endsWith("lora_magnitude_vector") ? m.ones(new Shape(IN)) : m.create(a.toFloatArray(), a.getShape()));
+                }
+            }
+            SafetensorsWriter.write(weights, tensors);
+        }
+        AdapterMismatchException e = assertThrows(AdapterMismatchException.class, () -> Peft.load(base, dir));
+        assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("base_model.model.embed.lora_magnitude_vector: file [6], model expects (8)"), e.getMessage());
     }
 }
