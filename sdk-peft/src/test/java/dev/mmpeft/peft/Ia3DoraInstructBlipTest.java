@@ -30,6 +30,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * IA3 and DoRA on tiny random InstructBLIP models with both backbones (Flan-T5 and LLaMA): identity
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * component trained in full, and exact save/load round trips.
  */
 class Ia3DoraInstructBlipTest {
-    static Path tmp;
+    @TempDir static Path tmp;
     static final Map<String, InstructBlip> MODELS = new LinkedHashMap<>();
     static final Map<String, InstructBlipProcessor> PROCESSORS = new LinkedHashMap<>();
     static final Map<String, Path> DIRS = new LinkedHashMap<>();
@@ -45,7 +46,6 @@ class Ia3DoraInstructBlipTest {
 
     @BeforeAll
     static void setUp() throws IOException {
-        tmp = Files.createTempDirectory("ia3dora");
         for (boolean t5 : new boolean[] {true, false}) {
             String name = t5 ? "t5" : "llama";
             Path dir = TinyInstructBlip.write(tmp.resolve(name), t5, false, t5 ? 17 : 23);
@@ -57,9 +57,23 @@ class Ia3DoraInstructBlipTest {
         prompts = new ArrayList<>();
         String[][] qa = {{"what is in the image ?", "a cat"}, {"which color ?", "red"}, {"what shape is it ?", "a circle"}};
         for (int i = 0; i < qa.length; i++) {
-            prompts.add(Prompt.builder().exampleId("e" + i).addImages(InstructBlipPeftTest.image(i)).instruction(qa[i][0])
+            prompts.add(Prompt.builder().exampleId("e" + i).addImages(image(i)).instruction(qa[i][0])
                     .input(qa[i][0]).target(qa[i][1]).build());
         }
+    }
+
+    /** A random 32x32 picture, written under this class's own directory. */
+    static Path image(int seed) throws IOException {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 32; y++) {
+            for (int x = 0; x < 32; x++) {
+                img.setRGB(x, y, r.nextInt(0x1000000));
+            }
+        }
+        Path p = tmp.resolve("img" + seed + ".png");
+        javax.imageio.ImageIO.write(img, "png", p.toFile());
+        return p;
     }
 
     @AfterAll

@@ -53,9 +53,10 @@ final class Ia3Resolution {
     }
 
     private static ImmutableIa3Config exactNames(ImmutableIa3Config r, Map<String, Ia3Plan.Module> planned, List<String> feedforward) {
-        return r.withTargetComponents(List.of()).withTargetRegex(Optional.empty()).withFeedforwardRegex(Optional.empty())
-                .withFeedforwardModules(new ArrayList<>(new TreeSet<>(feedforward)))
-                .withTargetModules(new ArrayList<>(new TreeSet<>(planned.keySet())));
+        // one build, so the subset rule is checked on the final pair, not on a half-changed one
+        return ImmutableIa3Config.builder().from(r).targetComponents(List.of()).targetRegex(Optional.empty())
+                .feedforwardRegex(Optional.empty()).targetModules(new TreeSet<>(planned.keySet()))
+                .feedforwardModules(new ArrayList<>(new TreeSet<>(feedforward))).build();
     }
 
     /**
