@@ -34,6 +34,11 @@ public final class Peft {
         return LoraConfig.builder();
     }
 
+    /** An (IA)³ configuration (vectors start at one; targets and feed-forward modules from the model family unless given). */
+    public static dev.mmpeft.peft.ia3.Ia3Config.Builder ia3() {
+        return dev.mmpeft.peft.ia3.Ia3Config.builder();
+    }
+
     /** Full fine-tuning of chosen parts. */
     public static FullConfig.Builder full() {
         return FullConfig.builder();

@@ -232,9 +232,9 @@ class AdapterFilesTest {
         Files.writeString(pickle.resolve("adapter_config.json"), "{\"peft_type\": \"LORA\", \"r\": 2, \"target_modules\": [\"query\"]}");
         Files.write(pickle.resolve("adapter_model.bin"), new byte[] {1, 2, 3});
         assertTrue(assertThrows(PeftException.class, () -> Peft.load(base, pickle)).getMessage().contains("pickle"));
-        Path dora = Files.createDirectories(tmp.resolve("dora"));
-        Files.writeString(dora.resolve("adapter_config.json"), "{\"peft_type\": \"LORA\", \"r\": 2, \"use_dora\": true, \"target_modules\": [\"query\"]}");
-        assertTrue(assertThrows(PeftException.class, () -> Peft.load(base, dora)).getMessage().contains("use_dora = true is not supported"));
+        Path conv1d = Files.createDirectories(tmp.resolve("conv1d"));
+        Files.writeString(conv1d.resolve("adapter_config.json"), "{\"peft_type\": \"LORA\", \"r\": 2, \"fan_in_fan_out\": true, \"target_modules\": [\"query\"]}");
+        assertTrue(assertThrows(PeftException.class, () -> Peft.load(base, conv1d)).getMessage().contains("fan_in_fan_out = true is not supported"));
         Path broken = Files.createDirectories(tmp.resolve("broken"));
         Files.writeString(broken.resolve("adapter_config.json"), "{\"r\": 2,");
         assertTrue(assertThrows(PeftException.class, () -> Peft.load(base, broken)).getMessage().contains("invalid JSON"));

@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * {@code bias [out]}, under those names.
  *
  * <p>Every projection of every model is one of these, which is what lets a PEFT method reach any
- * of them by name: adapters attached with {@link #attach} see the input and output of the layer.
+ * of them by name: adapters attached with {@link #attach} may rewrite the layer's input and see
+ * its input and output.
  */
 public final class Linear extends HfBlock {
     private final int inFeatures;
@@ -61,12 +62,21 @@ public final class Linear extends HfBlock {
                 : ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow();
     }
 
-    /** The layer with its active adapters applied in attach order. */
+    /**
+     * The layer with its active adapters applied in attach order: first their input rewrites, then
+     * the base layer on the rewritten input, then their output adaptations (which see that input).
+     */
     public NDArray forward(NDArray x) {
-        NDArray y = forwardBase(x);
+        NDArray in = x;
         for (LinearAdapter a : adapters.values()) {
             if (a.isActive()) {
-                y = a.adapt(x, y);
+                in = a.transformInput(in);
+            }
+        }
+        NDArray y = forwardBase(in);
+        for (LinearAdapter a : adapters.values()) {
+            if (a.isActive()) {
+                y = a.adapt(in, y);
             }
         }
         return y;

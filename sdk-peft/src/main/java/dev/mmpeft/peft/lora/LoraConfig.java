@@ -74,6 +74,17 @@ public abstract class LoraConfig extends TargetedConfig {
         return false;
     }
 
+    /**
+     * {@code use_dora}: weight-decomposed LoRA (DoRA), as PEFT computes it: a trained magnitude per
+     * output feature, initialised to the row norms of {@code W + scaling B A}, rescales
+     * {@code W x + scaling B A x} by {@code magnitude / ||W + scaling B A||} (the norm taken without
+     * gradient).
+     */
+    @Value.Default
+    public boolean useDora() {
+        return false;
+    }
+
     /** {@code rank_pattern}: per-module ranks, keyed by a name pattern. */
     public abstract Map<String, Integer> rankPattern();
 
@@ -87,7 +98,7 @@ public abstract class LoraConfig extends TargetedConfig {
 
     @Override
     public String describe() {
-        return "LoRA r=" + r() + ", alpha=" + number(loraAlpha()) + (useRslora() ? " (rsLoRA)" : "");
+        return (useDora() ? "DoRA" : "LoRA") + " r=" + r() + ", alpha=" + number(loraAlpha()) + (useRslora() ? " (rsLoRA)" : "");
     }
 
     @Value.Check
@@ -100,6 +111,10 @@ public abstract class LoraConfig extends TargetedConfig {
         }
         if (!(loraDropout() >= 0 && loraDropout() < 1)) {
             throw new PeftException("LoraConfig.lora_dropout must be in [0, 1), got " + loraDropout());
+        }
+        if (useDora() && loraBias()) {
+            // PEFT's LoraConfig refuses the same combination
+            throw new PeftException("LoraConfig.lora_bias = true is not supported with use_dora = true (DoRA); set one of them to false");
         }
         checkTargets("LoraConfig");
         for (Map.Entry<String, Integer> e : rankPattern().entrySet()) {
@@ -156,6 +171,11 @@ public abstract class LoraConfig extends TargetedConfig {
         /** {@code init_lora_weights}. */
         public Builder init(InitLoraWeights init) {
             return initLoraWeights(init);
+        }
+
+        /** {@code use_dora}: DoRA, the weight-decomposed variant of LoRA (see {@link LoraConfig#useDora()}). */
+        public Builder dora(boolean dora) {
+            return useDora(dora);
         }
 
         /** {@code layers_pattern}: the module list the layer index follows ({@code layer}, {@code block}). */

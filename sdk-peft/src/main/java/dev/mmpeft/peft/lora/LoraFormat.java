@@ -22,7 +22,9 @@ final class LoraFormat {
     private LoraFormat() {}
 
     /**
-     * The file content (keys sorted, {@code inference_mode} true as {@code save_pretrained} sets it).
+     * The file content (keys sorted, {@code inference_mode} true as {@code save_pretrained} sets it):
+     * every key PEFT 0.15's {@code LoraConfig.to_dict()} holds, so the file loads in PEFT 0.15 and later
+     * without a warning about unexpected keys (later versions add keys with defaults of their own).
      *
      * @throws IllegalStateException if component targets are still unresolved
      */
@@ -38,6 +40,8 @@ final class LoraFormat {
         m.put("auto_mapping", f.nullNode());
         m.put("base_model_name_or_path", c.baseModelNameOrPath().<JsonNode>map(f::textNode).orElse(f.nullNode()));
         m.put("bias", f.textNode(c.bias().jsonValue()));
+        m.put("corda_config", f.nullNode());
+        m.put("eva_config", f.nullNode());
         m.put("exclude_modules", c.excludeRegex().<JsonNode>map(f::textNode)
                 .orElse(c.excludeModules().isEmpty() ? f.nullNode() : strings(c.excludeModules())));
         m.put("fan_in_fan_out", f.booleanNode(false));
@@ -69,7 +73,8 @@ final class LoraFormat {
         m.put("revision", c.revision().<JsonNode>map(f::textNode).orElse(f.nullNode()));
         m.put("target_modules", c.targetRegex().<JsonNode>map(f::textNode).orElse(strings(c.targetModules())));
         m.put("task_type", c.taskType().<JsonNode>map(f::textNode).orElse(f.nullNode()));
-        m.put("use_dora", f.booleanNode(false));
+        m.put("trainable_token_indices", f.nullNode());
+        m.put("use_dora", f.booleanNode(c.useDora()));
         m.put("use_rslora", f.booleanNode(c.useRslora()));
         ObjectNode root = f.objectNode();
         m.forEach(root::set);
@@ -81,10 +86,10 @@ final class LoraFormat {
      * value; features it does not implement are refused with a message naming the key.
      */
     static LoraConfig read(JsonNode root, String source) {
-        for (String unsupported : new String[] {"use_dora", "fan_in_fan_out", "use_qalora"}) {
+        for (String unsupported : new String[] {"fan_in_fan_out", "use_qalora"}) {
             JsonNode n = root.get(unsupported);
             if (n != null && n.asBoolean(false)) {
-                throw new PeftException(source + ": " + unsupported + " = true is not supported (plain LoRA only)");
+                throw new PeftException(source + ": " + unsupported + " = true is not supported (LoRA and DoRA on nn.Linear only)");
             }
         }
         for (String unsupported : new String[] {"layer_replication", "trainable_token_indices"}) {
@@ -98,6 +103,7 @@ final class LoraFormat {
         number(root, "lora_alpha", source).ifPresent(b::loraAlpha);
         number(root, "lora_dropout", source).ifPresent(b::loraDropout);
         bool(root, "use_rslora", source).ifPresent(b::useRslora);
+        bool(root, "use_dora", source).ifPresent(b::useDora);
         bool(root, "lora_bias", source).ifPresent(b::loraBias);
         text(root, "bias", source).ifPresent(v -> b.bias(LoraBias.parse(v)));
         JsonNode init = root.get("init_lora_weights");

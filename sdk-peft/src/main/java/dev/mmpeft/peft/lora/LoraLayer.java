@@ -19,12 +19,14 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * LoRA on one {@link Linear}, as PEFT's {@code lora.Linear}:
- * {@code y = base(x) + sum over active adapters of lora_B(lora_A(dropout(x))) * scaling}.
+ * {@code y = base(x) + sum over active adapters of lora_B(lora_A(dropout(x))) * scaling}; an adapter
+ * with DoRA also has a magnitude vector and computes as {@link Dora} describes.
  *
  * <p>The matrices live in two child blocks of the layer named {@code lora_A} and {@code lora_B},
  * each holding one {@code nn.Linear} per adapter, so in-memory parameter names are PEFT's:
  * {@code <module>.lora_A.<adapter>.weight} {@code [r, in]} and {@code <module>.lora_B.<adapter>.weight}
- * {@code [out, r]}. {@code lora_A} does the computing; {@code lora_B} only holds parameters.
+ * {@code [out, r]}, and DoRA's {@code <module>.lora_magnitude_vector.<adapter>.weight} {@code [out]}.
+ * {@code lora_A} does the computing; the other containers only hold parameters.
  *
  * <p>Merging points the layer's weight at a new array {@code W + sum(scaling * B A)}; unmerging
  * points it back at the original array, so the base model's shared arrays are never written.
@@ -34,6 +36,7 @@ final class LoraLayer implements AdapterLayer {
     private final Linear base;
     private final Dict loraA = new Dict(true);
     private final Dict loraB = new Dict(false);
+    private final Dict magnitudes = new Dict(false);
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private List<String> active = List.of();
     private boolean disabled;
@@ -50,14 +53,16 @@ final class LoraLayer implements AdapterLayer {
         final double dropout;
         final Linear a;
         final Linear b;
+        final Dora.@Nullable Magnitude magnitude;
 
-        Slot(int r, double alpha, double scaling, double dropout, Linear a, Linear b) {
+        Slot(int r, double alpha, double scaling, double dropout, Linear a, Linear b, Dora.@Nullable Magnitude magnitude) {
             this.r = r;
             this.alpha = alpha;
             this.scaling = scaling;
             this.dropout = dropout;
             this.a = a;
             this.b = b;
+            this.magnitude = magnitude;
         }
     }
 
@@ -67,6 +72,7 @@ final class LoraLayer implements AdapterLayer {
         this.base = base;
         base.attach("lora_A", loraA);
         base.attach("lora_B", loraB);
+        base.attach("lora_magnitude_vector", magnitudes);
     }
 
     public String moduleName() {
@@ -78,11 +84,12 @@ final class LoraLayer implements AdapterLayer {
     }
 
     /**
-     * Adds an adapter's matrices (parameters declared, arrays set by the caller).
+     * Adds an adapter's matrices, and with {@code dora} its magnitude vector (parameters declared,
+     * arrays set by the caller).
      *
      * @return the {@code nn.Linear} blocks holding A {@code [r, in]} and B {@code [out, r]}
      */
-    public Linear[] add(String adapter, int r, double alpha, double scaling, double dropout, boolean loraBias) {
+    public Linear[] add(String adapter, int r, double alpha, double scaling, double dropout, boolean loraBias, boolean dora) {
         if (slots.containsKey(adapter)) {
             throw new IllegalStateException(moduleName + " already has an adapter named '" + adapter + "'");
         }
@@ -92,7 +99,8 @@ final class LoraLayer implements AdapterLayer {
         loraB.put(adapter, b);
         a.setTraining(loraA.isTraining());
         b.setTraining(loraA.isTraining());
-        slots.put(adapter, new Slot(r, alpha, scaling, dropout, a, b));
+        Dora.Magnitude magnitude = dora ? magnitudes.put(adapter, new Dora.Magnitude(base.outFeatures())) : null;
+        slots.put(adapter, new Slot(r, alpha, scaling, dropout, a, b, magnitude));
         return new Linear[] {a, b};
     }
 
@@ -102,6 +110,7 @@ final class LoraLayer implements AdapterLayer {
         if (slots.remove(adapter) != null) {
             loraA.drop(adapter);
             loraB.drop(adapter);
+            magnitudes.drop(adapter);
             List<String> rest = new ArrayList<>(active);
             rest.remove(adapter);
             active = List.copyOf(rest);
@@ -119,6 +128,7 @@ final class LoraLayer implements AdapterLayer {
     public void detach() {
         base.detach("lora_A");
         base.detach("lora_B");
+        base.detach("lora_magnitude_vector");
     }
 
     public boolean has(String adapter) {
@@ -153,6 +163,12 @@ final class LoraLayer implements AdapterLayer {
         return s == null ? Optional.empty() : Optional.of(new Linear[] {s.a, s.b});
     }
 
+    /** DoRA's magnitude vector block of an adapter, when it uses DoRA. */
+    Optional<Dora.Magnitude> magnitude(String adapter) {
+        Slot s = slots.get(adapter);
+        return s == null ? Optional.empty() : Optional.ofNullable(s.magnitude);
+    }
+
     /** The scaling of an adapter on this layer. */
     public double scaling(String adapter) {
         return slots.get(adapter).scaling;
@@ -162,16 +178,17 @@ final class LoraLayer implements AdapterLayer {
         return mergedWeight != null;
     }
 
-    /**
-     * Points the layer's weight (and bias, for adapters with a lora_B bias) at new arrays with the
-     * active adapters folded in: {@code W + sum(scaling * B @ A)}. The original arrays are kept and
-     * never written.
-     */
     @Override
     public boolean canMerge() {
         return true;
     }
 
+    /**
+     * Points the layer's weight (and bias, for adapters with a lora_B bias) at new arrays with the
+     * active adapters folded in one after the other as PEFT merges them: {@code W + scaling * B @ A},
+     * or with DoRA {@code (m / ||W + scaling B A||) (W + scaling B A)}. The original arrays are kept
+     * and never written.
+     */
     @Override
     public void merge() {
         if (isMerged() || active.isEmpty()) {
@@ -179,20 +196,27 @@ final class LoraLayer implements AdapterLayer {
         }
         Parameter w = base.weight();
         NDArray weight = w.getArray();
-        NDArray delta = null;
+        NDArray merged = null;
         NDArray biasDelta = null;
         for (String name : active) {
             Slot s = slots.get(name);
-            // B @ A in the adapter's manager (first operand), so nothing lands in the base model's manager
-            NDArray d = s.b.weight().getArray().matMul(s.a.weight().getArray()).muli(s.scaling);
-            delta = delta == null ? d : delta.addi(d);
+            NDArray current = merged == null ? weight : merged;
+            if (s.magnitude != null) {
+                merged = Dora.merge(current, merged, s.a, s.b, s.magnitude, s.scaling);
+            } else {
+                // B @ A in the adapter's manager (first operand), so nothing lands in the base model's manager
+                NDArray d = s.b.weight().getArray().matMul(s.a.weight().getArray()).muli(s.scaling);
+                merged = merged == null ? d.addi(weight) : merged.addi(d);
+                if (d != merged) {
+                    d.close();
+                }
+            }
             Parameter bb = s.b.bias();
             if (bb != null) {
                 NDArray db = bb.getArray().mul(s.scaling);
                 biasDelta = biasDelta == null ? db : biasDelta.addi(db);
             }
         }
-        NDArray merged = delta.addi(weight);
         merged.setRequiresGradient(false);
         originalWeight = weight;
         mergedWeight = merged;
@@ -238,6 +262,10 @@ final class LoraLayer implements AdapterLayer {
         boolean training = loraA.isTraining();
         for (String name : active) {
             Slot s = slots.get(name);
+            if (s.magnitude != null) {
+                out = Dora.forward(x, out, base, s.a, s.b, s.magnitude, s.scaling, s.dropout, training);
+                continue;
+            }
             // nn.Dropout(p) in training mode, nn.Identity otherwise (PEFT uses Identity for p = 0)
             NDArray in = s.dropout > 0 && training ? Dropout.dropout(x, (float) s.dropout, true).singletonOrThrow() : x;
             NDArray ba = s.b.forward(s.a.forward(in));
@@ -260,8 +288,8 @@ final class LoraLayer implements AdapterLayer {
             this.computes = computes;
         }
 
-        void put(String adapter, Linear l) {
-            child(adapter, l);
+        <B extends HfBlock> B put(String adapter, B block) {
+            return child(adapter, block);
         }
 
         void drop(String adapter) {

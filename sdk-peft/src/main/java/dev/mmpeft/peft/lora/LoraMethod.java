@@ -23,7 +23,8 @@ import java.util.TreeSet;
 
 /**
  * LoRA as Hugging Face PEFT computes it: {@code y = W x + (alpha / r) B A dropout(x)} on chosen
- * linear layers, A Kaiming-uniform and B zero, biases trained per PEFT's {@code bias} option.
+ * linear layers, A Kaiming-uniform and B zero, biases trained per PEFT's {@code bias} option; with
+ * {@code use_dora}, DoRA's magnitude vector per layer on top (see {@link LoraConfig#useDora()}).
  */
 public final class LoraMethod implements PeftMethod<LoraConfig> {
     private static final Targets.Kind LINEAR = Targets.Kind.linear("LoRA applies to linear layers only");
@@ -68,7 +69,7 @@ public final class LoraMethod implements PeftMethod<LoraConfig> {
                 int r = TargetMatcher.patternValue(config.rankPattern(), name).orElse(config.r());
                 double alpha = TargetMatcher.patternValue(config.alphaPattern(), name).orElse(config.loraAlpha());
                 modules.put(name, new LoraPlan.Module(name, linear.inFeatures(), linear.outFeatures(), r, alpha,
-                        config.scaling(r, alpha), config.loraBias(), context.partOf(name)));
+                        config.scaling(r, alpha), config.loraBias(), config.useDora(), context.partOf(name)));
             }
         }
         return new LoraPlan(config, resolve(config, modules, context), modules, biases(config, modules, context));
@@ -122,7 +123,7 @@ public final class LoraMethod implements PeftMethod<LoraConfig> {
         Map<String, String> parameters = new LinkedHashMap<>();
         for (LoraPlan.Module m : plan.modules().values()) {
             LoraLayer layer = context.layer(m.name(), LoraLayer.class, block -> new LoraLayer(m.name(), (Linear) block));
-            Linear[] ab = layer.add(adapter, m.r(), m.alpha(), m.scaling(), plan.config().loraDropout(), m.loraBias());
+            Linear[] ab = layer.add(adapter, m.r(), m.alpha(), m.scaling(), plan.config().loraDropout(), m.loraBias(), m.dora());
             long seed = context.seed();
             set(ab[0], "weight", ParameterArrays.create(context.manager(), new Shape(m.r(), m.in()),
                     LoraInit.a(init, m.r(), m.in(), LoraInit.stream(seed, adapter, m.name(), "A"))));
@@ -137,6 +138,15 @@ public final class LoraMethod implements PeftMethod<LoraConfig> {
             }
             for (Linear l : ab) {
                 l.getParameters().values().forEach(p -> p.freeze(true));
+            }
+            if (m.dora()) {
+                // PEFT's DoraLinearLayer.update_layer: the magnitude starts as ||W + scaling B A|| per row
+                // (||W|| with B = 0), computed from the values A and B start with
+                Dora.Magnitude magnitude = layer.magnitude(adapter).orElseThrow();
+                magnitude.parameter("weight").setArray(Dora.weightNorm(layer.base().weight().getArray(),
+                        ab[0].weight().getArray(), ab[1].weight().getArray(), m.scaling(), context.manager()));
+                magnitude.parameter("weight").freeze(true);
+                parameters.put(m.keyMagnitude(), m.name() + ".lora_magnitude_vector." + adapter + ".weight");
             }
         }
         return new Attachment(parameters);

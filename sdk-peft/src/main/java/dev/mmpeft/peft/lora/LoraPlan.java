@@ -10,10 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Which linear layers get LoRA with which rank and alpha, and the biases that train with them. */
+/** Which linear layers get LoRA (or DoRA) with which rank and alpha, and the biases that train with them. */
 final class LoraPlan implements MethodPlan {
-    /** One linear layer that gets LoRA. */
-    record Module(String name, int in, int out, int r, double alpha, double scaling, boolean loraBias, String part) {
+    /** One linear layer that gets LoRA (with DoRA's magnitude vector when {@code dora}). */
+    record Module(String name, int in, int out, int r, double alpha, double scaling, boolean loraBias, boolean dora, String part) {
         String keyA() {
             return PlanContext.FILE_PREFIX + name + ".lora_A.weight";
         }
@@ -24,6 +24,11 @@ final class LoraPlan implements MethodPlan {
 
         String keyBBias() {
             return PlanContext.FILE_PREFIX + name + ".lora_B.bias";
+        }
+
+        /** PEFT saves DoRA's magnitude without a {@code .weight} suffix (its pre-refactor ParameterDict name). */
+        String keyMagnitude() {
+            return PlanContext.FILE_PREFIX + name + ".lora_magnitude_vector";
         }
     }
 
@@ -65,6 +70,9 @@ final class LoraPlan implements MethodPlan {
             out.put(m.keyB(), new PlannedTensor(new Shape(m.out(), m.r()), m.part()));
             if (m.loraBias()) {
                 out.put(m.keyBBias(), new PlannedTensor(new Shape(m.out()), m.part()));
+            }
+            if (m.dora()) {
+                out.put(m.keyMagnitude(), new PlannedTensor(new Shape(m.out()), m.part()));
             }
         }
         return out;
