@@ -4,6 +4,7 @@ import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.peft.format.AdapterFiles;
 import dev.mmpeft.peft.internal.AdapterPlan;
+import dev.mmpeft.peft.bottleneck.BottleneckConfig;
 import dev.mmpeft.peft.lora.LoraConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,6 +33,16 @@ public final class Peft {
     /** A LoRA configuration ({@code r} 8, {@code lora_alpha} 8, no dropout, A Kaiming-uniform, B zero, {@code bias} none). */
     public static LoraConfig.Builder lora() {
         return LoraConfig.builder();
+    }
+
+    /**
+     * Bottleneck adapters (Pfeiffer placement by default, {@code houlsby()} for Houlsby) on the
+     * language model's layers unless targeted elsewhere; give {@code bottleneck(s)} or
+     * {@code reductionFactor(f)}. Saved under this SDK's own {@code peft_type}
+     * {@value BottleneckConfig#PEFT_TYPE} (PEFT has no bottleneck adapters).
+     */
+    public static BottleneckConfig.Builder adapter() {
+        return BottleneckConfig.builder();
     }
 
     /** Full fine-tuning of chosen parts. */
