@@ -4,8 +4,10 @@ import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.peft.format.AdapterFiles;
 import dev.mmpeft.peft.internal.AdapterPlan;
+import dev.mmpeft.peft.adaptionprompt.AdaptionPromptConfig;
 import dev.mmpeft.peft.bottleneck.BottleneckConfig;
 import dev.mmpeft.peft.lora.LoraConfig;
+import dev.mmpeft.peft.prefix.PrefixTuningConfig;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -43,6 +45,24 @@ public final class Peft {
      */
     public static BottleneckConfig.Builder adapter() {
         return BottleneckConfig.builder();
+    }
+
+    /**
+     * Prefix tuning (PEFT's {@code PREFIX_TUNING}): {@code virtualTokens(n)} trained key/value
+     * prefixes for every self-attention layer of the language model, optionally reparameterised
+     * ({@code projection(hidden)}) and folded into plain prefixes when saved.
+     */
+    public static PrefixTuningConfig.Builder prefix() {
+        return PrefixTuningConfig.builder();
+    }
+
+    /**
+     * LLaMA-Adapter's adaption prompts (PEFT's {@code ADAPTION_PROMPT}): {@code promptLength(n)}
+     * learned prompt positions with a zero-initialised gate on the top {@code topLayers(l)} LLaMA
+     * self-attention layers (LLaMA-family language models only).
+     */
+    public static AdaptionPromptConfig.Builder adaptionPrompt() {
+        return AdaptionPromptConfig.builder();
     }
 
     /** Full fine-tuning of chosen parts. */

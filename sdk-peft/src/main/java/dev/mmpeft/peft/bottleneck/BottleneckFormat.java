@@ -57,6 +57,7 @@ final class BottleneckFormat {
 
     /** Reads the file content; errors name the file, the key and the value. */
     static BottleneckConfig read(JsonNode root, String source) {
+        dev.mmpeft.peft.format.ForeignOptions.refuse(root, source, BottleneckConfig.PEFT_TYPE, java.util.Set.of());
         BottleneckConfig.Builder b = BottleneckConfig.builder();
         integer(root, "bottleneck_size", source).ifPresent(b::bottleneckSize);
         number(root, "reduction_factor", source).ifPresent(b::reductionFactor);
