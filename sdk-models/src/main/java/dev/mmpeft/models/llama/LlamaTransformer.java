@@ -80,6 +80,11 @@ public final class LlamaTransformer extends HfBlock implements PrefixableStack {
     }
 
     @Override
+    public boolean inEncoderDecoder() {
+        return false;
+    }
+
+    @Override
     public boolean takesPastKeyValues() {
         return true;
     }

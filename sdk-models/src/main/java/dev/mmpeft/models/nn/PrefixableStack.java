@@ -18,6 +18,12 @@ public interface PrefixableStack {
     /** The width of the residual stream ({@code d_model}, {@code hidden_size}). */
     int modelWidth();
 
+    /**
+     * Whether the stack belongs to an encoder-decoder model (PEFT's {@code num_transformer_submodules}
+     * is then 2).
+     */
+    boolean inEncoderDecoder();
+
     /** Whether the stack is decoder-side: it is where a language model's {@code past_key_values} go. */
     boolean takesPastKeyValues();
 

@@ -71,6 +71,11 @@ public final class T5Stack extends HfBlock implements PrefixableStack {
         return width;
     }
 
+    @Override
+    public boolean inEncoderDecoder() {
+        return true;
+    }
+
     /** The decoder: T5ForConditionalGeneration passes {@code past_key_values} to it only. */
     @Override
     public boolean takesPastKeyValues() {

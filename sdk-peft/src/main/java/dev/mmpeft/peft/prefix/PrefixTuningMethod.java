@@ -79,8 +79,8 @@ public final class PrefixTuningMethod implements PeftMethod<PrefixTuningConfig> 
         check("num_attention_heads", config.numAttentionHeads().orElse(heads), heads, "key/value heads of '" + name + "'");
         check("token_dim", config.tokenDim().orElse(heads * headDim), heads * headDim,
                 "key/value width of '" + name + "' (" + heads + " heads x " + headDim + ")");
-        int submodules = config.numTransformerSubmodules()
-                .orElse("SEQ_2_SEQ_LM".equals(context.model().taskType().orElse("")) ? 2 : 1);
+        // PEFT: 2 for SEQ_2_SEQ_LM, else 1; the model's structure says which it is
+        int submodules = config.numTransformerSubmodules().orElse(stack.inEncoderDecoder() ? 2 : 1);
         int tokenDim = heads * headDim;
         int hidden = config.trainsProjection() ? config.encoderHiddenSize().orElse(tokenDim) : 0;
         ImmutablePrefixTuningConfig resolved = ImmutablePrefixTuningConfig.copyOf(config)
