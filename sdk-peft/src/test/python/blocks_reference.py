@@ -179,6 +179,14 @@ def t5_case(out):
         num_attention_heads=4, num_layers=2, num_transformer_submodules=2, num_virtual_tokens=P, peft_type="PREFIX_TUNING",
         prefix_projection=False, revision=None, task_type="SEQ_2_SEQ_LM", token_dim=16), {"prompt_embeddings": emb})
     cases["t5-prefix"] = logits
+    # all-zero prefixes are not an identity: zero keys still take softmax weight, zero values dilute the output
+    zero = np.zeros_like(emb)
+    cases["t5-prefix-zero"] = t5_logits(p, cfg, input_ids, mask, decoder_ids, prefixes=peft_past_key_values(zero, 2, 2, 4, 16, 2))
+    write_adapter(os.path.join(out, "t5-prefix-zero"), dict(
+        auto_mapping=None, base_model_name_or_path="t5", encoder_hidden_size=16, inference_mode=True, init_weights="zero",
+        modules_to_save=None, num_attention_heads=4, num_layers=2, num_transformer_submodules=2, num_virtual_tokens=P,
+        peft_type="PREFIX_TUNING", prefix_projection=False, revision=None, task_type="SEQ_2_SEQ_LM", token_dim=16),
+        {"prompt_embeddings": zero})
 
     # bottleneck adapters, Pfeiffer (feed-forward sub-layers, relu)
     adapters, tensors = random_adapters(rng, ["encoder.block.0.layer.1", "encoder.block.1.layer.1", "decoder.block.0.layer.2",
@@ -285,6 +293,13 @@ def llama_case(out):
     # PEFT prefix tuning, CAUSAL_LM with grouped-query attention: token_dim = head_dim * num_key_value_heads, heads = kv heads
     emb = f32(rng.normal(0, 1.0, (P, 2 * 2 * 12)))
     cases["llama-prefix"] = llama_logits(p, cfg, input_ids, mask, prefixes=peft_past_key_values(emb, 2, 2, 2, 12, 1))
+    zero = np.zeros_like(emb)
+    cases["llama-prefix-zero"] = llama_logits(p, cfg, input_ids, mask, prefixes=peft_past_key_values(zero, 2, 2, 2, 12, 1))
+    write_adapter(os.path.join(out, "llama-prefix-zero"), dict(
+        auto_mapping=None, base_model_name_or_path="llama", encoder_hidden_size=12, inference_mode=True, init_weights="zero",
+        modules_to_save=None, num_attention_heads=2, num_layers=2, num_transformer_submodules=1, num_virtual_tokens=P,
+        peft_type="PREFIX_TUNING", prefix_projection=False, revision=None, task_type="CAUSAL_LM", token_dim=12),
+        {"prompt_embeddings": zero})
     write_adapter(os.path.join(out, "llama-prefix"), dict(
         auto_mapping=None, base_model_name_or_path="llama", encoder_hidden_size=12, inference_mode=True, modules_to_save=None,
         num_attention_heads=2, num_layers=2, num_transformer_submodules=1, num_virtual_tokens=P, peft_type="PREFIX_TUNING",

@@ -32,12 +32,13 @@ class BlocksReferenceTest {
             NDArray mask = longs(scope, expected.get("attention_mask"));
             NDArray decoderIds = longs(scope, expected.get("decoder_input_ids"));
             float[] plain = base.forward(base.embedTokens(ids), mask, decoderIds, null, null).logits().toFloatArray();
-            for (String name : new String[] {"t5-prefix", "t5-pfeiffer"}) {
+            for (String name : new String[] {"t5-prefix", "t5-prefix-zero", "t5-pfeiffer"}) {
                 float[] want = floats(expected.get("logits").get(name));
                 try (PeftModel<T5Model> peft = Peft.load(Adaptables.t5(base), DIR.resolve(name))) {
                     T5Model m = peft.model();
                     float[] got = m.forward(m.embedTokens(ids), mask, decoderIds, null, null).logits().toFloatArray();
                     assertClose(name, want, got, 1e-4f);
+                    // every case, the all-zero prefixes included, changes the logits
                     assertTrue(maxDiff(want, plain) > 0.05, name + " changes the logits");
                     assertTrue(peft.loadReport("default").orElseThrow().isExact(), name);
                 }
@@ -52,7 +53,7 @@ class BlocksReferenceTest {
             NDArray ids = longs(scope, expected.get("input_ids"));
             NDArray mask = longs(scope, expected.get("attention_mask"));
             float[] plain = base.forward(base.embedTokens(ids), mask, null, null, null).logits().toFloatArray();
-            for (String name : new String[] {"llama-prefix", "llama-adaption", "llama-houlsby"}) {
+            for (String name : new String[] {"llama-prefix", "llama-prefix-zero", "llama-adaption", "llama-houlsby"}) {
                 float[] want = floats(expected.get("logits").get(name));
                 try (PeftModel<LlamaModel> peft = Peft.load(Adaptables.llama(base), DIR.resolve(name))) {
                     LlamaModel m = peft.model();
