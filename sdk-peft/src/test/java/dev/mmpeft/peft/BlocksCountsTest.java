@@ -71,6 +71,7 @@ class BlocksCountsTest {
             ParameterReport t5 = Peft.prefix().virtualTokens(vt).report(flanT5Xl);
             assertEquals(vt * 24L * 2 * 2048, t5.trainable(), "flan-t5-xl vt=" + vt);
             assertEquals(BASE + vt * 24L * 2 * 2048, t5.total());
+            assertEquals(vt * 24L * 2 * 2048, t5.trainable("LLM_ATTN"), "reported with the LLM's attention");
             // Vicuna-7B: 32 layers, token_dim 32 x 128 = 4096
             assertEquals(vt * 32L * 2 * 4096, Peft.prefix().virtualTokens(vt).report(vicuna7b).trainable(), "vicuna-7b vt=" + vt);
         }

@@ -47,6 +47,11 @@ public final class Hooks<T> {
         return removed != null;
     }
 
+    /** The attached hooks by name, in order (a read-only view). */
+    public Map<String, T> byName() {
+        return java.util.Collections.unmodifiableMap(hooks);
+    }
+
     /**
      * The one active hook, null when none.
      *

@@ -1,8 +1,6 @@
 package dev.mmpeft.models.nn;
 
 import ai.djl.ndarray.NDArray;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -27,7 +25,6 @@ public abstract class SublayerBlock extends HfBlock {
 
     private final Kind kind;
     private final int width;
-    private final Map<String, ResidualAdapter> adapters = new LinkedHashMap<>();
     private final Hooks<ResidualAdapter> hooks = new Hooks<>(ResidualAdapter::isActive);
 
     /**
@@ -54,18 +51,16 @@ public abstract class SublayerBlock extends HfBlock {
      */
     public final void attachResidualAdapter(String name, ResidualAdapter adapter) {
         hooks.attach(name, adapter, this::child);
-        adapters.put(name, adapter);
     }
 
     /** Detaches an adapter; returns whether one was attached under that name. */
     public final boolean detachResidualAdapter(String name) {
-        adapters.remove(name);
         return hooks.detach(name, this::removeChild);
     }
 
     /** The attached adapters by name, in order. */
     public final Map<String, ResidualAdapter> residualAdapters() {
-        return Collections.unmodifiableMap(adapters);
+        return hooks.byName();
     }
 
     /**

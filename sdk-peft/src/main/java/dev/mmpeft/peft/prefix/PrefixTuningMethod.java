@@ -94,8 +94,9 @@ public final class PrefixTuningMethod implements PeftMethod<PrefixTuningConfig> 
         if (resolved.taskType().isEmpty()) {
             resolved = resolved.withTaskType(context.model().taskType());
         }
-        String part = name.startsWith("language_model.") || context.model().modulesOf(dev.mmpeft.core.Component.LLM_ATTN).isEmpty()
-                ? "LLM_ATTN" : "other";
+        // reported with the language model's attention when the stack holds its attention modules
+        boolean llm = context.namesOf(dev.mmpeft.core.Component.LLM_ATTN).stream().anyMatch(m -> m.startsWith(name + "."));
+        String part = llm ? "LLM_ATTN" : "other";
         return new PrefixPlan(config, resolved, name, layers, heads, headDim, submodules, hidden, part);
     }
 
