@@ -4,7 +4,10 @@ import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.peft.format.AdapterFiles;
 import dev.mmpeft.peft.internal.AdapterPlan;
+import dev.mmpeft.peft.adaptionprompt.AdaptionPromptConfig;
+import dev.mmpeft.peft.bottleneck.BottleneckConfig;
 import dev.mmpeft.peft.lora.LoraConfig;
+import dev.mmpeft.peft.prefix.PrefixTuningConfig;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -37,6 +40,34 @@ public final class Peft {
     /** An (IA)³ configuration (vectors start at one; targets and feed-forward modules from the model family unless given). */
     public static dev.mmpeft.peft.ia3.Ia3Config.Builder ia3() {
         return dev.mmpeft.peft.ia3.Ia3Config.builder();
+    }
+
+    /**
+     * Bottleneck adapters (Pfeiffer placement by default, {@code houlsby()} for Houlsby) on the
+     * language model's layers unless targeted elsewhere; give {@code bottleneck(s)} or
+     * {@code reductionFactor(f)}. Saved under this SDK's own {@code peft_type}
+     * {@value BottleneckConfig#PEFT_TYPE} (PEFT has no bottleneck adapters).
+     */
+    public static BottleneckConfig.Builder adapter() {
+        return BottleneckConfig.builder();
+    }
+
+    /**
+     * Prefix tuning (PEFT's {@code PREFIX_TUNING}): {@code virtualTokens(n)} trained key/value
+     * prefixes for every self-attention layer of the language model, optionally reparameterised
+     * ({@code projection(hidden)}) and folded into plain prefixes when saved.
+     */
+    public static PrefixTuningConfig.Builder prefix() {
+        return PrefixTuningConfig.builder();
+    }
+
+    /**
+     * LLaMA-Adapter's adaption prompts (PEFT's {@code ADAPTION_PROMPT}): {@code promptLength(n)}
+     * learned prompt positions with a zero-initialised gate on the top {@code topLayers(l)} LLaMA
+     * self-attention layers (LLaMA-family language models only).
+     */
+    public static AdaptionPromptConfig.Builder adaptionPrompt() {
+        return AdaptionPromptConfig.builder();
     }
 
     /** Full fine-tuning of chosen parts. */

@@ -222,7 +222,9 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
      */
     public void save(Path dir, String adapter) throws IOException {
         checkOpen();
-        AdapterFiles.write(dir, set.plan(adapter).resolvedConfig(), set.tensors(adapter));
+        try (NDManager scope = NDManager.newBaseManager()) {
+            AdapterFiles.write(dir, set.plan(adapter).resolvedConfig(), set.savedTensors(adapter, scope));
+        }
     }
 
     /** An adapter's tensors under their file keys (the arrays themselves, not copies). */

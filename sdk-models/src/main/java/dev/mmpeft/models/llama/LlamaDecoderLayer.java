@@ -32,8 +32,9 @@ public final class LlamaDecoderLayer extends HfBlock {
         return mlp;
     }
 
-    NDArray forward(NDArray h, NDArray cos, NDArray sin, NDArray bias, @Nullable KvCache cache, int index) {
-        NDArray x = h.add(selfAttn.forward(inputLayernorm.forward(h), cos, sin, bias, cache, index));
-        return x.add(mlp.forward(postAttentionLayernorm.forward(x)));
+    NDArray forward(
+            NDArray h, NDArray cos, NDArray sin, NDArray bias, @Nullable KvCache cache, int index, NDArray @Nullable [] prefix) {
+        NDArray x = selfAttn.residual(selfAttn.forward(inputLayernorm.forward(h), cos, sin, bias, cache, index, prefix), h, null);
+        return mlp.residual(mlp.forward(postAttentionLayernorm.forward(x)), x, null);
     }
 }

@@ -3,18 +3,19 @@ package dev.mmpeft.models.llama;
 import ai.djl.ndarray.NDArray;
 import dev.mmpeft.core.config.LlamaConfig;
 import dev.mmpeft.models.nn.Activations;
-import dev.mmpeft.models.nn.HfBlock;
+import dev.mmpeft.models.nn.SublayerBlock;
 import dev.mmpeft.models.nn.Linear;
 import java.util.function.UnaryOperator;
 
 /** transformers' {@code LlamaMLP}: {@code down_proj(act(gate_proj(x)) * up_proj(x))}, SiLU by default. */
-public final class LlamaMlp extends HfBlock {
+public final class LlamaMlp extends SublayerBlock {
     private final UnaryOperator<NDArray> act;
     private final Linear gateProj;
     private final Linear upProj;
     private final Linear downProj;
 
     LlamaMlp(LlamaConfig config) {
+        super(Kind.FEED_FORWARD, config.hiddenSize());
         this.act = Activations.of(config.hiddenAct());
         boolean bias = config.mlpBias();
         this.gateProj = child("gate_proj", new Linear(config.hiddenSize(), config.intermediateSize(), bias));

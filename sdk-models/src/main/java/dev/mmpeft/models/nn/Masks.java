@@ -32,6 +32,19 @@ public final class Masks {
     }
 
     /**
+     * A padding mask {@code [batch, keys]} with {@code prefix} leading ones: prefix positions
+     * ({@link KeyValuePrefixes}) are always attended, as PEFT prepends ones for prefix tuning. Same
+     * type and manager as {@code mask}; {@code mask} itself when {@code prefix} is 0.
+     */
+    public static NDArray withPrefix(NDArray mask, int prefix) {
+        if (prefix == 0) {
+            return mask;
+        }
+        NDArray ones = mask.getManager().ones(new Shape(mask.getShape().get(0), prefix), mask.getDataType());
+        return ones.concat(mask, 1);
+    }
+
+    /**
      * Causal mask combined with an optional padding mask, as transformers'
      * {@code _prepare_4d_causal_attention_mask_with_cache_position}: query {@code i} sits at absolute
      * position {@code pastLength + i} and may attend to key {@code j} when {@code j <= pastLength + i}

@@ -2,6 +2,7 @@ package dev.mmpeft.models.qformer;
 
 import ai.djl.ndarray.NDArray;
 import dev.mmpeft.models.nn.HfBlock;
+import dev.mmpeft.models.nn.SublayerBlock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,7 +15,8 @@ public final class QFormerAttention extends HfBlock {
 
     public QFormerAttention(BertLayerSpec spec, boolean crossAttention) {
         this.attention = child(spec.innerAttentionName(), new QFormerMultiHeadAttention(spec, crossAttention));
-        this.output = child("output", new QFormerOutput(spec.hiddenSize(), spec));
+        this.output = child("output", new QFormerOutput(spec.hiddenSize(), spec,
+                crossAttention ? SublayerBlock.Kind.CROSS_ATTENTION : SublayerBlock.Kind.SELF_ATTENTION));
     }
 
     /** Self-attention over {@code hidden} with an additive {@code mask} (or none). */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.models.nn.HfBlock;
+import dev.mmpeft.models.nn.SublayerBlock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,10 +28,10 @@ public final class QFormerLayer extends HfBlock {
         this.attention = child("attention", new QFormerAttention(spec, false));
         this.crossattention = spec.hasCrossAttention(index) ? child("crossattention", new QFormerAttention(spec, true)) : null;
         this.intermediate = child("intermediate", new QFormerIntermediate(spec));
-        this.output = child("output", new QFormerOutput(spec.intermediateSize(), spec));
+        this.output = child("output", new QFormerOutput(spec.intermediateSize(), spec, SublayerBlock.Kind.FEED_FORWARD));
         if (spec.queryFeedForward()) {
             this.intermediateQuery = child("intermediate_query", new QFormerIntermediate(spec));
-            this.outputQuery = child("output_query", new QFormerOutput(spec.intermediateSize(), spec));
+            this.outputQuery = child("output_query", new QFormerOutput(spec.intermediateSize(), spec, SublayerBlock.Kind.FEED_FORWARD));
         } else {
             this.intermediateQuery = null;
             this.outputQuery = null;

@@ -86,9 +86,16 @@ public final class T5Attention extends HfBlock {
      * @param bias position bias plus mask, broadcastable to {@code [batch, heads, queries, keys]}
      * @param cache past keys/values; for self-attention the new ones are appended, for
      *     cross-attention they are computed on the first call and reused after
+     * @param prefix self-attention only: prefix keys and values put before all others
+     *     ({@code [batch, heads, P, d_kv]} each), or null
      */
     NDArray forward(
-            NDArray hidden, @Nullable NDArray keyValueStates, NDArray bias, @Nullable KvCache cache, int layerIndex) {
+            NDArray hidden,
+            @Nullable NDArray keyValueStates,
+            NDArray bias,
+            @Nullable KvCache cache,
+            int layerIndex,
+            NDArray @Nullable [] prefix) {
         NDArray query = Attention.splitHeads(q.forward(hidden), heads);
         NDArray key;
         NDArray value;
@@ -109,6 +116,11 @@ public final class T5Attention extends HfBlock {
                     value = full[1];
                 }
             }
+        }
+        if (prefix != null) {
+            // prefix tuning: the prefix is past_key_values, never stored in the cache
+            key = prefix[0].concat(key, 2);
+            value = prefix[1].concat(value, 2);
         }
         NDArray context = Attention.attend(query, key, value, 1f, bias, dropout, isTraining());
         return o.forward(Attention.mergeHeads(context));

@@ -49,8 +49,9 @@ public final class T5Block extends HfBlock {
             @Nullable NDArray crossBias,
             @Nullable KvCache selfCache,
             @Nullable KvCache crossCache,
-            int index) {
-        NDArray h = selfAttention.forward(hidden, selfBias, selfCache, index);
+            int index,
+            NDArray @Nullable [] prefix) {
+        NDArray h = selfAttention.forward(hidden, selfBias, selfCache, index, prefix);
         if (crossAttention != null && encoderHidden != null) {
             h = crossAttention.forward(h, encoderHidden, crossBias, crossCache, index);
         }

@@ -58,6 +58,30 @@ public final class AdapterFiles {
         }
     }
 
+    /**
+     * Reads {@code adapter_config.json} of an adapter directory that must be in one of Hugging Face
+     * PEFT's own formats (this SDK's own types, such as bottleneck adapters, are refused by name).
+     */
+    public static PeftConfig readPeftConfig(Path dir) {
+        Path file = configFile(dir);
+        try {
+            return AdapterFormats.readPeftConfig(Json.read(file), file.toString());
+        } catch (Json.JsonFileException e) {
+            throw new PeftException(e.getMessage(), e);
+        }
+    }
+
+    private static Path configFile(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new PeftException(dir + ": no such adapter directory");
+        }
+        Path file = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(file)) {
+            throw new PeftException(dir + ": not a PEFT adapter directory (no " + CONFIG + ")");
+        }
+        return file;
+    }
+
     /** Opens {@code adapter_model.safetensors} of an adapter directory. */
     public static Checkpoint openWeights(Path dir) {
         Path file = dir.resolve(WEIGHTS);

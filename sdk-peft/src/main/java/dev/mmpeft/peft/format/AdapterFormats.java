@@ -69,6 +69,35 @@ public final class AdapterFormats {
         return method(type, source).readConfig(root, source);
     }
 
+    /**
+     * Reads an {@code adapter_config.json} that must be one of Hugging Face PEFT's own types (for
+     * tools that hand adapters to Python PEFT): a {@code peft_type} this SDK defines itself
+     * ({@code MMPEFT_BOTTLENECK_ADAPTER}) is refused, naming the file and the type.
+     */
+    public static PeftConfig readPeftConfig(JsonNode root, String source) {
+        if (!root.isObject()) {
+            throw new PeftException(source + ": adapter config must be a JSON object");
+        }
+        String type = ConfigJson.text(root, "peft_type", source).orElse("LORA");
+        PeftMethod<?> m = method(type, source);
+        if (!m.isPeftType()) {
+            throw new PeftException(source + ": peft_type is '" + type + "', an mmpeft format that Hugging Face PEFT does not read;"
+                    + " expected one of PEFT's types: " + String.join(", ", peftOnlyTypes()));
+        }
+        return m.readConfig(root, source);
+    }
+
+    /** The {@code peft_type}s that are Hugging Face PEFT's own. */
+    public static java.util.List<String> peftOnlyTypes() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        METHODS.forEach((t, m) -> {
+            if (m.isPeftType()) {
+                out.add(t);
+            }
+        });
+        return out;
+    }
+
     /** The {@code adapter_config.json} content of a resolved configuration. */
     public static <C extends PeftConfig> ObjectNode writeConfig(C resolved) {
         return method(resolved).writeConfig(resolved);

@@ -432,6 +432,16 @@ public final class AdapterSet<M> implements AutoCloseable {
         return out;
     }
 
+    /**
+     * An adapter's tensors as its file holds them ({@link dev.mmpeft.peft.spi.PeftMethod#savedTensors}):
+     * the arrays themselves, or, for a method whose saved form is computed (prefix tuning's
+     * reparameterisation), new arrays owned by {@code scope}.
+     */
+    public Map<String, NDArray> savedTensors(String name, NDManager scope) {
+        Adapter a = adapter(name);
+        return a.plan.method().savedTensors(a.plan.methodPlan(), tensors(name), scope);
+    }
+
     /** The active, trainable adapter's trainable parameters under their file keys (empty when none trains). */
     public Map<String, Parameter> trainableParameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();

@@ -51,6 +51,26 @@ public interface PeftMethod<C extends PeftConfig> {
     Attachment attach(MethodPlan plan, AttachContext context);
 
     /**
+     * Whether {@link #peftType()} is one of Hugging Face PEFT's own types (files Python PEFT reads),
+     * rather than one this SDK defines for a method PEFT lacks; readers asked for PEFT files only
+     * refuse the latter.
+     */
+    default boolean isPeftType() {
+        return true;
+    }
+
+    /**
+     * The tensors an adapter file of this plan holds, from the adapter's parameters (by file key):
+     * the parameters themselves by default; a method whose trained form differs from its saved one
+     * (prefix tuning's reparameterisation, folded into plain prefixes as PEFT saves them) computes
+     * the saved form, into {@code manager}.
+     */
+    default java.util.Map<String, ai.djl.ndarray.NDArray> savedTensors(
+            MethodPlan plan, java.util.Map<String, ai.djl.ndarray.NDArray> parameters, ai.djl.ndarray.NDManager manager) {
+        return parameters;
+    }
+
+    /**
      * Whether a key of an adapter file belongs to this method's own tensors ({@code .lora_A.} for
      * LoRA); such keys are never taken for base-model tensors when a file is loaded.
      */
