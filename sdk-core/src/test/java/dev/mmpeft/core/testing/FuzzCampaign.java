@@ -2,6 +2,8 @@ package dev.mmpeft.core.testing;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +53,9 @@ public final class FuzzCampaign {
             java.nio.BufferUnderflowException.class,
             java.nio.BufferOverflowException.class,
             Error.class);
+
+    /** {@code -Dfuzz.showAccepted=true} lists what each campaign accepted, to look for what it should not. */
+    private static final boolean SHOW_ACCEPTED = Boolean.getBoolean("fuzz.showAccepted");
 
     private final String reader;
     private final long seed;
@@ -109,11 +114,15 @@ public final class FuzzCampaign {
         if (typed.isEmpty()) {
             throw new IllegalStateException("name the reader's typed exceptions with typed(...)");
         }
+        Thread[] workerThread = new Thread[1];
         ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "fuzz-" + reader);
             t.setDaemon(true);
+            workerThread[0] = t;
             return t;
         });
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long mainCpuStart = threads.getCurrentThreadCpuTime();
         int accepted = 0;
         int rejected = 0;
         long start = System.nanoTime();
@@ -125,6 +134,9 @@ public final class FuzzCampaign {
                 Throwable outcome = runBounded(worker, read, i, caseSeed, mutation);
                 if (outcome == null) {
                     accepted++;
+                    if (SHOW_ACCEPTED) {
+                        System.out.println("accepted case " + i + ": " + mutation.describe());
+                    }
                 } else {
                     check(outcome, i, caseSeed, mutation);
                     rejected++;
@@ -133,7 +145,11 @@ public final class FuzzCampaign {
         } finally {
             worker.shutdownNow();
         }
-        Result result = new Result(reader, seed, cases, accepted, rejected, (System.nanoTime() - start) / 1_000_000);
+        // CPU time beside wall time: on a shared CI machine the wall time says little on its own
+        long cpu = threads.getCurrentThreadCpuTime() - mainCpuStart
+                + (workerThread[0] == null ? 0 : Math.max(0, threads.getThreadCpuTime(workerThread[0].getId())));
+        Result result = new Result(reader, seed, cases, accepted, rejected, (System.nanoTime() - start) / 1_000_000,
+                cpu / 1_000_000);
         System.out.println(result);
         return result;
     }
@@ -194,11 +210,11 @@ public final class FuzzCampaign {
     }
 
     /** What one campaign saw: every case was accepted or rejected with a typed, named error. */
-    public record Result(String reader, long seed, int cases, int accepted, int rejected, long millis) {
+    public record Result(String reader, long seed, int cases, int accepted, int rejected, long millis, long cpuMillis) {
         @Override
         public String toString() {
             return "fuzz " + reader + " (seed " + seed + "): " + cases + " cases, " + accepted + " accepted, "
-                    + rejected + " rejected with a typed error, 0 untyped, " + millis + " ms";
+                    + rejected + " rejected with a typed error, 0 untyped, " + millis + " ms (" + cpuMillis + " ms CPU)";
         }
     }
 }

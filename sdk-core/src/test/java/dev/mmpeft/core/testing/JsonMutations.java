@@ -2,7 +2,6 @@ package dev.mmpeft.core.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.TextNode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -89,11 +88,12 @@ public final class JsonMutations {
             default: {
                 String value = op < 4 ? edgeValue(r) : nearMiss(target, root, r);
                 m.describe("replace " + show(path) + " (" + clip(target.toString()) + ") with " + clip(value));
+                String out = render(root, path, Edit.REPLACE, value);
                 // a value no JSON parser takes (NaN, nesting past the limit) is a syntax error, not a field's
-                if (key != null && !kind(target).equals(kind(value)) && parse(value) != null) {
+                if (key != null && !kind(target).equals(kind(value)) && parse(out) != null) {
                     m.touched(key);
                 }
-                return render(root, path, Edit.REPLACE, value);
+                return out;
             }
         }
     }
@@ -171,7 +171,7 @@ public final class JsonMutations {
         if (v.isArray() && v.size() > 0) {
             // the same list with one element dropped or repeated
             List<String> items = new ArrayList<>();
-            v.forEach(e -> items.add(e.toString()));
+            v.forEach(e -> items.add(text(e)));
             int i = r.nextInt(items.size());
             if (r.nextBoolean()) {
                 items.remove(i);
@@ -202,6 +202,16 @@ public final class JsonMutations {
         DUPLICATE,
         RENAME
     }
+
+    /** Compact JSON text of a tree, strings escaped as {@link #quote} does. */
+    public static String text(JsonNode n) {
+        StringBuilder out = new StringBuilder();
+        write(n, new ArrayList<>(), List.of(NOWHERE), Edit.REPLACE, "", out);
+        return out.toString();
+    }
+
+    /** A path step no document has: the target of an edit that edits nothing. */
+    private static final Object NOWHERE = new Object();
 
     /** Renders the tree as compact JSON with the one edit applied at {@code target}. */
     private static String render(JsonNode root, List<Object> target, Edit edit, String raw) {
@@ -254,6 +264,8 @@ public final class JsonMutations {
                 path.remove(path.size() - 1);
             }
             out.append(']');
+        } else if (n.isTextual()) {
+            out.append(quote(n.textValue()));
         } else {
             out.append(n.toString());
         }
@@ -329,9 +341,23 @@ public final class JsonMutations {
         return sb.toString();
     }
 
-    /** JSON text of a string. */
+    /**
+     * JSON text of a string, every character outside printable ASCII escaped: a lone surrogate
+     * stays one in the document (written raw it could not even be encoded as UTF-8).
+     */
     public static String quote(String s) {
-        return TextNode.valueOf(s).toString();
+        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20 || c > 0x7e) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append('"').toString();
     }
 
     /** A quoted JSON string with the escape of a lone high surrogate before its closing quote. */
