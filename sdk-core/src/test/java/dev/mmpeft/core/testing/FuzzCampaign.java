@@ -57,6 +57,12 @@ public final class FuzzCampaign {
     /** {@code -Dfuzz.showAccepted=true} lists what each campaign accepted, to look for what it should not. */
     private static final boolean SHOW_ACCEPTED = Boolean.getBoolean("fuzz.showAccepted");
 
+    /**
+     * {@code -Dfuzz.trace=FILE} writes each case to FILE before reading it: when a native library
+     * aborts the JVM (a Rust panic across JNI), FILE names the case that did it.
+     */
+    private static final String TRACE = System.getProperty("fuzz.trace");
+
     private final String reader;
     private final long seed;
     private final int cases;
@@ -131,6 +137,10 @@ public final class FuzzCampaign {
                 long caseSeed = caseSeed(seed, i);
                 Mutation mutation = new Mutation();
                 Read read = factory.prepare(new Random(caseSeed), mutation);
+                if (TRACE != null) {
+                    // written before the read: what was running when native code took the JVM down
+                    java.nio.file.Files.writeString(java.nio.file.Path.of(TRACE), where(i, caseSeed, mutation) + "\n");
+                }
                 Throwable outcome = runBounded(worker, read, i, caseSeed, mutation);
                 if (outcome == null) {
                     accepted++;
