@@ -10,7 +10,7 @@ import java.util.List;
  */
 public final class Mutation {
     private final StringBuilder description = new StringBuilder();
-    private final List<String> mustName = new ArrayList<>();
+    private final List<List<String>> mustName = new ArrayList<>();
     private String touched = "";
     private String input = "";
 
@@ -28,13 +28,20 @@ public final class Mutation {
         return description + (input.isEmpty() ? "" : "; input: " + input);
     }
 
-    /** A text every typed error of this case must contain (usually the file name). */
-    public Mutation mustName(String text) {
-        mustName.add(text);
+    /**
+     * A text every typed error of this case must contain (usually the file name), or one of
+     * several (when an edit of one file can be reported against another of the same dataset).
+     */
+    public Mutation mustName(String text, String... alternatives) {
+        List<String> any = new ArrayList<>();
+        any.add(text);
+        any.addAll(List.of(alternatives));
+        mustName.add(any);
         return this;
     }
 
-    public List<String> mustName() {
+    /** Each entry: texts of which a typed error must contain one. */
+    public List<List<String>> mustName() {
         return mustName;
     }
 

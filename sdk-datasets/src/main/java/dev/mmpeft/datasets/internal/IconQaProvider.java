@@ -231,6 +231,10 @@ public final class IconQaProvider implements DatasetReaderProvider {
             if (problems != null && problems.contains(pid)) {
                 rec = new RecordFields(problems.file(), "pid " + pid, problems.read(pid));
                 folderSplit = rec.optString("split").orElse(split);
+                if (!Pids.isSafe(folderSplit)) {
+                    // it names the split folder: a path cannot be made of just any text
+                    throw rec.error("split", "'" + folderSplit + "' is not a plain folder name (expected train, val or test)");
+                }
             } else {
                 if (!FOLDER_SPLITS.contains(folderSplit)) {
                     // a mini split without problems.json: find the folder that holds the pid
