@@ -266,8 +266,13 @@ public final class JsonMutations {
             out.append(']');
         } else if (n.isTextual()) {
             out.append(quote(n.textValue()));
+        } else if (n.isNumber()) {
+            // Jackson's toString() of a node builds a serializer each time: most of a case's time
+            out.append(n.numberValue());
+        } else if (n.isBoolean()) {
+            out.append(n.booleanValue());
         } else {
-            out.append(n.toString());
+            out.append("null");
         }
     }
 
