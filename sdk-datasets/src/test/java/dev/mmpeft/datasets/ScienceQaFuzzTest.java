@@ -1,6 +1,7 @@
 package dev.mmpeft.datasets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -106,6 +107,19 @@ class ScienceQaFuzzTest {
                     }
                     return reading(root, random, m);
                 });
+    }
+
+    /** What the fuzzing found, as a fixed case: a split that cannot be a folder name became a path. */
+    @Test
+    void aSplitThatIsNoFolderNameIsADatasetException(@TempDir Path tmp) throws Exception {
+        Path root = seedDataset(Files.createDirectories(tmp.resolve("sqa")));
+        ObjectNode problems = (ObjectNode) Json.read(root.resolve("problems.json"));
+        String pid = Json.read(root.resolve("pid_splits.json")).get("test").get(0).asText();
+        ((ObjectNode) problems.get(pid)).put("split", "@@");
+        Files.writeString(root.resolve("problems.json"), Json.write(problems).replace("\"@@\"", "\"te\\ud800st\""));
+        DatasetException e = assertThrows(DatasetException.class, () -> ScienceQa.reader().root(root).split("test").readAll());
+        assertTrue(e.getMessage().contains("problems.json: pid " + pid + ": field 'split': 'te\ud800st' cannot be a folder name"),
+                e.getMessage());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.mmpeft.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmpeft.core.io.Json;
@@ -64,5 +65,33 @@ class ConfigFuzzTest {
                 });
         assertTrue(result.accepted() > CASES / 10, result.toString());
         assertTrue(result.rejected() > CASES / 4, result.toString());
+    }
+
+    /** What the fuzzing found, as fixed cases: each must stay a ConfigException naming file and field. */
+    @Test
+    void valuesTheFuzzingFoundAreRefusedWithTheirField(@TempDir Path tmp) throws Exception {
+        String llama = "{\"model_type\":\"llama\",\"hidden_size\":64,\"num_attention_heads\":8,\"vocab_size\":32";
+        String[][] cases = {
+            // read as infinity, then written back by Configs.write as invalid JSON
+            {llama + ",\"rms_norm_eps\":1e309}", "rms_norm_eps", "finite"},
+            // read, then written back changed (a lone surrogate is no UTF-8)
+            {llama + ",\"hidden_act\":\"si\\ud800lu\"}", "hidden_act", "lone surrogate"},
+            // head_dim's default divided by zero (ArithmeticException) before the check ran
+            {"{\"model_type\":\"llama\",\"num_attention_heads\":0}", "num_attention_heads", "> 0"},
+            {llama + ",\"intermediate_size\":-172}", "intermediate_size", "> 0"},
+            {"{\"model_type\":\"t5\",\"dropout_rate\":1.5}", "dropout_rate", "[0, 1]"},
+            {"{\"model_type\":\"t5\",\"d_kv\":2147483647,\"num_heads\":4}", "d_kv", "too large"},
+            {"{\"model_type\":\"bert\",\"type_vocab_size\":0}", "type_vocab_size", "> 0"},
+            {"{\"model_type\":\"instructblip\",\"vision_config\":{\"image_size\":-224,\"patch_size\":14},"
+                    + "\"text_config\":{\"model_type\":\"t5\"}}", "image_size", "> 0"},
+        };
+        for (String[] c : cases) {
+            Path file = tmp.resolve("config-" + c[1] + ".json");
+            Files.writeString(file, c[0]);
+            ConfigException e = assertThrows(ConfigException.class, () -> Configs.read(file), c[0]);
+            for (String part : new String[] {file.toString(), c[1], c[2]}) {
+                assertTrue(e.getMessage().contains(part), "'" + part + "' not in: " + e.getMessage());
+            }
+        }
     }
 }

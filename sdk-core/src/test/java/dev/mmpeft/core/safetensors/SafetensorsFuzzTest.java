@@ -1,5 +1,6 @@
 package dev.mmpeft.core.safetensors;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -121,6 +122,16 @@ class SafetensorsFuzzTest {
                     return () -> readEverything(dir);
                 });
         assertTrue(result.accepted() > 0 && result.rejected() > INDEX_CASES / 4, result.toString());
+    }
+
+    /** What the shard-index fuzzing found, as a fixed case: it must stay a typed error. */
+    @Test
+    void aShardNameThatIsNoValidPathIsASafetensorsException(@TempDir Path tmp) throws Exception {
+        Path index = tmp.resolve(Checkpoint.INDEX_FILE);
+        Files.writeString(index, "{\"weight_map\":{\"w\":\"model-00001\\ud800.safetensors\"}}");
+        SafetensorsException e = assertThrows(SafetensorsException.class, () -> Checkpoint.open(tmp));
+        assertTrue(e.getMessage().contains(Checkpoint.INDEX_FILE) && e.getMessage().contains("weight_map entry 'w'")
+                && e.getMessage().contains("not a valid file name"), e.getMessage());
     }
 
     private static void readEverything(Path location) throws Exception {

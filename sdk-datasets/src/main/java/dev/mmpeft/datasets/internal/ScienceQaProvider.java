@@ -158,12 +158,7 @@ public final class ScienceQaProvider implements DatasetReaderProvider {
         if (folderSplit.isEmpty()) {
             throw rec.error("split", "missing (needed to find images/{split}/" + pid + ")");
         }
-        if (!Pids.isSafe(folderSplit)) {
-            // it names the images folder: a path cannot be made of just any text
-            throw rec.error("split", "'" + folderSplit + "' is not a plain folder name (letters, digits, '_', '-', '.'; "
-                    + "expected train, val, test, ...)");
-        }
-        Path pidDir = files.inside(root.resolve("images").resolve(folderSplit).resolve(pid), rec, "split");
+        Path pidDir = files.inside(ImageFiles.folder(root.resolve("images"), folderSplit, rec, "split").resolve(pid), rec, "split");
 
         ImmutableMultimodalExample.Builder b = MultimodalExample.builder()
                 .id(pid)

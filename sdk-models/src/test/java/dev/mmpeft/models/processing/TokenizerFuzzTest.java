@@ -1,5 +1,6 @@
 package dev.mmpeft.models.processing;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmpeft.core.testing.ByteMutations;
@@ -123,6 +124,42 @@ class TokenizerFuzzTest {
                     };
                 });
         assertTrue(r.accepted() > 100 && r.rejected() > 100, r.toString());
+    }
+
+    /**
+     * What the fuzzing found, as fixed cases. The first two aborted the JVM (a panic in the native
+     * library), the third kept it busy for minutes: each must stay a quick TokenizerException
+     * naming the file and the field.
+     */
+    @Test
+    void filesTheFuzzingFoundAreRefusedWithTheirField(@TempDir Path tmp) throws Exception {
+        Path seed = tmp.resolve("seed");
+        TinyTokenizers.writeT5(seed, false);
+        String json = read(seed.resolve("tokenizer.json"));
+        String[][] cases = {
+            {json.replaceFirst("\"id\" : \"</s>\"", "\"id\" : \"../</s>\""), "post_processor.single[1]", "does not define"},
+            {json.replaceFirst("\"prefix\" : \"##\"", "\"prefix\" : \"\\\\ud800\""), "decoder.prefix", "lone surrogate"},
+            {json.replaceFirst("\"content\" : \"<unk>\"", "\"content\" : \"" + "x".repeat(20_000) + "\""),
+                "added_tokens[2].content", "at most 512"},
+        };
+        for (int i = 0; i < cases.length; i++) {
+            assertTrue(!cases[i][0].equals(json), "case " + i + " changed nothing");
+            Path dir = Files.createDirectories(tmp.resolve("case-" + i));
+            Files.writeString(dir.resolve("tokenizer.json"), cases[i][0]);
+            TokenizerException e = assertThrows(TokenizerException.class, () -> use(dir, OptionalInt.of(0)));
+            for (String part : new String[] {dir.resolve("tokenizer.json").toString(), cases[i][1], cases[i][2]}) {
+                assertTrue(e.getMessage().contains(part), "'" + part + "' not in: " + e.getMessage());
+            }
+        }
+        Files.writeString(seed.resolve("tokenizer_config.json"), "{\"pad_token\": 5}");
+        TokenizerException e = assertThrows(TokenizerException.class, () -> use(seed, OptionalInt.empty()));
+        assertTrue(e.getMessage().contains("tokenizer_config.json: field 'pad_token'"), e.getMessage());
+        Path bin = SharedFiles.get("checkpoints/stories260K/tok512.bin");
+        for (int size : new int[] {-1, Integer.MAX_VALUE}) {
+            // allocated before the file was looked at: NegativeArraySizeException, OutOfMemoryError
+            TokenizerException v = assertThrows(TokenizerException.class, () -> Llama2cVocabulary.read(bin, size));
+            assertTrue(v.getMessage().contains("tok512.bin: cannot hold " + size + " tokens"), v.getMessage());
+        }
     }
 
     private static String read(Path file) {
