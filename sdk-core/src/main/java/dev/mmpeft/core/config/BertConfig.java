@@ -85,8 +85,18 @@ public abstract class BertConfig implements ModelConfig {
 
     @Value.Check
     protected void check() {
-        Configs.positive("bert config", "hidden_size", hiddenSize());
-        Configs.divides("bert config", "hidden_size", hiddenSize(), "num_attention_heads", numAttentionHeads());
+        String w = "bert config";
+        Configs.positive(w, "vocab_size", vocabSize());
+        Configs.positive(w, "hidden_size", hiddenSize());
+        Configs.divides(w, "hidden_size", hiddenSize(), "num_attention_heads", numAttentionHeads());
+        Configs.positive(w, "intermediate_size", intermediateSize());
+        Configs.nonNegative(w, "num_hidden_layers", numHiddenLayers());
+        Configs.positive(w, "max_position_embeddings", maxPositionEmbeddings());
+        Configs.positive(w, "type_vocab_size", typeVocabSize());
+        Configs.positive(w, "num_labels", numLabels());
+        Configs.probability(w, "hidden_dropout_prob", hiddenDropoutProb());
+        Configs.probability(w, "attention_probs_dropout_prob", attentionProbsDropoutProb());
+        Configs.nonNegative(w, "layer_norm_eps", layerNormEps());
     }
 
     static BertConfig read(ConfigReader r) {
@@ -107,7 +117,7 @@ public abstract class BertConfig implements ModelConfig {
         // as in PretrainedConfig: id2label, when present, decides the label count over num_labels
         if (r.has("id2label")) {
             if (!r.node().get("id2label").isObject()) {
-                throw r.invalid("id2label", "must be an object of label names, found " + r.node().get("id2label"));
+                throw r.invalid("id2label", "must be an object of label names, found " + ConfigReader.clip(r.node().get("id2label")));
             }
             b.numLabels(r.node().get("id2label").size());
         } else {

@@ -49,7 +49,13 @@ final class ConfigReader {
     }
 
     private ConfigException wrongType(String name, String expected, JsonNode found) {
-        return new ConfigException(source + ": field '" + field(name) + "' must be " + expected + ", found " + found);
+        return new ConfigException(source + ": field '" + field(name) + "' must be " + expected + ", found " + clip(found));
+    }
+
+    /** A found value for a message: a 100 kB string would drown the message. */
+    static String clip(JsonNode found) {
+        String text = found.toString();
+        return text.length() > 60 ? text.substring(0, 57) + "..." : text;
     }
 
     /** An error about one field of this object, naming the file and the field path. */
@@ -79,6 +85,10 @@ final class ConfigReader {
             if (!v.isNumber()) {
                 throw wrongType(name, "a number", v);
             }
+            // 1e309 parses as infinity, which no config means and which cannot be written back as JSON
+            if (!Double.isFinite(v.doubleValue())) {
+                throw invalid(name, "must be a finite number, found " + v.asText() + " (beyond the range of a double)");
+            }
             return v.doubleValue();
         });
     }
@@ -97,8 +107,27 @@ final class ConfigReader {
             if (!v.isTextual()) {
                 throw wrongType(name, "a string", v);
             }
+            int bad = loneSurrogateAt(v.textValue());
+            if (bad >= 0) {
+                // such text is no Unicode: it cannot name anything, nor be written back as UTF-8
+                throw invalid(name, String.format("must be valid Unicode text, found a lone surrogate \\u%04x at character %d",
+                        (int) v.textValue().charAt(bad), bad));
+            }
             return v.asText();
         });
+    }
+
+    /** The index of the first unpaired surrogate in {@code s}, or -1 when it is well-formed UTF-16. */
+    static int loneSurrogateAt(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     String requireString(String name) {

@@ -101,6 +101,32 @@ public final class Configs {
         }
     }
 
+    static void nonNegative(String where, String field, int value) {
+        if (value < 0) {
+            throw new ConfigException(where + ": " + field + " must be >= 0, got " + value);
+        }
+    }
+
+    static void nonNegative(String where, String field, double value) {
+        if (!(value >= 0)) {
+            throw new ConfigException(where + ": " + field + " must be >= 0, got " + value);
+        }
+    }
+
+    /** A dropout probability: 0 to 1, as torch.nn.Dropout requires. */
+    static void probability(String where, String field, double value) {
+        if (!(value >= 0 && value <= 1)) {
+            throw new ConfigException(where + ": " + field + " must be a probability in [0, 1], got " + value);
+        }
+    }
+
+    /** A product of two sizes (a layer's width) that must fit the int sizes tensors are built with. */
+    static void productFits(String where, String a, int x, String b, int y) {
+        if ((long) x * y > Integer.MAX_VALUE) {
+            throw new ConfigException(where + ": " + a + " " + x + " times " + b + " " + y + " is too large (over 2^31 - 1)");
+        }
+    }
+
     static void divides(String where, String field, int value, String byField, int by) {
         positive(where, byField, by);
         if (value % by != 0) {

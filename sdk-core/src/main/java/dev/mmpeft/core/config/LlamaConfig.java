@@ -49,7 +49,8 @@ public abstract class LlamaConfig implements TextModelConfig {
     /** Per-head width; transformers uses hidden_size / num_attention_heads when absent. */
     @Value.Default
     public int headDim() {
-        return hiddenSize() / numAttentionHeads();
+        // computed before check() runs: a zero head count is reported there, not as a division by zero
+        return numAttentionHeads() == 0 ? 0 : hiddenSize() / numAttentionHeads();
     }
 
     @Value.Default
@@ -107,9 +108,20 @@ public abstract class LlamaConfig implements TextModelConfig {
 
     @Value.Check
     protected void check() {
-        Configs.positive("llama config", "hidden_size", hiddenSize());
-        Configs.positive("llama config", "num_attention_heads", numAttentionHeads());
-        Configs.positive("llama config", "num_key_value_heads", numKeyValueHeads());
+        String w = "llama config";
+        Configs.positive(w, "vocab_size", vocabSize());
+        Configs.positive(w, "hidden_size", hiddenSize());
+        Configs.positive(w, "intermediate_size", intermediateSize());
+        Configs.nonNegative(w, "num_hidden_layers", numHiddenLayers());
+        Configs.positive(w, "num_attention_heads", numAttentionHeads());
+        Configs.positive(w, "num_key_value_heads", numKeyValueHeads());
+        Configs.positive(w, "head_dim", headDim());
+        Configs.productFits(w, "head_dim", headDim(), "num_attention_heads", numAttentionHeads());
+        Configs.positive(w, "max_position_embeddings", maxPositionEmbeddings());
+        Configs.nonNegative(w, "rms_norm_eps", rmsNormEps());
+        if (!(ropeTheta() > 0)) {
+            throw new ConfigException(w + ": rope_theta must be > 0, got " + ropeTheta());
+        }
         if (numAttentionHeads() % numKeyValueHeads() != 0) {
             throw new ConfigException(
                     "llama config: num_attention_heads " + numAttentionHeads() + " must be a multiple of num_key_value_heads " + numKeyValueHeads());
@@ -118,7 +130,7 @@ public abstract class LlamaConfig implements TextModelConfig {
 
     static LlamaConfig read(ConfigReader r) {
         if (r.has("rope_scaling")) {
-            throw r.invalid("rope_scaling", "is not supported yet (found " + r.node().get("rope_scaling") + "); expected it absent or null");
+            throw r.invalid("rope_scaling", "is not supported yet (found " + ConfigReader.clip(r.node().get("rope_scaling")) + "); expected it absent or null");
         }
         Builder b = builder();
         r.optInt("vocab_size").ifPresent(b::vocabSize);

@@ -91,9 +91,18 @@ public abstract class QFormerConfig implements ModelConfig {
 
     @Value.Check
     protected void check() {
-        Configs.positive("qformer_config", "hidden_size", hiddenSize());
-        Configs.divides("qformer_config", "hidden_size", hiddenSize(), "num_attention_heads", numAttentionHeads());
-        Configs.positive("qformer_config", "cross_attention_frequency", crossAttentionFrequency());
+        String w = "qformer_config";
+        Configs.positive(w, "vocab_size", vocabSize());
+        Configs.positive(w, "hidden_size", hiddenSize());
+        Configs.divides(w, "hidden_size", hiddenSize(), "num_attention_heads", numAttentionHeads());
+        Configs.positive(w, "intermediate_size", intermediateSize());
+        Configs.nonNegative(w, "num_hidden_layers", numHiddenLayers());
+        Configs.positive(w, "max_position_embeddings", maxPositionEmbeddings());
+        Configs.positive(w, "cross_attention_frequency", crossAttentionFrequency());
+        Configs.positive(w, "encoder_hidden_size", encoderHiddenSize());
+        Configs.probability(w, "hidden_dropout_prob", hiddenDropoutProb());
+        Configs.probability(w, "attention_probs_dropout_prob", attentionProbsDropoutProb());
+        Configs.nonNegative(w, "layer_norm_eps", layerNormEps());
     }
 
     static QFormerConfig read(ConfigReader r) {

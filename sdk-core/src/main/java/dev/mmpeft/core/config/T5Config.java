@@ -152,9 +152,19 @@ public abstract class T5Config implements TextModelConfig {
             throw new ConfigException(
                     "t5 config: feed_forward_proj '" + feedForwardProj() + "' must be ACT or gated-ACT (relu, gated-gelu, ...)");
         }
-        Configs.positive("t5 config", "d_model", dModel());
-        Configs.positive("t5 config", "num_heads", numHeads());
-        Configs.positive("t5 config", "d_kv", dKv());
+        String w = "t5 config";
+        Configs.positive(w, "vocab_size", vocabSize());
+        Configs.positive(w, "d_model", dModel());
+        Configs.positive(w, "num_heads", numHeads());
+        Configs.positive(w, "d_kv", dKv());
+        Configs.productFits(w, "d_kv", dKv(), "num_heads", numHeads());
+        Configs.positive(w, "d_ff", dFf());
+        Configs.nonNegative(w, "num_layers", numLayers());
+        Configs.nonNegative(w, "num_decoder_layers", numDecoderLayers());
+        Configs.positive(w, "relative_attention_num_buckets", relativeAttentionNumBuckets());
+        Configs.positive(w, "relative_attention_max_distance", relativeAttentionMaxDistance());
+        Configs.probability(w, "dropout_rate", dropoutRate());
+        Configs.nonNegative(w, "layer_norm_epsilon", layerNormEpsilon());
     }
 
     /** Reads a T5 config object; {@code source} names it in errors. */

@@ -69,12 +69,19 @@ public abstract class VisionConfig implements ModelConfig {
 
     @Value.Check
     protected void check() {
-        Configs.positive("vision_config", "hidden_size", hiddenSize());
-        Configs.divides("vision_config", "hidden_size", hiddenSize(), "num_attention_heads", numAttentionHeads());
-        Configs.positive("vision_config", "patch_size", patchSize());
+        String w = "vision_config";
+        Configs.positive(w, "hidden_size", hiddenSize());
+        Configs.divides(w, "hidden_size", hiddenSize(), "num_attention_heads", numAttentionHeads());
+        Configs.positive(w, "intermediate_size", intermediateSize());
+        Configs.nonNegative(w, "num_hidden_layers", numHiddenLayers());
+        Configs.positive(w, "patch_size", patchSize());
+        Configs.positive(w, "image_size", imageSize());
         if (imageSize() % patchSize() != 0) {
             throw new ConfigException("vision_config: image_size " + imageSize() + " is not a multiple of patch_size " + patchSize());
         }
+        Configs.productFits(w, "image_size / patch_size", imageSize() / patchSize(), "image_size / patch_size", imageSize() / patchSize());
+        Configs.nonNegative(w, "layer_norm_eps", layerNormEps());
+        Configs.probability(w, "attention_dropout", attentionDropout());
     }
 
     static VisionConfig read(ConfigReader r) {

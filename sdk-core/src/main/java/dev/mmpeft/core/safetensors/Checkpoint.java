@@ -8,6 +8,7 @@ import dev.mmpeft.core.io.Json;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -117,7 +118,13 @@ public final class Checkpoint implements Closeable {
                     throw new SafetensorsException(index + ": weight_map entry '" + e.getKey() + "' must name a file");
                 }
                 String shardName = e.getValue().asText();
-                Path shard = dir.resolve(shardName).normalize();
+                Path shard;
+                try {
+                    shard = dir.resolve(shardName).normalize();
+                } catch (InvalidPathException bad) {
+                    throw new SafetensorsException(index + ": weight_map entry '" + e.getKey() + "' names shard '" + shardName
+                            + "', which is not a valid file name (" + bad.getReason() + ")");
+                }
                 if (!shard.startsWith(dir)) {
                     throw new SafetensorsException(index + ": shard '" + shardName + "' lies outside the checkpoint directory");
                 }

@@ -1,17 +1,26 @@
 package dev.mmpeft.core.safetensors;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mmpeft.core.testing.ByteMutations;
+import dev.mmpeft.core.testing.FuzzCampaign;
+import dev.mmpeft.core.testing.JsonMutations;
+import dev.mmpeft.core.testing.Mutation;
 import dev.mmpeft.core.testing.SharedFiles;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -20,16 +29,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Throws thousands of mutated files and shard indexes at the reader (random byte flips,
- * truncations, appended garbage, header-length changes and edits of the JSON text: numbers made
- * huge, negative or fractional, types renamed, characters dropped or inserted, keys duplicated).
- * The only thing allowed out is a {@link SafetensorsException}; a file that opens must then load
- * every tensor or fail with one. Deterministic: a failure names the seed and the mutation.
+ * Throws thousands of mutated files and shard indexes at the reader: truncations, byte flips,
+ * header-length fields pointing anywhere, JSON values swapped for null / {} / [] / huge or
+ * negative numbers / lone surrogates, keys deleted and duplicated, wrong dtypes, wrong shapes,
+ * offsets past the end or overlapping. The only thing allowed out is a {@link
+ * SafetensorsException} naming the file; a file that opens must then load every tensor or fail
+ * with one. Deterministic: a failure names the seed, the case and the mutation.
  */
 class SafetensorsFuzzTest {
     private static final long SEED = 20240611L;
-    private static final int FILE_CASES = 2000;
-    private static final int INDEX_CASES = 300;
+    private static final int FILE_CASES = 2500;
+    private static final int INDEX_CASES = 600;
+    private static final String[] DTYPES = {
+        "F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8", "BOOL", "U16", "U32", "U64", "F8_E4M3", "F8_E5M2",
+        "C64", "F4", "Q4", "", "f32", "F32 ", "\\ud800"
+    };
 
     private static NDManager manager;
 
@@ -62,46 +76,31 @@ class SafetensorsFuzzTest {
     }
 
     @Test
-    void mutatedFilesOnlyEverRaiseSafetensorsException(@TempDir Path tmp) throws Exception {
+    void mutatedFilesOnlyEverRaiseSafetensorsExceptionNamingTheFile(@TempDir Path tmp) throws Exception {
         byte[][] seeds = {
             seedFile(tmp), Files.readAllBytes(SharedFiles.get("checkpoints/tiny-bert-seqcls/model.safetensors"))
         };
-        Random random = new Random(SEED);
-        int opened = 0;
-        int rejected = 0;
-        long start = System.nanoTime();
-        for (int i = 0; i < FILE_CASES; i++) {
-            byte[] seed = seeds[i % 20 == 19 ? 1 : 0];
-            StringBuilder what = new StringBuilder();
-            byte[] mutated = mutateFile(seed, random, what);
-            // a fresh file each time: truncating and rewriting one file makes ext4 flush it to disk
-            Path file = tmp.resolve("fuzz-" + i + ".safetensors");
-            Files.write(file, mutated);
-            try (Checkpoint c = Checkpoint.open(file); NDManager m = manager.newSubManager()) {
-                opened++;
-                for (String name : c.names()) {
-                    try {
-                        c.load(name, m).close();
-                    } catch (SafetensorsException expected) {
-                        rejected++;
-                    }
-                }
-            } catch (SafetensorsException expected) {
-                rejected++;
-            } catch (Throwable unexpected) {
-                fail("case " + i + " (seed " + SEED + ", " + what + ") threw " + unexpected, unexpected);
-            }
-            Files.delete(file);
-        }
-        long millis = (System.nanoTime() - start) / 1_000_000;
+        int[] counter = {0};
+        FuzzCampaign.Result result = FuzzCampaign.of("safetensors file", SEED, FILE_CASES)
+                .typed(SafetensorsException.class)
+                .run((random, m) -> {
+                    // the large real seed in 1 case of 20 keeps the run short on a busy machine
+                    byte[] seed = seeds[random.nextInt(20) == 0 ? 1 : 0];
+                    byte[] mutated = mutateFile(seed, random, m);
+                    // a fresh file each time: truncating and rewriting one file makes ext4 flush it to disk
+                    Path file = tmp.resolve("fuzz-" + counter[0]++ + ".safetensors");
+                    Files.deleteIfExists(tmp.resolve("fuzz-" + (counter[0] - 2) + ".safetensors"));
+                    Files.write(file, mutated);
+                    m.mustName(file.getFileName().toString());
+                    return () -> readEverything(file);
+                });
         // both outcomes must actually occur, or the mutations test nothing
-        assertTrue(opened > FILE_CASES / 10, "only " + opened + " mutated files opened");
-        assertTrue(rejected > FILE_CASES / 2, "only " + rejected + " rejections");
-        System.out.println(FILE_CASES + " mutated files: " + opened + " opened, " + rejected + " rejections, " + millis + " ms");
+        assertTrue(result.accepted() > FILE_CASES / 10, result.toString());
+        assertTrue(result.rejected() > FILE_CASES / 2, result.toString());
     }
 
     @Test
-    void mutatedShardIndexesOnlyEverRaiseSafetensorsException(@TempDir Path tmp) throws Exception {
+    void mutatedShardIndexesOnlyEverRaiseSafetensorsExceptionNamingTheIndex(@TempDir Path tmp) throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("ckpt"));
         for (int s = 1; s <= 2; s++) {
             Map<String, TensorData> t = new LinkedHashMap<>();
@@ -110,163 +109,142 @@ class SafetensorsFuzzTest {
         }
         String index = "{\"metadata\":{\"total_size\":16},\"weight_map\":{"
                 + "\"layer.1.w\":\"model-00001-of-00002.safetensors\",\"layer.2.w\":\"model-00002-of-00002.safetensors\"}}";
-        Random random = new Random(SEED + 1);
         Path indexFile = dir.resolve(Checkpoint.INDEX_FILE);
-        int opened = 0;
-        for (int i = 0; i < INDEX_CASES; i++) {
-            StringBuilder what = new StringBuilder();
-            String mutated = mutateJson(index, random, what);
-            Files.deleteIfExists(indexFile);
-            Files.writeString(indexFile, mutated);
-            try (Checkpoint c = Checkpoint.open(dir); NDManager m = manager.newSubManager()) {
-                opened++;
-                for (String name : c.names()) {
-                    c.load(name, m);
-                }
-            } catch (SafetensorsException expected) {
-                // fine
-            } catch (Throwable unexpected) {
-                fail("index case " + i + " (" + what + "): " + mutated + " threw " + unexpected, unexpected);
-            }
-        }
-        assertTrue(opened > 0 && opened < INDEX_CASES, opened + " of " + INDEX_CASES + " mutated indexes opened");
+        FuzzCampaign.Result result = FuzzCampaign.of("safetensors shard index", SEED + 1, INDEX_CASES)
+                .typed(SafetensorsException.class)
+                .requireFieldNames()
+                .run((random, m) -> {
+                    String mutated = JsonMutations.mutate(index, random, m);
+                    m.input(mutated);
+                    Files.deleteIfExists(indexFile);
+                    Files.writeString(indexFile, mutated);
+                    m.mustName(Checkpoint.INDEX_FILE);
+                    return () -> readEverything(dir);
+                });
+        assertTrue(result.accepted() > 0 && result.rejected() > INDEX_CASES / 4, result.toString());
     }
 
-    private static byte[] mutateFile(byte[] seed, Random r, StringBuilder what) {
+    /** What the shard-index fuzzing found, as a fixed case: it must stay a typed error. */
+    @Test
+    void aShardNameThatIsNoValidPathIsASafetensorsException(@TempDir Path tmp) throws Exception {
+        Path index = tmp.resolve(Checkpoint.INDEX_FILE);
+        Files.writeString(index, "{\"weight_map\":{\"w\":\"model-00001\\ud800.safetensors\"}}");
+        SafetensorsException e = assertThrows(SafetensorsException.class, () -> Checkpoint.open(tmp));
+        assertTrue(e.getMessage().contains(Checkpoint.INDEX_FILE) && e.getMessage().contains("weight_map entry 'w'")
+                && e.getMessage().contains("not a valid file name"), e.getMessage());
+    }
+
+    private static void readEverything(Path location) throws Exception {
+        try (Checkpoint c = Checkpoint.open(location); NDManager m = manager.newSubManager()) {
+            c.metadata().forEach((k, v) -> k.length());
+            for (String name : c.names()) {
+                c.load(name, m).close();
+                c.data(name).bytes();
+            }
+        }
+    }
+
+    private static byte[] mutateFile(byte[] seed, Random r, Mutation m) {
         long headerLength = ByteBuffer.wrap(seed).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         int headerEnd = (int) (8 + headerLength);
-        switch (r.nextInt(7)) {
-            case 6: {
+        switch (r.nextInt(10)) {
+            case 0:
+            case 1:
+                return ByteMutations.mutate(seed, r, m);
+            case 2:
                 // the header stays valid, the values change: loading must cope with any bits
-                byte[] out = seed.clone();
-                int flips = 1 + r.nextInt(16);
-                what.append("flip ").append(flips).append(" data bytes");
-                for (int k = 0; k < flips && out.length > headerEnd; k++) {
-                    out[headerEnd + r.nextInt(out.length - headerEnd)] = (byte) r.nextInt(256);
-                }
-                return out;
-            }
-            case 0: {
-                byte[] out = seed.clone();
-                int flips = 1 + r.nextInt(8);
-                what.append("flip ").append(flips).append(" header bytes");
-                for (int k = 0; k < flips; k++) {
-                    int at = r.nextInt(Math.min(out.length, headerEnd + 16));
-                    out[at] ^= (byte) (1 << r.nextInt(8));
-                }
-                return out;
-            }
-            case 1: {
-                int length = r.nextInt(seed.length);
-                what.append("truncate to ").append(length);
-                return Arrays.copyOf(seed, length);
-            }
-            case 2: {
-                int extra = 1 + r.nextInt(64);
-                what.append("append ").append(extra);
-                byte[] out = Arrays.copyOf(seed, seed.length + extra);
-                for (int k = seed.length; k < out.length; k++) {
-                    out[k] = (byte) r.nextInt(256);
-                }
-                return out;
-            }
-            case 3: {
-                byte[] out = seed.clone();
-                long value = r.nextBoolean() ? r.nextLong() : headerLength + r.nextInt(33) - 16;
-                what.append("header length ").append(value);
-                ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).putLong(0, value);
-                return out;
-            }
+                return ByteMutations.flip(seed, headerEnd, seed.length, r, m);
+            case 3:
+                // the header length pointing before, into, or past the end of the header and file
+                return ByteMutations.overwriteLong(seed, 0, r, m);
+            case 4:
+                return ByteMutations.flip(seed, 0, Math.min(seed.length, headerEnd + 16), r, m);
             default: {
                 String header = new String(seed, 8, (int) headerLength, StandardCharsets.UTF_8);
-                String edited = mutateJson(header, r, what);
-                int edits = r.nextInt(3);
-                for (int k = 0; k < edits; k++) {
-                    edited = mutateJson(edited, r, what.append(" + "));
-                }
-                byte[] h = edited.getBytes(StandardCharsets.UTF_8);
-                int dataLength = seed.length - headerEnd;
-                return ByteBuffer.allocate(8 + h.length + dataLength)
-                        .order(ByteOrder.LITTLE_ENDIAN)
-                        .putLong(h.length)
-                        .put(h)
-                        .put(seed, headerEnd, dataLength)
-                        .array();
+                String edited = r.nextInt(3) == 0 ? JsonMutations.mutate(header, r, m) : editTensorEntry(header, seed.length - headerEnd, r, m);
+                return withHeader(edited, seed, headerEnd);
             }
         }
     }
 
-    private static final String[] NUMBERS = {
-        "0", "-1", "1", "7", "2.5", "1e3", "-0", "4294967296", "9223372036854775807", "9223372036854775808",
-        "-9223372036854775808", "99999999999999999999999999", "1.7976931348623157e308", "NaN", "null", "\"8\""
-    };
-    private static final String[] TYPES = {
-        "F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8", "BOOL", "U16", "U32", "U64", "F8_E4M3", "C64", "F4", "Q4", "", "f32"
-    };
-    private static final String[] INSERTS = {"{", "}", "[", "]", ",", ":", "\"", "\\", " ", "null", "\"x\":{}", "\u00e9", "\u0000"};
+    private static byte[] withHeader(String header, byte[] seed, int headerEnd) {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        int dataLength = seed.length - headerEnd;
+        return ByteBuffer.allocate(8 + h.length + dataLength)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(h.length)
+                .put(h)
+                .put(seed, headerEnd, dataLength)
+                .array();
+    }
 
-    /** One textual edit of a JSON document. */
-    private static String mutateJson(String json, Random r, StringBuilder what) {
+    /** A plausible but wrong edit of one tensor's entry: its dtype, its shape or its offsets. */
+    private static String editTensorEntry(String header, long dataSize, Random r, Mutation m) {
+        ObjectNode root = (ObjectNode) JsonMutations.parse(header);
+        List<String> names = new ArrayList<>();
+        root.fieldNames().forEachRemaining(n -> {
+            if (!n.equals("__metadata__")) {
+                names.add(n);
+            }
+        });
+        String name = names.get(r.nextInt(names.size()));
+        ObjectNode entry = (ObjectNode) root.get(name);
+        ArrayNode shape = (ArrayNode) entry.get("shape");
+        ArrayNode offsets = (ArrayNode) entry.get("data_offsets");
         switch (r.nextInt(6)) {
             case 0: {
-                // replace one number
-                int[] span = randomMatch(json, "-?[0-9]+", r);
-                if (span == null) {
-                    return json;
-                }
-                String replacement = NUMBERS[r.nextInt(NUMBERS.length)];
-                what.append("number ").append(json, span[0], span[1]).append("->").append(replacement);
-                return json.substring(0, span[0]) + replacement + json.substring(span[1]);
+                String dtype = DTYPES[r.nextInt(DTYPES.length)];
+                m.describe("tensor " + name + ": dtype -> '" + dtype + "'");
+                // the raw JSON escape, so a lone surrogate stays one
+                entry.put("dtype", "@@DTYPE@@");
+                return root.toString().replace("\"@@DTYPE@@\"", "\"" + dtype + "\"");
             }
             case 1: {
-                int[] span = randomMatch(json, "\"(F|BF|I|U|BOOL|C)[0-9A-Z_]*\"", r);
-                if (span == null) {
-                    return json;
+                if (r.nextBoolean()) {
+                    shape.add(1 + r.nextInt(3));
+                } else if (shape.size() > 0) {
+                    shape.remove(r.nextInt(shape.size()));
                 }
-                String replacement = "\"" + TYPES[r.nextInt(TYPES.length)] + "\"";
-                what.append("dtype ->").append(replacement);
-                return json.substring(0, span[0]) + replacement + json.substring(span[1]);
+                m.describe("tensor " + name + ": rank changed to shape " + shape);
+                return root.toString();
             }
             case 2: {
-                int at = r.nextInt(json.length());
-                what.append("drop char ").append(at);
-                return json.substring(0, at) + json.substring(at + 1);
+                long[] dims = {0, 1, -1, 1L << 31, 1L << 40, Long.MAX_VALUE, 3};
+                long d = dims[r.nextInt(dims.length)];
+                if (shape.size() == 0) {
+                    shape.add(d);
+                } else {
+                    shape.set(r.nextInt(shape.size()), d);
+                }
+                m.describe("tensor " + name + ": shape -> " + shape);
+                return root.toString();
             }
             case 3: {
-                int at = r.nextInt(json.length() + 1);
-                String insert = INSERTS[r.nextInt(INSERTS.length)];
-                what.append("insert '").append(insert).append("' at ").append(at);
-                return json.substring(0, at) + insert + json.substring(at);
+                // overlap: start where another tensor starts
+                String other = names.get(r.nextInt(names.size()));
+                long begin = root.get(other).get("data_offsets").get(0).asLong();
+                long span = offsets.get(1).asLong() - offsets.get(0).asLong();
+                offsets.set(0, begin);
+                offsets.set(1, begin + span);
+                m.describe("tensor " + name + ": data_offsets overlap " + other + " -> " + offsets);
+                return root.toString();
             }
             case 4: {
-                // duplicate a "key":{...} member right after itself
-                int[] span = randomMatch(json, "\"[^\"]+\":\\{[^{}]*\\}", r);
-                if (span == null) {
-                    return json;
+                long past = dataSize + r.nextInt(64);
+                offsets.set(1, past);
+                if (r.nextBoolean()) {
+                    offsets.set(0, past - (offsets.get(1).asLong() - offsets.get(0).asLong()));
                 }
-                what.append("duplicate member");
-                String member = json.substring(span[0], span[1]);
-                return json.substring(0, span[1]) + "," + member + json.substring(span[1]);
+                m.describe("tensor " + name + ": data_offsets past the end -> " + offsets);
+                return root.toString();
             }
             default: {
-                // make a shape dimension or offset enormous but exact
-                int[] span = randomMatch(json, "[0-9]+", r);
-                if (span == null) {
-                    return json;
-                }
-                String replacement = Long.toString(1L << (20 + r.nextInt(43)));
-                what.append("big number ").append(replacement);
-                return json.substring(0, span[0]) + replacement + json.substring(span[1]);
+                JsonNode begin = offsets.get(0);
+                offsets.set(0, offsets.get(1));
+                offsets.set(1, begin);
+                m.describe("tensor " + name + ": data_offsets swapped -> " + offsets);
+                return root.toString();
             }
         }
-    }
-
-    private static int[] randomMatch(String text, String regex, Random r) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile(regex).matcher(text);
-        java.util.List<int[]> spans = new java.util.ArrayList<>();
-        while (m.find()) {
-            spans.add(new int[] {m.start(), m.end()});
-        }
-        return spans.isEmpty() ? null : spans.get(r.nextInt(spans.size()));
     }
 }

@@ -1,2 +1,2 @@
-/** Test support shared by every module's tests (published as sdk-core's test-jar). */
+/** Test support shared by every module's tests (published as sdk-core's test-jar): shared files, resources, fuzzing. */
 package dev.mmpeft.core.testing;

@@ -239,6 +239,7 @@ public final class IconQaProvider implements DatasetReaderProvider {
             if (problems != null && problems.contains(pid)) {
                 rec = new RecordFields(problems.file(), "pid " + pid, problems.read(pid));
                 folderSplit = rec.optString("split").orElse(split);
+                ImageFiles.folder(tree, folderSplit, rec, "split");
             } else {
                 if (!FOLDER_SPLITS.contains(folderSplit)) {
                     // a mini split without problems.json: find the folder that holds the pid
@@ -247,6 +248,11 @@ public final class IconQaProvider implements DatasetReaderProvider {
                             .findFirst()
                             .orElseThrow(() -> new DatasetException(splitsFile, key == null ? null : "split '" + key + "'",
                                     null, "pid " + pid + " has no folder iconqa/{train,val,test}/" + task + "/" + pid));
+                }
+                if (splitsFile != null && !Files.isDirectory(tree.resolve(folderSplit).resolve(task).resolve(pid))) {
+                    // the pid came from pid_splits.json: that is the file to fix (or the download to complete)
+                    throw new DatasetException(splitsFile, "split '" + key + "'", null, "pid " + pid
+                            + " has no folder iconqa/" + folderSplit + "/" + task + "/" + pid);
                 }
                 Path dataFile = tree.resolve(folderSplit).resolve(task).resolve(pid).resolve("data.json");
                 rec = new RecordFields(dataFile, "pid " + pid, readData(dataFile, pid));

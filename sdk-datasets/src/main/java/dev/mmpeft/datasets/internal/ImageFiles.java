@@ -74,6 +74,19 @@ public final class ImageFiles {
         return resolved;
     }
 
+    /**
+     * {@code dir/name} for a folder name a record gives (a split): text that no path can hold (a
+     * lone surrogate, NUL) is the record's error, not an {@link InvalidPathException}. Whether the
+     * result stays inside the root is {@link #inside}'s to check.
+     */
+    public static Path folder(Path dir, String name, RecordFields rec, String field) {
+        try {
+            return dir.resolve(name);
+        } catch (InvalidPathException e) {
+            throw rec.error(field, "'" + name + "' cannot be a folder name: " + e.getReason());
+        }
+    }
+
     /** Checks a path the format itself built (from a pid, a split) stays inside the root. */
     public Path inside(Path path, RecordFields rec, String field) {
         Path p = path.toAbsolutePath().normalize();

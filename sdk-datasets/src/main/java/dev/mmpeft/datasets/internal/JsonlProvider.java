@@ -207,7 +207,8 @@ public final class JsonlProvider implements DatasetReaderProvider {
             if (r.has("answers")) {
                 b.answers(r.requireStringList("answers", 1));
             } else if (answer == null || answer.isNull()) {
-                throw r.error("answer", "missing (expected the answer text, or 'choices' with an answer index)");
+                throw r.error("answer", "missing (expected the answer text, a list of them in 'answers', or 'choices' with "
+                        + "an answer index)");
             } else if (answer.isTextual() || answer.isNumber()) {
                 b.addAnswers(answer.asText());
             } else {

@@ -163,7 +163,7 @@ public final class ScienceQaProvider implements DatasetReaderProvider {
         if (folderSplit.isEmpty()) {
             throw rec.error("split", "missing (needed to find images/{split}/" + pid + ")");
         }
-        Path pidDir = files.inside(root.resolve("images").resolve(folderSplit).resolve(pid), rec, "split");
+        Path pidDir = files.inside(ImageFiles.folder(root.resolve("images"), folderSplit, rec, "split").resolve(pid), rec, "split");
 
         MultimodalExample.Builder b = MultimodalExample.builder()
                 .id(pid)

@@ -1,6 +1,6 @@
 package dev.mmpeft.models.llama;
 
-import dev.mmpeft.core.MmpeftException;
+import dev.mmpeft.models.processing.TokenizerException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -39,38 +39,47 @@ public final class Llama2cVocabulary {
      * Reads a vocabulary of {@code size} tokens (the model's {@code vocab_size}; the file does
      * not record it).
      *
-     * @throws MmpeftException naming the file when it is too short, has a negative length, or has
-     *     bytes left over
+     * @throws TokenizerException naming the file when it is too short, has a negative length, or has
+     *     bytes left over, or when {@code size} is impossible for it
      */
     public static Llama2cVocabulary read(Path file, int size) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new MmpeftException(file + ": cannot read llama2.c vocabulary: " + e.getMessage(), e);
+            throw new TokenizerException(file + ": cannot read llama2.c vocabulary: " + e.getMessage(), e);
+        }
+        if (bytes.length < 4) {
+            throw new TokenizerException(file + ": truncated llama2.c vocabulary (" + bytes.length
+                    + " bytes; expected an int32 max_token_length, then the tokens)");
+        }
+        // each token takes at least 8 bytes (score and length): bounds the allocations by the file
+        if (size < 0 || size > (bytes.length - 4L) / 8) {
+            throw new TokenizerException(file + ": cannot hold " + size + " tokens (vocab_size) in " + bytes.length
+                    + " bytes; expected 0 to " + (bytes.length - 4L) / 8 + " (wrong vocabulary size or file?)");
         }
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        try {
-            int max = b.getInt();
-            List<byte[]> pieces = new ArrayList<>(size);
-            float[] scores = new float[size];
-            for (int i = 0; i < size; i++) {
-                scores[i] = b.getFloat();
-                int len = b.getInt();
-                if (len < 0 || len > b.remaining()) {
-                    throw new MmpeftException(file + ": token " + i + " has byte length " + len + " but " + b.remaining() + " bytes remain");
-                }
-                byte[] piece = new byte[len];
-                b.get(piece);
-                pieces.add(piece);
+        int max = b.getInt();
+        List<byte[]> pieces = new ArrayList<>(size);
+        float[] scores = new float[size];
+        for (int i = 0; i < size; i++) {
+            if (b.remaining() < 8) {
+                throw new TokenizerException(file + ": truncated llama2.c vocabulary: token " + i + " of " + size
+                        + " needs a score and a length (8 bytes), " + b.remaining() + " bytes remain");
             }
-            if (b.hasRemaining()) {
-                throw new MmpeftException(file + ": " + b.remaining() + " bytes left after " + size + " tokens (wrong vocabulary size?)");
+            scores[i] = b.getFloat();
+            int len = b.getInt();
+            if (len < 0 || len > b.remaining()) {
+                throw new TokenizerException(file + ": token " + i + " has byte length " + len + " but " + b.remaining() + " bytes remain");
             }
-            return new Llama2cVocabulary(pieces, scores, max);
-        } catch (java.nio.BufferUnderflowException e) {
-            throw new MmpeftException(file + ": truncated llama2.c vocabulary (expected " + size + " tokens)", e);
+            byte[] piece = new byte[len];
+            b.get(piece);
+            pieces.add(piece);
         }
+        if (b.hasRemaining()) {
+            throw new TokenizerException(file + ": " + b.remaining() + " bytes left after " + size + " tokens (wrong vocabulary size?)");
+        }
+        return new Llama2cVocabulary(pieces, scores, max);
     }
 
     public int size() {

@@ -1,9 +1,7 @@
 package dev.mmpeft.models.processing;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.core.io.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,6 +21,9 @@ import java.util.OptionalInt;
  *
  * <p>The pad id comes from, in order: the caller, {@code tokenizer_config.json}'s {@code pad_token}
  * (resolved through the tokenizer), or the model config's {@code pad_token_id}.
+ *
+ * <p>Every failure, of the files or of the native tokenizer on a text, is a {@link
+ * TokenizerException} naming the file.
  */
 public final class TextTokenizer implements AutoCloseable {
     /** Which end loses tokens when a text is too long, or gets padding. */
@@ -41,8 +42,8 @@ public final class TextTokenizer implements AutoCloseable {
         this.source = source;
         this.tokenizer = tokenizer;
         // the post-processor's template for one sequence, found by encoding a probe word both ways
-        long[] with = tokenizer.encode("a", true, false).getIds();
-        long[] without = tokenizer.encode("a", false, false).getIds();
+        long[] with = ids("a", true);
+        long[] without = ids("a", false);
         int at = indexOf(with, without);
         if (at < 0) {
             this.prefix = new long[0];
@@ -58,24 +59,31 @@ public final class TextTokenizer implements AutoCloseable {
      * Loads {@code tokenizer.json} from a file or a folder.
      *
      * @param fallbackPadId the pad id to use when the tokenizer files name none (the model config's)
-     * @throws MmpeftException naming the path when there is no readable tokenizer
+     * @throws TokenizerException naming the file when there is no readable, usable tokenizer
      */
     public static TextTokenizer load(Path fileOrDirectory, OptionalInt fallbackPadId) {
         Path file = Files.isDirectory(fileOrDirectory) ? fileOrDirectory.resolve("tokenizer.json") : fileOrDirectory;
         if (!Files.isRegularFile(file)) {
-            throw new MmpeftException(file + ": no such tokenizer file (expected a Hugging Face tokenizer.json)");
+            throw new TokenizerException(file + ": no such tokenizer file (expected a Hugging Face tokenizer.json)");
         }
+        // the native library aborts the JVM on some files it loads without complaint: refuse those first
+        TokenizerJsonCheck.check(file);
         HuggingFaceTokenizer tok;
         try {
             tok = HuggingFaceTokenizer.newInstance(file, Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "true"));
         } catch (IOException | RuntimeException e) {
-            throw new MmpeftException(file + ": cannot load tokenizer: " + e.getMessage(), e);
+            throw new TokenizerException(file + ": cannot load tokenizer: " + e.getMessage(), e);
         }
-        TextTokenizer t = new TextTokenizer(file, tok, OptionalInt.empty());
-        if (t.padId.isPresent() || fallbackPadId.isEmpty()) {
-            return t;
+        try {
+            TextTokenizer t = new TextTokenizer(file, tok, OptionalInt.empty());
+            if (t.padId.isPresent() || fallbackPadId.isEmpty()) {
+                return t;
+            }
+            return new TextTokenizer(file, tok, fallbackPadId);
+        } catch (RuntimeException e) {
+            tok.close();
+            throw e;
         }
-        return new TextTokenizer(file, tok, fallbackPadId);
     }
 
     private static OptionalInt resolvePad(Path tokenizerJson, HuggingFaceTokenizer tok) {
@@ -84,16 +92,48 @@ public final class TextTokenizer implements AutoCloseable {
         if (cfg == null || !Files.isRegularFile(cfg)) {
             return OptionalInt.empty();
         }
+        JsonNode root;
         try {
-            JsonNode n = Json.read(cfg).get("pad_token");
-            String pad = n == null || n.isNull() ? null : n.isTextual() ? n.asText() : n.path("content").asText(null);
-            if (pad == null) {
-                return OptionalInt.empty();
-            }
-            long[] ids = tok.encode(pad, false, false).getIds();
-            return ids.length == 1 ? OptionalInt.of((int) ids[0]) : OptionalInt.empty();
+            root = Json.read(cfg);
         } catch (Json.JsonFileException e) {
-            throw new MmpeftException(e.getMessage(), e);
+            throw new TokenizerException(e.getMessage(), e);
+        }
+        if (!root.isObject()) {
+            throw new TokenizerException(cfg + ": expected a JSON object of tokenizer settings, found " + root.getNodeType());
+        }
+        JsonNode n = root.get("pad_token");
+        String pad;
+        if (n == null || n.isNull()) {
+            return OptionalInt.empty();
+        } else if (n.isTextual()) {
+            pad = n.textValue();
+        } else if (n.isObject() && n.path("content").isTextual()) {
+            // an AddedToken written out: {"content": "<pad>", "lstrip": false, ...}
+            pad = n.get("content").textValue();
+        } else {
+            throw new TokenizerException(cfg + ": field 'pad_token' must be a token (a string, or an object with a string "
+                    + "'content'), found " + clip(n.toString()));
+        }
+        long[] ids;
+        try {
+            ids = tok.encode(pad, false, false).getIds();
+        } catch (RuntimeException e) {
+            throw new TokenizerException(cfg + ": field 'pad_token' '" + clip(pad) + "' cannot be tokenized by " + tokenizerJson
+                    + ": " + e.getMessage(), e);
+        }
+        return ids.length == 1 ? OptionalInt.of((int) ids[0]) : OptionalInt.empty();
+    }
+
+    private static String clip(String s) {
+        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
+    }
+
+    /** The native tokenizer's ids of a text; its failures named in the user's terms. */
+    private long[] ids(String text, boolean addSpecialTokens) {
+        try {
+            return tokenizer.encode(text, addSpecialTokens, false).getIds();
+        } catch (RuntimeException e) {
+            throw new TokenizerException(source + ": cannot tokenize '" + clip(text) + "': " + e.getMessage(), e);
         }
     }
 
@@ -119,10 +159,10 @@ public final class TextTokenizer implements AutoCloseable {
     /**
      * The pad id.
      *
-     * @throws MmpeftException when neither the tokenizer files nor the model config name one
+     * @throws TokenizerException when neither the tokenizer files nor the model config name one
      */
     public int requirePadId() {
-        return padId.orElseThrow(() -> new MmpeftException(source + ": no pad token (tokenizer_config.json pad_token or the config's pad_token_id) to pad a batch with"));
+        return padId.orElseThrow(() -> new TokenizerException(source + ": no pad token (tokenizer_config.json pad_token or the config's pad_token_id) to pad a batch with"));
     }
 
     /** The special ids the tokenizer puts before a single text (e.g. {@code [CLS]} or {@code <s>}). */
@@ -137,12 +177,12 @@ public final class TextTokenizer implements AutoCloseable {
 
     /** The ids of a text, special tokens included, untruncated. */
     public long[] encode(String text) {
-        return tokenizer.encode(text, true, false).getIds();
+        return ids(text, true);
     }
 
     /** The ids of a text without special tokens. */
     public long[] encodePlain(String text) {
-        return tokenizer.encode(text, false, false).getIds();
+        return ids(text, false);
     }
 
     /**
@@ -150,12 +190,11 @@ public final class TextTokenizer implements AutoCloseable {
      * truncates, tokens of the text are dropped on {@code side} and the special tokens stay.
      */
     public long[] encode(String text, int maxLength, Side side) {
-        Encoding withSpecial = tokenizer.encode(text, true, false);
-        long[] ids = withSpecial.getIds();
+        long[] ids = ids(text, true);
         if (ids.length <= maxLength) {
             return ids;
         }
-        long[] body = tokenizer.encode(text, false, false).getIds();
+        long[] body = ids(text, false);
         int keep = Math.max(0, maxLength - prefix.length - suffix.length);
         long[] kept = side == Side.RIGHT ? Arrays.copyOfRange(body, 0, keep) : Arrays.copyOfRange(body, body.length - keep, body.length);
         long[] out = new long[prefix.length + kept.length + suffix.length];
@@ -167,12 +206,16 @@ public final class TextTokenizer implements AutoCloseable {
 
     /** Text of ids, optionally without special tokens. */
     public String decode(long[] ids, boolean skipSpecialTokens) {
-        return tokenizer.decode(ids, skipSpecialTokens);
+        try {
+            return tokenizer.decode(ids, skipSpecialTokens);
+        } catch (RuntimeException e) {
+            throw new TokenizerException(source + ": cannot decode " + ids.length + " ids: " + e.getMessage(), e);
+        }
     }
 
     /** The id of a single-token text such as {@code <image>}, if the vocabulary has it as one token. */
     public Optional<Long> tokenId(String token) {
-        long[] ids = tokenizer.encode(token, false, false).getIds();
+        long[] ids = ids(token, false);
         return ids.length == 1 ? Optional.of(ids[0]) : Optional.empty();
     }
 
