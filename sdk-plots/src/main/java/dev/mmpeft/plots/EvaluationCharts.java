@@ -6,7 +6,10 @@ import dev.mmpeft.eval.report.Reports;
 import dev.mmpeft.eval.report.RunSummary;
 import java.awt.BasicStroke;
 import java.awt.Font;
+import java.awt.Polygon;
+import java.awt.Shape;
 import java.awt.geom.Ellipse2D;
+import java.awt.geom.Rectangle2D;
 import java.nio.file.Path;
 import java.text.DecimalFormat;
 import java.util.ArrayList;
@@ -20,6 +23,7 @@ import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.labels.XYItemLabelGenerator;
+import org.jfree.chart.plot.DefaultDrawingSupplier;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
@@ -110,43 +114,64 @@ public final class EvaluationCharts {
         if (runs.isEmpty()) {
             throw new IllegalArgumentException("no runs to plot");
         }
-        Map<String, List<RunSummary>> rows = new LinkedHashMap<>();
-        runs.forEach(r -> rows.computeIfAbsent(r.component(), k -> new ArrayList<>()).add(r));
+        return accuracyVsParameters(title, runs.stream()
+                .map(r -> new ScatterPoint(r.component(), rankLabel(r.rank()), r.trainableParameters(), r.accuracy())).toList());
+    }
+
+    /**
+     * Accuracy against trainable parameters (log scale): a series per {@link ScatterPoint#series()}
+     * (a method, say), each with its own marker shape and colour, every point labelled. The empirical
+     * PEFT study's comparison is this chart with a series per method.
+     */
+    public static JFreeChart accuracyVsParameters(String title, List<ScatterPoint> points) {
+        if (points.isEmpty()) {
+            throw new IllegalArgumentException("no points to plot");
+        }
+        Map<String, List<ScatterPoint>> rows = new LinkedHashMap<>();
+        points.forEach(p -> rows.computeIfAbsent(p.series(), k -> new ArrayList<>()).add(p));
         XYSeriesCollection data = new XYSeriesCollection();
-        List<List<RunSummary>> bySeries = new ArrayList<>();
+        List<List<ScatterPoint>> bySeries = new ArrayList<>();
         for (var row : rows.entrySet()) {
             XYSeries series = new XYSeries(row.getKey(), false, true);
-            List<RunSummary> points = new ArrayList<>(row.getValue());
-            points.forEach(r -> series.add(r.trainableParameters(), r.accuracy()));
-            // XYSeries sorts by x: keep the runs in the same order for the labels
-            points.sort((a, b) -> Long.compare(a.trainableParameters(), b.trainableParameters()));
-            bySeries.add(points);
+            List<ScatterPoint> sorted = new ArrayList<>(row.getValue());
+            sorted.forEach(p -> series.add(p.trainableParameters(), p.accuracy()));
+            // XYSeries sorts by x: keep the points in the same order for the labels
+            sorted.sort((a, b) -> Long.compare(a.trainableParameters(), b.trainableParameters()));
+            bySeries.add(sorted);
             data.addSeries(series);
         }
         LogAxis x = new LogAxis("Trainable parameters (log scale)");
         x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         x.setNumberFormatOverride(new DecimalFormat("#,##0"));
-        double min = runs.stream().mapToLong(RunSummary::trainableParameters).min().orElse(1);
-        double max = runs.stream().mapToLong(RunSummary::trainableParameters).max().orElse(10);
+        double min = points.stream().mapToLong(ScatterPoint::trainableParameters).min().orElse(1);
+        double max = points.stream().mapToLong(ScatterPoint::trainableParameters).max().orElse(10);
         x.setRange(min / 1.6, max * 1.6);
         NumberAxis y = new NumberAxis("Accuracy (%)");
         y.setAutoRangeIncludesZero(false);
-        double lo = runs.stream().mapToDouble(RunSummary::accuracy).min().orElse(0);
-        double hi = runs.stream().mapToDouble(RunSummary::accuracy).max().orElse(100);
+        double lo = points.stream().mapToDouble(ScatterPoint::accuracy).min().orElse(0);
+        double hi = points.stream().mapToDouble(ScatterPoint::accuracy).max().orElse(100);
         double pad = Math.max(1, (hi - lo) * 0.15);
         y.setRange(lo - pad, hi + pad);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
-        XYItemLabelGenerator labels = (dataset, series, item) -> rankLabel(bySeries.get(series).get(item).rank());
+        XYItemLabelGenerator labels = (dataset, series, item) -> bySeries.get(series).get(item).label();
         renderer.setDefaultItemLabelGenerator(labels);
         renderer.setDefaultItemLabelsVisible(true);
         renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
         for (int i = 0; i < data.getSeriesCount(); i++) {
-            renderer.setSeriesShape(i, new Ellipse2D.Double(-5, -5, 10, 10));
+            renderer.setSeriesShape(i, marker(i));
             renderer.setSeriesStroke(i, new BasicStroke(1.5f));
         }
         JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, new XYPlot(data, x, y, renderer), true);
         Charts.style(chart);
         return chart;
+    }
+
+    /** The marker of the {@code i}-th series: circle, square, triangle, diamond, then JFreeChart's other standard shapes. */
+    static Shape marker(int i) {
+        Shape[] standard = DefaultDrawingSupplier.createStandardSeriesShapes();
+        Shape[] first = {new Ellipse2D.Double(-5, -5, 10, 10), new Rectangle2D.Double(-4.5, -4.5, 9, 9),
+            new Polygon(new int[] {0, 5, -5}, new int[] {-6, 4, 4}, 3), new Polygon(new int[] {0, 6, 0, -6}, new int[] {-6, 0, 6, 0}, 4)};
+        return i < first.length ? first[i] : standard[(i - first.length) % standard.length];
     }
 
     /** A rank's point label: {@code r=N}, or {@code full} for rank 0 (full fine-tuning), as the table's columns. */
@@ -167,5 +192,10 @@ public final class EvaluationCharts {
     /** Writes {@code accuracy-vs-parameters.png} into {@code dir}, atomically; returns its path. */
     public static Path writeAccuracyVsParameters(List<RunSummary> runs, Path dir, String title) {
         return Charts.writePng(accuracyVsParameters(runs, title), dir.resolve(SCATTER_PNG), WIDTH, HEIGHT);
+    }
+
+    /** Writes {@code accuracy-vs-parameters.png} of labelled points (a series per method, say) into {@code dir}, atomically. */
+    public static Path writeAccuracyVsParameters(String title, List<ScatterPoint> points, Path dir) {
+        return Charts.writePng(accuracyVsParameters(title, points), dir.resolve(SCATTER_PNG), WIDTH, HEIGHT);
     }
 }

@@ -2,6 +2,7 @@ package dev.mmpeft.plots;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmpeft.core.Device;
@@ -21,6 +22,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYItemRenderer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,6 +88,38 @@ class ChartsTest {
         assertEquals("r=4", EvaluationCharts.rankLabel(4));
         assertEquals("full", EvaluationCharts.rankLabel(0));
         assertEquals(headlessBefore, System.getProperty("java.awt.headless"));
+    }
+
+    @Test
+    void aComparisonOfMethodsHasASeriesAndAMarkerPerMethod(@TempDir Path dir) throws IOException {
+        List<ScatterPoint> points = List.of(
+                new ScatterPoint("LoRA", "r=2 frozen", 8_064, 100.0), new ScatterPoint("LoRA", "r=2 tuned", 10_416, 100.0),
+                new ScatterPoint("IA3", "frozen", 1_344, 55.0), new ScatterPoint("IA3", "tuned", 3_696, 99.17),
+                new ScatterPoint("Adapter", "s=8 frozen", 3_296, 100.0), new ScatterPoint("Prefix", "vt=10 frozen", 1_920, 58.33));
+        JFreeChart chart = EvaluationCharts.accuracyVsParameters("PEFT methods", points);
+        XYPlot plot = chart.getXYPlot();
+        assertEquals(4, plot.getDataset().getSeriesCount());
+        assertEquals(List.of("LoRA", "IA3", "Adapter", "Prefix"), java.util.stream.IntStream.range(0, 4)
+                .mapToObj(i -> plot.getDataset().getSeriesKey(i).toString()).toList());
+        // IA3's points in x order, labelled by their own size and connector
+        assertEquals(1_344.0, plot.getDataset().getXValue(1, 0));
+        assertEquals(99.17, plot.getDataset().getYValue(1, 1));
+        XYItemRenderer renderer = plot.getRenderer();
+        assertEquals("tuned", renderer.getItemLabelGenerator(1, 1).generateLabel(plot.getDataset(), 1, 1));
+        assertEquals("vt=10 frozen", renderer.getItemLabelGenerator(3, 0).generateLabel(plot.getDataset(), 3, 0));
+        java.util.Set<String> shapes = new java.util.HashSet<>();
+        for (int i = 0; i < 4; i++) {
+            java.awt.Shape shape = renderer.getSeriesShape(i);
+            shapes.add(shape.getClass().getSimpleName() + java.util.Arrays.toString(new double[] {
+                shape.getBounds2D().getWidth(), shape.getBounds2D().getHeight()}) + new java.awt.geom.Area(shape).isRectangular());
+        }
+        assertEquals(4, shapes.size(), "one marker shape per method: " + shapes);
+        Path png = EvaluationCharts.writeAccuracyVsParameters("PEFT methods", points, dir);
+        assertEquals(dir.resolve(EvaluationCharts.SCATTER_PNG), png);
+        assertTrue(distinctColours(ImageIO.read(png.toFile())) > 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ScatterPoint("IA3", "frozen", 0, 50));
+        assertEquals("trainable parameters must be >= 1 on a log axis, got 0 for IA3 frozen", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> EvaluationCharts.accuracyVsParameters("none", List.of()));
     }
 
     private static int hash(BufferedImage img) {
