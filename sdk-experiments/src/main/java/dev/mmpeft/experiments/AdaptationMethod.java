@@ -1,8 +1,13 @@
 package dev.mmpeft.experiments;
 
+import dev.mmpeft.core.Component;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
+import dev.mmpeft.peft.PeftBuilder;
 import dev.mmpeft.peft.PeftModel;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * How a {@link FineTuning} setting adapts the base model, and how its runs are named in folders,
@@ -29,12 +34,45 @@ public interface AdaptationMethod {
     /** The setting's size in the tables' columns (the LoRA rank); 0 when the method has no size (full fine-tuning). */
     int size(FineTuning setting);
 
+    /** The method as people call it in a table of methods ({@code LoRA}, {@code Adapter}); the name by default. */
+    default String displayName() {
+        return name();
+    }
+
+    /** The setting's size as the method's tables write it ({@code r=2}, {@code s=8}, {@code vt=10}); empty when it has none. */
+    default String sizeLabel(FineTuning setting) {
+        return size(setting) == 0 ? "" : "r=" + size(setting);
+    }
+
+    /**
+     * The {@link MethodOption}s the method takes; a setting that sets another is refused. Every
+     * option by default, so methods written before the options existed keep working.
+     */
+    default Set<MethodOption> options() {
+        return EnumSet.allOf(MethodOption.class);
+    }
+
+    /** The components a setting of the study targets when none are chosen ({@link FineTuning#study}). */
+    default Set<Component> defaultComponents() {
+        return Set.of();
+    }
+
     /**
      * Checks that {@code setting} is one this method can run.
      *
      * @throws ExperimentException naming what is missing
      */
     default void check(FineTuning setting) {}
+
+    /**
+     * The PEFT configuration of a setting as a builder with its targets, size and parts trained in
+     * full already set (callers may add more targets or parts before {@code build()} or
+     * {@code report(...)}); empty for a method that trains nothing or builds its model otherwise.
+     * Why a builder: {@code inspect} counts the parameters of any method from a config alone with it.
+     */
+    default Optional<PeftBuilder<?>> peftBuilder(FineTuning setting) {
+        return Optional.empty();
+    }
 
     /**
      * The trainable model of a setting on {@code base} (the base stays untouched).

@@ -167,6 +167,9 @@ public final class Experiment {
         n.put("method", o.setting().method().name());
         n.put("components", o.setting().componentLabel());
         n.put("rank", o.setting().method().size(o.setting()));
+        n.put("method_name", o.setting().method().displayName());
+        n.put("size", o.setting().method().sizeLabel(o.setting()));
+        n.put("connector", MethodTable.connector(o.setting().tuneConnector()));
         n.put("alpha", o.setting().alpha());
         n.put("learning_rate", o.setting().learningRate());
         n.put("trainable_parameters", o.trainableParameters());

@@ -1,23 +1,33 @@
 package dev.mmpeft.experiments;
 
 import dev.mmpeft.core.Component;
+import dev.mmpeft.peft.bottleneck.AdapterPlacement;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.immutables.value.Value;
 
 /**
- * One fine-tuning setting of the papers' grid: an {@link AdaptationMethod} with its size (the
- * LoRA rank) and targets, and the recipe (AdamW with linear decay per epoch, early stopping on
+ * One fine-tuning setting of the papers' grid or of the empirical PEFT study: an
+ * {@link AdaptationMethod} with its size (the LoRA rank, the bottleneck size, the virtual tokens,
+ * ...), targets and connector setting, and the recipe (AdamW with linear decay per epoch, early stopping on
  * validation accuracy). Why a value: a setting names its run's folder ({@link #slug()}), its row in
  * the tables and its {@code summary.json}, so two equal settings are the same run.
  *
  * <pre>{@code
  * FineTuning s = FineTuning.lora(EnumSet.of(QFORMER_CROSS_ATTN, LLM_FFN), 2).withRecipe(5e-3, 15, 16, 3);
  * FineTuning custom = FineTuning.builder().method(myIa3).addComponents(LLM_FFN).build();
+ * FineTuning prefix = FineTuning.study(StandardMethods.PREFIX).withConnectorTuned(true);   // vt = 10, connector trained
  * }</pre>
+ *
+ * <p>The size fields of the other methods are empty unless set; a method refuses a size field of
+ * another method ({@link MethodOption}), so {@code virtualTokens} on a LoRA setting fails where the
+ * setting is built.
  */
 @Value.Immutable
 public abstract class FineTuning {
@@ -26,6 +36,12 @@ public abstract class FineTuning {
 
     /** The targets of the method (LoRA's components; ignored by whole-module methods). */
     public abstract Set<Component> components();
+
+    /**
+     * Targets by Hugging Face module name besides the components (PEFT's list
+     * {@code target_modules}: a name or a suffix after a dot), for the methods that take targets.
+     */
+    public abstract List<String> targetModules();
 
     /** The method's size: the LoRA rank r. */
     @Value.Default
@@ -50,6 +66,36 @@ public abstract class FineTuning {
     public boolean trainExtras() {
         return false;
     }
+
+    /**
+     * Also train the connector ({@code language_projection}) in full: the empirical PEFT study's
+     * "with connector" setting, for any method.
+     */
+    @Value.Default
+    public boolean tuneConnector() {
+        return false;
+    }
+
+    /** Bottleneck adapters: the inner width {@code s} (exclusive with {@link #reductionFactor()}). */
+    public abstract OptionalInt bottleneckSize();
+
+    /** Bottleneck adapters: {@code s = floor(width / f)} per sub-layer (exclusive with {@link #bottleneckSize()}). */
+    public abstract OptionalDouble reductionFactor();
+
+    /** Bottleneck adapters: Pfeiffer (the default) or Houlsby placement. */
+    public abstract Optional<AdapterPlacement> placement();
+
+    /** Prefix tuning: the number of virtual tokens {@code vt}. */
+    public abstract OptionalInt virtualTokens();
+
+    /** Prefix tuning: the hidden width of PEFT's reparameterisation MLP ({@code prefix_projection}), when used. */
+    public abstract OptionalInt prefixProjection();
+
+    /** Adaption prompts: prompt positions per adapted layer ({@code adapter_len}). */
+    public abstract OptionalInt promptLength();
+
+    /** Adaption prompts: how many of the top layers get a prompt ({@code adapter_layers}). */
+    public abstract OptionalInt adaptionLayers();
 
     /** Peak learning rate (the papers: 5e-4 for LoRA, 2e-5 for the full Q-Former). */
     @Value.Default
@@ -89,14 +135,33 @@ public abstract class FineTuning {
 
     @Value.Check
     protected void check() {
-        method().check(this);
         if (rank() < 1) {
             throw new ExperimentException("rank must be >= 1, got " + rank());
         }
+        positive("bottleneck size", bottleneckSize());
+        positive("virtual tokens", virtualTokens());
+        positive("prefix projection", prefixProjection());
+        positive("prompt length", promptLength());
+        positive("adaption layers", adaptionLayers());
+        if (reductionFactor().isPresent() && !(reductionFactor().getAsDouble() > 0 && Double.isFinite(reductionFactor().getAsDouble()))) {
+            throw new ExperimentException("reduction factor must be a finite number > 0, got " + reductionFactor().getAsDouble());
+        }
+        for (MethodOption option : MethodOption.values()) {
+            if (option.isSetIn(this) && !method().options().contains(option)) {
+                throw new ExperimentException(option.refusal(method()));
+            }
+        }
+        method().check(this);
         if (epochs() < 1 || batchSize() < 1 || patience() < 0 || learningRate() <= 0) {
             throw new ExperimentException("epochs and batch size must be >= 1, patience >= 0 and the learning rate > 0;"
                     + " got epochs " + epochs() + ", batch " + batchSize() + ", patience " + patience() + ", lr "
                     + learningRate());
+        }
+    }
+
+    private static void positive(String what, OptionalInt value) {
+        if (value.isPresent() && value.getAsInt() < 1) {
+            throw new ExperimentException(what + " must be >= 1, got " + value.getAsInt());
         }
     }
 
@@ -120,6 +185,24 @@ public abstract class FineTuning {
         return builder().method(StandardMethods.FULL_QFORMER).learningRate(2e-5).build();
     }
 
+    /**
+     * {@code method} in the study's recipe ({@link #studyRecipe()}) on its default targets
+     * ({@link AdaptationMethod#defaultComponents()}) at its default size ({@link StandardMethods}
+     * documents them).
+     */
+    public static FineTuning study(AdaptationMethod method) {
+        return studyRecipe().toBuilder().method(method).components(method.defaultComponents()).build();
+    }
+
+    /**
+     * The recipe the sweep and the embedded default use for the PEFT study's methods: LoRA's rank 2
+     * and alpha 8 on the whole language model, dropout 0.05, lr 5e-3, 15 epochs, batch 16, patience 3.
+     */
+    public static FineTuning studyRecipe() {
+        return builder().method(StandardMethods.LORA).components(EnumSet.of(Component.LLM_ALL)).rank(2).alpha(8)
+                .dropout(0.05).learningRate(5e-3).build();
+    }
+
     /** No training: the model as it is. */
     public static FineTuning zeroShot() {
         return builder().method(StandardMethods.ZERO_SHOT).learningRate(1e-4).epochs(1).patience(0).build();
@@ -140,6 +223,11 @@ public abstract class FineTuning {
 
     public FineTuning withTrainExtras(boolean on) {
         return toBuilder().trainExtras(on).build();
+    }
+
+    /** The same setting with the connector ({@code language_projection}) trained in full, or not. */
+    public FineTuning withConnectorTuned(boolean on) {
+        return toBuilder().tuneConnector(on).build();
     }
 
     public FineTuning withSeed(long newSeed) {

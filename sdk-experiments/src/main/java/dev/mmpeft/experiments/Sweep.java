@@ -9,6 +9,7 @@ import dev.mmpeft.eval.report.RunSummary;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.plots.EvaluationCharts;
+import dev.mmpeft.plots.ScatterPoint;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -23,12 +24,16 @@ import java.util.Set;
  * The papers' ablation as one call: LoRA on each component set at each rank, plus full Q-Former
  * fine-tuning and the zero-shot baseline, each an independent {@link Experiment} in its own folder
  * ({@code cells/<setting>}), summarised as the papers' Table 1 (accuracy and trainable parameters,
- * component x rank) and Figure 5 (accuracy against trainable parameters).
+ * component x rank) and Figure 5 (accuracy against trainable parameters). The empirical PEFT
+ * study ({@link Study}: LoRA, IA3, bottleneck adapters, prefix tuning, with the connector frozen and
+ * tuned) runs the same way and is summarised as a method x connector table ({@code methods.md},
+ * {@code methods.csv}) and the same chart with a series (and marker) per method.
  *
  * <pre>{@code
  * Sweep.Result r = Sweep.run(modelDir, "my-model", TaskData.of("scienceqa", data),
  *         new Sweep.Grid(List.of(EnumSet.of(QFORMER_CROSS_ATTN)), List.of(1, 2), false, true),
  *         FineTuning.lora(EnumSet.of(QFORMER_CROSS_ATTN), 1), FineTuning.fullQformer(), out, System.out);
+ * Sweep.run(modelDir, "my-model", data, Sweep.Study.peftStudy(), FineTuning::study, out, System.out);
  * }</pre>
  *
  * <p>A cell whose {@code summary.json} exists is finished and is skipped, and a cell that was
@@ -98,8 +103,84 @@ public final class Sweep {
         }
     }
 
-    /** One finished cell as the tables show it (rank: the method's size, 0 when it has none). */
-    public record Cell(String setting, String component, int rank, long trainableParameters, double accuracy) {}
+    /**
+     * The empirical PEFT study's comparison: each method (on its default targets, the language model)
+     * with the connector frozen and/or tuned, and the zero-shot baseline.
+     *
+     * @param methods the methods, in table order
+     * @param connectors {@code false} for the connector frozen, {@code true} for tuned (the columns)
+     * @param zeroShot also evaluate the untrained model (the baseline the gains are measured from)
+     */
+    public record Study(List<AdaptationMethod> methods, List<Boolean> connectors, boolean zeroShot) {
+        public Study {
+            methods = List.copyOf(methods);
+            connectors = List.copyOf(new java.util.LinkedHashSet<>(connectors));
+            if (methods.isEmpty() || connectors.isEmpty()) {
+                throw new ExperimentException("the study needs at least one method and one connector setting, got "
+                        + methods.size() + " methods and " + connectors.size() + " connector settings");
+            }
+            for (AdaptationMethod m : methods) {
+                if (!m.trains()) {
+                    throw new ExperimentException("the study compares methods that train; " + m.name() + " trains nothing"
+                            + (zeroShot ? "" : " (keep the zero-shot baseline instead)"));
+                }
+            }
+        }
+
+        /** The study: LoRA, IA3, bottleneck adapters and prefix tuning, connector frozen and tuned, with zero-shot. */
+        public static Study peftStudy() {
+            return new Study(List.of(StandardMethods.LORA, StandardMethods.IA3, StandardMethods.ADAPTER, StandardMethods.PREFIX),
+                    List.of(false, true), true);
+        }
+
+        /**
+         * Every setting, in run order: zero-shot, then each method with each connector setting.
+         *
+         * @param recipe a method's setting (targets, size, learning rate); its connector is set here
+         */
+        public List<FineTuning> settings(java.util.function.Function<AdaptationMethod, FineTuning> recipe) {
+            List<FineTuning> out = new ArrayList<>();
+            if (zeroShot) {
+                out.add(FineTuning.zeroShot());
+            }
+            for (AdaptationMethod m : methods) {
+                FineTuning s = recipe.apply(m);
+                if (s.method() != m) {
+                    throw new ExperimentException("the recipe of " + m.name() + " gave a setting of " + s.method().name());
+                }
+                for (boolean tuned : connectors) {
+                    out.add(s.withConnectorTuned(tuned));
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * One finished cell as the tables show it.
+     *
+     * @param rank the method's size ({@link AdaptationMethod#size}), 0 when it has none
+     * @param method the method's name ({@code LORA})
+     * @param methodName the method as tables of methods call it ({@code LoRA})
+     * @param size the size as those tables write it ({@code r=2}, {@code s=8}; may be empty)
+     * @param connectorTuned whether the connector trained in full beside the method
+     */
+    public record Cell(String setting, String component, int rank, long trainableParameters, double accuracy, String method,
+            String methodName, String size, boolean connectorTuned) {
+        /** The row of a table of methods: {@code LoRA r=2 (LLM_ALL)}. */
+        public String methodRow() {
+            return methodName + (size.isEmpty() ? "" : " " + size) + " (" + component + ")";
+        }
+
+        /** Whether the papers' component x rank table shows it: LoRA, full fine-tuning or a custom method, connector frozen. */
+        boolean inRankTable() {
+            return trainableParameters > 0 && !connectorTuned && !STUDY_METHODS.contains(method);
+        }
+    }
+
+    /** Methods whose size is no LoRA rank: their cells go to the table of methods only. */
+    private static final Set<String> STUDY_METHODS = Set.of(StandardMethods.DORA.name(), StandardMethods.IA3.name(),
+            StandardMethods.ADAPTER.name(), StandardMethods.PREFIX.name(), StandardMethods.ADAPTION_PROMPT.name());
 
     /** The sweep's results: one entry per finished cell, in run order. */
     public record Result(List<Cell> cells, int ran, int skipped, Path directory) {}
@@ -143,18 +224,37 @@ public final class Sweep {
         return new Result(List.copyOf(cells), ran, skipped, out);
     }
 
-    /** A finished cell's {@code summary.json} as a table entry. */
+    /**
+     * Runs (or resumes) a study on the Hugging Face InstructBLIP directory {@code modelDir}.
+     *
+     * @param recipe each method's setting (targets, size, learning rate; {@link FineTuning#study} is the default)
+     */
+    public static Result run(Path modelDir, String modelId, TaskData data, Study study,
+            java.util.function.Function<AdaptationMethod, FineTuning> recipe, Path out, PrintStream console) throws IOException {
+        List<FineTuning> settings = study.settings(recipe);
+        try (InstructBlip model = InstructBlip.load(modelDir);
+                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, model.config())) {
+            return run(model, processor, modelId, data, settings, out, console);
+        }
+    }
+
+    /** A finished cell's {@code summary.json} as a table entry (summaries written before the study fields read as LoRA-style cells). */
     public static Cell cellOf(Path summaryFile) {
         JsonNode n = Json.read(summaryFile);
-        return new Cell(n.get("setting").asText(), n.get("components").asText(), n.get("rank").asInt(),
-                n.get("trainable_parameters").asLong(), n.get("accuracy").asDouble());
+        int rank = n.get("rank").asInt();
+        String method = n.get("method").asText();
+        return new Cell(n.get("setting").asText(), n.get("components").asText(), rank, n.get("trainable_parameters").asLong(),
+                n.get("accuracy").asDouble(), method, n.path("method_name").asText(method),
+                n.path("size").asText(rank == 0 ? "" : "r=" + rank), n.path("connector").asText("frozen").equals("tuned"));
     }
 
     private static void writeTables(List<Cell> cells, Path out, String modelId, TaskData data) throws IOException {
-        // every trained cell goes into the table and the scatter (full fine-tuning as rank "full");
-        // the zero-shot baseline trains nothing, so it is a line of its own
-        List<RunSummary> trained = cells.stream().filter(c -> c.trainableParameters() > 0)
+        // the papers' table (component x rank) holds the LoRA-style cells, the table of methods every
+        // trained cell; the zero-shot baseline trains nothing, so it is a line of its own
+        List<RunSummary> ranked = cells.stream().filter(Cell::inRankTable)
                 .map(c -> RunSummary.of(c.component(), c.rank(), c.trainableParameters(), c.accuracy())).toList();
+        List<Cell> trained = cells.stream().filter(c -> c.trainableParameters() > 0).toList();
+        boolean study = trained.stream().anyMatch(c -> !c.inRankTable());
         StringBuilder sb = new StringBuilder("# Sweep: ").append(modelId).append(" on ").append(data.format())
                 .append(" (`").append(data.root()).append("`)\n\n");
         for (Cell c : cells) {
@@ -162,11 +262,20 @@ public final class Sweep {
                 sb.append(String.format(Locale.ROOT, "- %s baseline: %.2f%%%n", c.setting(), c.accuracy()));
             }
         }
-        if (!trained.isEmpty()) {
-            String title = "Accuracy vs trainable parameters: " + modelId;
-            sb.append("\n## Accuracy (%) and trainable parameters, component x rank\n\n").append(ResultsTable.markdown(trained));
-            ResultsTable.writeAll(trained, out, title);
-            EvaluationCharts.writeAccuracyVsParameters(trained, out, title);
+        String title = "Accuracy vs trainable parameters: " + modelId;
+        if (study) {
+            sb.append("\n## Accuracy (%) and trainable parameters, method x connector\n\n").append(MethodTable.markdown(cells));
+            MethodTable.writeAll(cells, out, "PEFT methods: " + modelId + " on " + data.format());
+        }
+        if (!ranked.isEmpty()) {
+            sb.append("\n## Accuracy (%) and trainable parameters, component x rank\n\n").append(ResultsTable.markdown(ranked));
+            ResultsTable.writeAll(ranked, out, title);
+        }
+        if (study) {
+            EvaluationCharts.writeAccuracyVsParameters(title, trained.stream().map(c -> new ScatterPoint(c.methodName(),
+                    (c.size() + (c.connectorTuned() ? " tuned" : " frozen")).strip(), c.trainableParameters(), c.accuracy())).toList(), out);
+        } else if (!ranked.isEmpty()) {
+            EvaluationCharts.writeAccuracyVsParameters(ranked, out, title);
         }
         sb.append("\n![accuracy vs trainable parameters](" + EvaluationCharts.SCATTER_PNG + ")\n\nCells: `" + CELLS
                 + "/<setting>/` (each a full run: reports, adapter, training metrics).\n");

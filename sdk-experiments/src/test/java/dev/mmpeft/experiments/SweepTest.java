@@ -1,6 +1,7 @@
 package dev.mmpeft.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +14,7 @@ import dev.mmpeft.models.instructblip.InstructBlipPresets;
 import dev.mmpeft.models.instructblip.testing.TinyTokenizers;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.peft.PeftModel;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -131,5 +134,47 @@ class SweepTest {
         assertEquals(4, again.skipped());
         assertEquals(first.cells(), again.cells());
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("[2/4] lora-qformer_cross_attn-r1: done before, skipping"));
+    }
+
+    @Test
+    void aStudyOfMethodsWritesTheMethodTableAndAPlotWithASeriesPerMethod() throws Exception {
+        Path out = tmp.resolve("study");
+        Sweep.Study study = new Sweep.Study(List.of(StandardMethods.IA3, StandardMethods.PREFIX), List.of(false, true), true);
+        List<FineTuning> settings = study.settings(m -> FineTuning.study(m).withRecipe(1e-2, 1, 8, 0));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Sweep.Result result;
+        try (InstructBlip model = InstructBlip.load(modelDir);
+                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, model.config())) {
+            result = Sweep.run(model, processor, "tiny", task, settings, out, new PrintStream(log, true, StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of("zero-shot", "ia3", "ia3-connector", "prefix-vt10", "prefix-vt10-connector"),
+                result.cells().stream().map(Sweep.Cell::setting).toList());
+        // the tiny T5 (d_model 16 = 4 heads x d_kv 4, d_ff 24, 2 + 2 layers) and its connector (Q-Former 16 -> 16)
+        long ia3 = 3 * 2 * 2 * 16 + 2 * 2 * 24;
+        long prefix = 10 * 2 * 2 * 16;
+        long connector = 16 * 16 + 16;
+        assertEquals(List.of(0L, ia3, ia3 + connector, prefix, prefix + connector),
+                result.cells().stream().map(Sweep.Cell::trainableParameters).toList());
+        Sweep.Cell tuned = result.cells().get(4);
+        assertEquals(List.of("PREFIX", "Prefix", "vt=10", true, 10), List.of(tuned.method(), tuned.methodName(), tuned.size(),
+                tuned.connectorTuned(), tuned.rank()));
+        JsonNode summary = Json.read(out.resolve("cells/prefix-vt10-connector/summary.json"));
+        assertEquals("tuned", summary.get("connector").asText());
+        assertEquals("vt=10", summary.get("size").asText());
+
+        List<String> csv = Files.readAllLines(out.resolve(MethodTable.CSV));
+        assertEquals("method,size,components,connector,trainable_parameters,accuracy,gain", csv.get(0));
+        double zero = result.cells().get(0).accuracy();
+        assertEquals("IA3,,LLM,frozen," + ia3 + "," + result.cells().get(1).accuracy() + "," + (result.cells().get(1).accuracy() - zero),
+                csv.get(1));
+        assertEquals(5, csv.size());
+        String md = Files.readString(out.resolve("sweep.md"));
+        assertTrue(md.contains("## Accuracy (%) and trainable parameters, method x connector"), md);
+        assertTrue(md.contains(String.format("| Prefix vt=10 (LLM) | %,d | %,d |", prefix, prefix + connector)), md);
+        assertFalse(md.contains("component x rank"), "no LoRA cell, no component x rank table: " + md);
+        assertFalse(Files.exists(out.resolve("runs.csv")));
+        assertTrue(Files.readString(out.resolve(MethodTable.MARKDOWN)).startsWith("# PEFT methods: tiny on scienceqa"));
+        BufferedImage plot = ImageIO.read(out.resolve("accuracy-vs-parameters.png").toFile());
+        assertEquals(1000, plot.getWidth());
     }
 }
