@@ -12,13 +12,17 @@ import dev.mmpeft.core.train.listener.StepEvent;
 import dev.mmpeft.core.train.listener.TrainingListener;
 import dev.mmpeft.core.train.optim.AdamW;
 import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.peft.Adaptables;
 import dev.mmpeft.peft.Peft;
+import dev.mmpeft.peft.PeftConfig;
 import dev.mmpeft.peft.PeftModel;
+import dev.mmpeft.peft.lora.LoraConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.IntStream;
 
 /** Runs the training benchmark once and returns its numbers. */
@@ -35,6 +39,11 @@ public final class Bench {
 
     private Bench() {}
 
+    /** LoRA (or with {@code dora}, DoRA) at rank r and alpha on the benchmark's targets ({@link #LORA_TARGETS}). */
+    public static PeftConfig lora(int rank, double alpha, boolean dora) {
+        return Peft.lora().rank(rank).alpha(alpha).dora(dora).targetRegex(LORA_TARGETS).build();
+    }
+
     /** One benchmark run: matmul probe, forward, forward+backward, then training steps. */
     public static BenchResult run(BenchSettings s) {
         double matmul = MatmulProbe.gflops(s.matmulSize(), 5);
@@ -48,7 +57,7 @@ public final class Bench {
                 trainable = new LinkedHashMap<>(base.namedParameters());
                 trainable.values().forEach(p -> p.getArray().setRequiresGradient(true));
             } else {
-                peft = Peft.lora().rank(s.rank()).alpha(s.alpha()).targetRegex(LORA_TARGETS).on(base);
+                peft = PeftModel.adapt(Adaptables.instructBlip(base), s.adapter().orElseThrow(), 0);
                 net = peft.model();
                 trainable = peft.trainableParameters();
             }
@@ -65,14 +74,19 @@ public final class Bench {
             List<Double> stepSeconds = trainStepSeconds(model, s);
             double[] timed = stepSeconds.subList(s.warmup(), stepSeconds.size()).stream().mapToDouble(d -> d).toArray();
             double trainStep = median(timed);
-            double fbFlops = BenchFlops.forwardBackward(config, s.batch(), s.promptTokens(), s.answerTokens(), s.full());
+            // methods on the language model alone need no backward pass through the Q-Former
+            boolean qformerTrains = trainable.keySet().stream().anyMatch(n -> n.contains("qformer"));
+            double fbFlops = BenchFlops.forwardBackward(config, s.batch(), s.promptTokens(), s.answerTokens(), s.full(), qformerTrains);
             if (peft != null) {
                 peft.close();
             }
+            // LoRA and DoRA report their rank and alpha; the other methods their size
+            Optional<LoraConfig> lora = s.adapter().filter(LoraConfig.class::isInstance).map(LoraConfig.class::cast);
             return new BenchResult(
-                    s.full() ? "full" : "lora",
-                    s.full() ? 0 : s.rank(),
-                    s.full() ? 0 : s.alpha(),
+                    s.method(),
+                    s.size(),
+                    lora.map(LoraConfig::r).orElse(0),
+                    lora.map(LoraConfig::loraAlpha).orElse(0.0),
                     s.batch(),
                     s.promptTokens(),
                     s.answerTokens(),

@@ -71,13 +71,23 @@ public final class BenchFlops {
      * encoder under LoRA) needs no backward at all.
      */
     public static double forwardBackward(InstructBlipConfig c, int batch, int promptTokens, int answerTokens, boolean full) {
+        return forwardBackward(c, batch, promptTokens, answerTokens, full, true);
+    }
+
+    /**
+     * Forward plus backward FLOPs of a PEFT method that trains small tensors in the language model and,
+     * when {@code qformerTrains}, in the Q-Former too (LoRA's benchmark targets); a method on the
+     * language model alone (IA3, adapters, prefixes on its defaults) needs no backward through the Q-Former.
+     */
+    public static double forwardBackward(InstructBlipConfig c, int batch, int promptTokens, int answerTokens, boolean full,
+            boolean qformerTrains) {
         double v = vision(c.visionConfig(), batch);
         double q = qformer(c, batch, promptTokens);
         double l = t5(c, batch, promptTokens, answerTokens);
         if (full) {
             return 3 * (v + q + l);
         }
-        // LoRA on the Q-Former and the LM: input gradients through both, tiny adapter weight gradients
-        return v + 2 * (q + l);
+        // input gradients through every part after the first trained one, tiny adapter weight gradients
+        return qformerTrains ? v + 2 * (q + l) : v + q + 2 * l;
     }
 }

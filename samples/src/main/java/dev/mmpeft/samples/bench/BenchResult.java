@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * The numbers of one benchmark run. Times are medians in seconds; {@code fbGflops} is the
+ * The numbers of one benchmark run ({@code mode}: the PEFT method or {@code full}; {@code size}: a
+ * non-LoRA method's size, {@code s=8}, {@code vt=10}). Times are medians in seconds; {@code fbGflops} is the
  * analytic forward+backward FLOP count ({@link BenchFlops}) over the measured forward+backward
  * time, and {@code fbVsMatmul} its ratio to the matmul rate measured in the same run.
  * {@code ompWaitPolicy} is the OpenMP wait policy the engine ran with ("default" when unset): it
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public record BenchResult(
         String mode,
+        String size,
         int rank,
         double alpha,
         int batch,
@@ -36,6 +38,9 @@ public record BenchResult(
     public String toJsonLine() {
         ObjectNode n = new ObjectMapper().createObjectNode();
         n.put("mode", mode);
+        if (!size.isEmpty()) {
+            n.put("size", size);
+        }
         if (rank > 0) {
             n.put("rank", rank);
             n.put("alpha", alpha);

@@ -1,9 +1,17 @@
 package dev.mmpeft.samples.cli;
 
+import dev.mmpeft.experiments.AdaptationMethod;
+import dev.mmpeft.experiments.FineTuning;
+import dev.mmpeft.experiments.MethodOption;
+import dev.mmpeft.experiments.StandardMethods;
 import dev.mmpeft.models.instructblip.InstructBlipPresets;
+import dev.mmpeft.peft.PeftConfig;
 import dev.mmpeft.samples.bench.Bench;
 import dev.mmpeft.samples.bench.BenchSettings;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +19,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./mmpeft bench}: trains the "bench" InstructBLIP-FlanT5 (random weights, synthetic
- * inputs) with LoRA or full fine-tuning and prints one JSON line of timings, memory, parameter
+ * inputs) with LoRA, another PEFT method ({@code --method}) or full fine-tuning and prints one JSON line of timings, memory, parameter
  * counts and the fp32 matmul rate measured in the same run.
  */
 @Command(
@@ -21,7 +29,9 @@ import picocli.CommandLine.Option;
         description = {
             "Benchmark training of the 'bench' InstructBLIP-FlanT5 (vision 256x4, Q-Former 256x4, T5 256 4+4,"
                     + " 224 px, vocab 32128) on synthetic inputs; prints one JSON line.",
-            "LoRA (rank R, alpha 2R) on every Q-Former linear and the T5 q, v, wi_0, wi_1, wo; or --full."
+            "LoRA (rank R, alpha 2R) on every Q-Former linear and the T5 q, v, wi_0, wi_1, wo; or --full;"
+                    + " or --method dora (LoRA's targets), ia3 (PEFT's T5 targets k, v, wo), adapter (Pfeiffer, s=8 on the"
+                    + " T5 layers) or prefix (vt=10), with their size options."
         })
 final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -30,8 +40,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--full", description = "full fine-tuning of every tensor instead of LoRA")
     boolean full;
 
-    @Option(names = "--rank", defaultValue = "2", description = "LoRA rank (default ${DEFAULT-VALUE}; alpha = 2 x rank)")
-    int rank;
+    @Option(names = "--rank", description = "LoRA rank (default 2; alpha = 2 x rank)")
+    Integer rank;
+
+    @CommandLine.Mixin MethodOptions method = new MethodOptions();
 
     @Option(names = "--steps", defaultValue = "8", description = "timed training steps after warm-up (default ${DEFAULT-VALUE})")
     int steps;
@@ -50,15 +62,37 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (rank < 1 || steps < 1 || warmup < 0 || batch < 1 || prompt < 1 || answer < 1) {
+        int r = rank == null ? 2 : rank;
+        if (r < 1 || steps < 1 || warmup < 0 || batch < 1 || prompt < 1 || answer < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--rank, --steps, --batch, --prompt and --answer must be >= 1 and --warmup >= 0");
         }
-        BenchSettings s = new BenchSettings(InstructBlipPresets.bench(), full, rank, 2.0 * rank, steps, warmup, batch, prompt, answer, 0, 2048);
-        String line = Bench.run(s).toJsonLine();
+        String line = Bench.run(settings(r)).toJsonLine();
         PrintWriter out = spec.commandLine().getOut();
         out.println(line);
         out.flush();
         return 0;
+    }
+
+    /** The run the flags describe: full fine-tuning, LoRA/DoRA on the benchmark's targets, or another method at its size. */
+    private BenchSettings settings(int r) {
+        Optional<AdaptationMethod> m = method.method();
+        if (full) {
+            if (m.isPresent() || rank != null || !method.given(Set.of()).isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--full trains every tensor; it takes no --method, --rank or size option");
+            }
+            return new BenchSettings(InstructBlipPresets.bench(), true, r, 2.0 * r, steps, warmup, batch, prompt, answer, 0, 2048);
+        }
+        AdaptationMethod chosen = m.orElse(StandardMethods.LORA);
+        method.check(List.of(chosen), rank == null ? Set.of() : Set.of(MethodOption.RANK));
+        if (chosen == StandardMethods.LORA || chosen == StandardMethods.DORA) {
+            boolean dora = chosen == StandardMethods.DORA;
+            return new BenchSettings(InstructBlipPresets.bench(), false, r, 2.0 * r, steps, warmup, batch, prompt, answer, 0, 2048,
+                    MethodOptions.cliName(chosen), "", Optional.of(Bench.lora(r, 2.0 * r, dora)));
+        }
+        FineTuning setting = method.apply(FineTuning.builder().method(chosen), chosen).tuneConnector(method.connectorTuned(false)).build();
+        PeftConfig config = chosen.peftBuilder(setting).orElseThrow().build();
+        return new BenchSettings(InstructBlipPresets.bench(), false, r, 2.0 * r, steps, warmup, batch, prompt, answer, 0, 2048,
+                MethodOptions.cliName(chosen), chosen.sizeLabel(setting), Optional.of(config));
     }
 }

@@ -8,9 +8,15 @@ import dev.mmpeft.core.config.Configs;
 import dev.mmpeft.core.config.InstructBlipConfig;
 import dev.mmpeft.core.config.ModelConfig;
 import dev.mmpeft.core.config.T5Config;
-import dev.mmpeft.peft.lora.LoraConfig;
+import dev.mmpeft.experiments.AdaptationMethod;
+import dev.mmpeft.experiments.FineTuning;
+import dev.mmpeft.experiments.MethodOption;
+import dev.mmpeft.experiments.StandardMethods;
+import dev.mmpeft.peft.Adaptables;
 import dev.mmpeft.peft.ParameterReport;
 import dev.mmpeft.peft.Peft;
+import dev.mmpeft.peft.PeftBuilder;
+import dev.mmpeft.peft.PeftConfig;
 import dev.mmpeft.core.safetensors.Checkpoint;
 import dev.mmpeft.core.safetensors.SafetensorsFile;
 import dev.mmpeft.core.safetensors.TensorInfo;
@@ -24,14 +30,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -49,11 +58,13 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "inspect",
-        header = "Lists a checkpoint's tensors, or counts a config's parameters (optionally with LoRA).",
+        header = "Lists a checkpoint's tensors, or counts a config's parameters (optionally with a PEFT method).",
         mixinStandardHelpOptions = true,
         description = {
             "Lists the tensors of a checkpoint (name, dtype, shape, parameters) grouped by top-level module,",
             "its metadata and the exact total parameter count. Reads only the headers.",
+            "On a config, --method M (lora, dora, ia3, adapter, prefix, adaption-prompt) with its size options,",
+            "--target and --train prints the trainable-parameter report of that method, per component.",
         })
 public final class InspectCommand implements Callable<Integer> {
     @Parameters(
@@ -66,15 +77,17 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--lora-rank", paramLabel = "R",
+    @Mixin MethodOptions method = new MethodOptions();
+
+    @Option(names = {"--lora-rank", "--rank"}, paramLabel = "R",
             description = "Count the trainable parameters of LoRA at this rank (PEFT's r; default 8 when --target is given). Needs a config.json or model directory.")
     Integer loraRank;
 
-    @Option(names = "--lora-alpha", paramLabel = "ALPHA", description = "PEFT's lora_alpha for the count (default 8; does not change counts).")
+    @Option(names = {"--lora-alpha", "--alpha"}, paramLabel = "ALPHA", description = "PEFT's lora_alpha for the count (default 8; does not change counts).")
     Double loraAlpha;
 
     @Option(names = "--target", split = ",", paramLabel = "COMPONENT",
-            description = "What gets LoRA: components (QFORMER_SELF_ATTN, QFORMER_CROSS_ATTN, QFORMER_FFN, QFORMER_ALL, LLM_ATTN, LLM_FFN, LLM_ALL, VISION_*) or Hugging Face module names, comma-separated.")
+            description = "What the method adapts: components (QFORMER_SELF_ATTN, QFORMER_CROSS_ATTN, QFORMER_FFN, QFORMER_ALL, LLM_ATTN, LLM_FFN, LLM_ALL, VISION_*) or Hugging Face module names, comma-separated.")
     List<String> targets;
 
     @Option(names = "--train", split = ",", paramLabel = "PART",
@@ -87,7 +100,8 @@ public final class InspectCommand implements Callable<Integer> {
         if (!Files.exists(path)) {
             throw new MmpeftException(path + ": no such file or directory");
         }
-        if (loraRank != null || loraAlpha != null || targets != null || train != null) {
+        if (loraRank != null || loraAlpha != null || targets != null || train != null || method.method().isPresent()
+                || !method.given(Set.of()).isEmpty() || !method.connectors().isEmpty()) {
             inspectPeft(path, out);
         } else if (isConfigFile(path)) {
             inspectConfig(path, out);
@@ -148,47 +162,63 @@ public final class InspectCommand implements Callable<Integer> {
     }
 
     /**
-     * The trainable-parameter report of LoRA on chosen targets of an InstructBLIP config, from the
-     * structure alone (no weights allocated): PEFT's summary line and a per-component table.
+     * The trainable-parameter report of a PEFT method (LoRA unless {@code --method} says otherwise)
+     * on chosen targets of an InstructBLIP config, from the structure alone (no weights allocated):
+     * PEFT's summary line and a per-component table.
      */
     void inspectPeft(Path location, PrintWriter out) {
-        if (targets == null && train == null) {
+        AdaptationMethod m = method.method().orElse(StandardMethods.LORA);
+        Set<MethodOption> given = EnumSet.noneOf(MethodOption.class);
+        if (loraRank != null) {
+            given.add(MethodOption.RANK);
+        }
+        if (loraAlpha != null) {
+            given.add(MethodOption.ALPHA);
+        }
+        if (targets != null) {
+            given.add(MethodOption.TARGET);
+        }
+        method.check(List.of(m), given);
+        boolean loraLike = m == StandardMethods.LORA || m == StandardMethods.DORA;
+        if (loraLike && targets == null && train == null) {
             throw new ParameterException(spec.commandLine(), "--target is required with --lora-rank (for example --target QFORMER_CROSS_ATTN,LLM_FFN)");
         }
         if (!Files.isDirectory(location) && !isConfigFile(location)) {
-            throw new MmpeftException(location + ": counting LoRA parameters needs a config.json or a model directory");
+            throw new MmpeftException(location + ": counting " + MethodOptions.cliName(m) + " parameters needs a config.json or a model directory");
         }
         InstructBlipConfig config = Configs.read(location, InstructBlipConfig.class);
         InstructBlip structure = InstructBlip.fromConfig(config);
-        LoraConfig.Builder lora = Peft.lora().rank(loraRank == null ? 8 : loraRank);
-        if (loraAlpha != null) {
-            lora.alpha(loraAlpha);
-        }
+        FineTuning.Builder setting = FineTuning.builder().method(m).rank(loraRank == null ? 8 : loraRank)
+                .alpha(loraAlpha == null ? 8 : loraAlpha).dropout(0).tuneConnector(method.connectorTuned(false));
         List<String> described = new ArrayList<>();
         for (String t : targets == null ? List.<String>of() : targets) {
             Object target = parseTarget(t);
-            if (target instanceof Component) {
-                lora.target((Component) target);
+            if (target instanceof Component c) {
+                setting.addComponents(c);
             } else {
-                lora.target((String) target);
+                setting.addTargetModules((String) target);
             }
             described.add(target.toString());
         }
-        List<String> extras = new ArrayList<>();
+        PeftBuilder<?> builder = loraLike && targets == null
+                // only parts trained in full: LoRA without targets, as Peft.full() saves it
+                ? Peft.lora().rank(loraRank == null ? 8 : loraRank).alpha(loraAlpha == null ? 8 : loraAlpha)
+                : m.peftBuilder(method.apply(setting, m).build()).orElseThrow();
+        List<String> extras = new ArrayList<>(method.connectorTuned(false) ? List.of(Component.LANGUAGE_PROJECTION.name()) : List.of());
         for (String t : train == null ? List.<String>of() : train) {
             Object target = parseTarget(t);
-            if (target instanceof Component) {
-                lora.train((Component) target);
+            if (target instanceof Component c) {
+                builder.train(c);
             } else {
-                lora.train((String) target);
+                builder.train((String) target);
             }
             extras.add(target.toString());
         }
-        LoraConfig built = lora.build();
-        ParameterReport report = lora.report(structure);
+        PeftConfig built = builder.build();
+        ParameterReport report = Peft.report(built, Adaptables.instructBlip(structure));
         out.printf(Locale.ROOT, "config: %s (%s parameters, nothing allocated)%n", location, grouped(structure.parameterCount()));
-        out.printf(Locale.ROOT, "LoRA r=%d, alpha=%s on %s%s%n", built.r(), trimNumber(built.loraAlpha()),
-                described.isEmpty() ? "nothing" : String.join(", ", described),
+        out.printf(Locale.ROOT, "%s on %s%s%n", built.describe(),
+                !described.isEmpty() ? String.join(", ", described) : loraLike ? "nothing" : "the language model (the method's default targets)",
                 extras.isEmpty() ? "" : "; trained in full: " + String.join(", ", extras));
         out.println(report);
     }

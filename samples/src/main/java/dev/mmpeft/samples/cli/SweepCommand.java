@@ -1,7 +1,10 @@
 package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.core.Component;
+import dev.mmpeft.experiments.AdaptationMethod;
 import dev.mmpeft.experiments.FineTuning;
+import dev.mmpeft.experiments.MethodOption;
+import dev.mmpeft.experiments.StandardMethods;
 import dev.mmpeft.experiments.Sweep;
 import dev.mmpeft.experiments.TaskData;
 import dev.mmpeft.samples.quickstart.DefaultModel;
@@ -13,12 +16,17 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
-/** {@code ./mmpeft sweep}: the papers' component x rank grid as resumable runs, with the results table and scatter plot. */
+/**
+ * {@code ./mmpeft sweep}: the papers' component x rank grid, or the empirical PEFT study
+ * ({@code --methods}), as resumable runs, with the results table and the accuracy-vs-parameters plot.
+ */
 @Command(
         name = "sweep",
-        header = "Runs the papers' component x rank grid; writes the table and scatter plot.",
+        header = "Runs the papers' component x rank grid, or the PEFT methods study; writes the table and plot.",
         mixinStandardHelpOptions = true,
         description = {
             "Runs the papers' ablation: LoRA on each component set at each rank, full",
@@ -26,6 +34,11 @@ import picocli.CommandLine.Option;
             "writes sweep.md, runs.md/runs.csv (Table 1: accuracy and trainable parameters)",
             "and accuracy-vs-parameters.png (Figure 5). Run it again to resume: finished",
             "cells are skipped. Defaults: the embedded model on the synthetic shifted task.",
+            "With --methods lora,ia3,adapter,prefix [--connector frozen,tuned] it runs the",
+            "empirical PEFT study instead: each method on the language model (its default",
+            "size unless a size option says otherwise) with the connector frozen and/or tuned,",
+            "plus zero-shot; writes methods.md/methods.csv (method x connector) and the plot",
+            "with a series per method.",
         })
 public final class SweepCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -56,8 +69,15 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--no-zero-shot", description = "Leave out the zero-shot baseline.")
     boolean noZeroShot;
 
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "5e-3", description = "LoRA learning rate (default ${DEFAULT-VALUE}; the papers used 5e-4 on 4B-7B models).")
-    double lr;
+    @Option(names = "--methods", paramLabel = "M1,M2", description = "The PEFT study's methods: lora, dora, ia3, adapter, prefix,"
+            + " adaption-prompt (LLaMA language models only); replaces the component x rank grid.")
+    String methods;
+
+    @Mixin MethodOptions method = new MethodOptions();
+
+    @Option(names = "--lr", paramLabel = "LR", description = "Learning rate of every trained cell but the full Q-Former (default 5e-3;"
+            + " with --methods each method's own, see README; the papers used 5e-4 on 4B-7B models).")
+    Double lr;
 
     @Option(names = "--full-lr", paramLabel = "LR", defaultValue = "1e-3", description = "Full Q-Former learning rate (default ${DEFAULT-VALUE}; the papers used 2e-5).")
     double fullLr;
@@ -74,18 +94,74 @@ public final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
-        Sweep.Grid papers = Sweep.Grid.papers();
-        List<Set<Component>> rows = components == null ? papers.componentSets() : parseRows(components);
-        Sweep.Grid grid = new Sweep.Grid(rows, ranks == null ? papers.ranks() : ranks, !noFull, !noZeroShot);
-        FineTuning lora = Quickstart.Options.defaultSetting().withRecipe(lr, epochs, batchSize, patience);
-        FineTuning full = FineTuning.fullQformer().withRecipe(fullLr, epochs, batchSize, patience);
+        List<AdaptationMethod> study = studyMethods();
         Path out = output.toAbsolutePath();
-        TaskData task = Quickstart.taskData(Optional.ofNullable(data), CliArgs.format(format), out, console);
-        Path modelDir = model != null ? model : DefaultModel.directory();
-        Sweep.Result r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, grid, lora, full, out, console);
+        Sweep.Result r;
+        String table;
+        if (study.isEmpty()) {
+            method.check(List.of(StandardMethods.LORA), Set.of());
+            if (!method.connectors().isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "--connector needs --methods (the component x rank grid keeps the"
+                        + " connector frozen)");
+            }
+            Sweep.Grid papers = Sweep.Grid.papers();
+            List<Set<Component>> rows = components == null ? papers.componentSets() : parseRows(components);
+            Sweep.Grid grid = new Sweep.Grid(rows, ranks == null ? papers.ranks() : ranks, !noFull, !noZeroShot);
+            FineTuning lora = Quickstart.Options.defaultSetting().withRecipe(lr == null ? 5e-3 : lr, epochs, batchSize, patience);
+            FineTuning full = FineTuning.fullQformer().withRecipe(fullLr, epochs, batchSize, patience);
+            TaskData task = Quickstart.taskData(Optional.ofNullable(data), CliArgs.format(format), out, console);
+            Path modelDir = model != null ? model : DefaultModel.directory();
+            r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, grid, lora, full, out, console);
+            table = "sweep.md";
+        } else {
+            Sweep.Study s = new Sweep.Study(study, method.connectors().isEmpty() ? List.of(false) : method.connectors(), !noZeroShot);
+            TaskData task = Quickstart.taskData(Optional.ofNullable(data), CliArgs.format(format), out, console);
+            Path modelDir = model != null ? model : DefaultModel.directory();
+            r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, s, this::studySetting, out, console);
+            table = "methods.md";
+        }
         console.printf("sweep: %d cells (%d run now, %d done before); table %s, plot %s%n", r.cells().size(), r.ran(), r.skipped(),
-                out.resolve("sweep.md"), out.resolve("accuracy-vs-parameters.png"));
+                out.resolve(table), out.resolve("accuracy-vs-parameters.png"));
         return 0;
+    }
+
+    /** The methods of {@code --methods} (or {@code --method}), checked against the other flags; empty for the grid. */
+    private List<AdaptationMethod> studyMethods() {
+        if (methods != null && method.method != null) {
+            throw new ParameterException(spec.commandLine(), "give --methods or --method, not both");
+        }
+        List<AdaptationMethod> study = methods != null ? method.parseMethods(methods, "--methods")
+                : method.method().map(List::of).orElse(List.of());
+        if (study.isEmpty()) {
+            return study;
+        }
+        if (components != null) {
+            throw new ParameterException(spec.commandLine(), "--components picks the rows of the component x rank grid; with --methods"
+                    + " each method takes its default targets");
+        }
+        if (ranks != null && study.stream().noneMatch(m -> m.options().contains(MethodOption.RANK))) {
+            throw new ParameterException(spec.commandLine(), "--ranks does not apply to --methods " + study.stream()
+                    .map(MethodOptions::cliName).collect(java.util.stream.Collectors.joining(",")) + " (it is an option of: "
+                    + MethodOption.RANK.takenBy() + ")");
+        }
+        if (ranks != null && ranks.size() != 1) {
+            throw new ParameterException(spec.commandLine(), "with --methods, --ranks gives LoRA's one rank, got " + ranks);
+        }
+        method.check(study, Set.of());
+        return study;
+    }
+
+    /** A method's cell: the embedded default's setting of the method, with the flags' sizes and recipe. */
+    private FineTuning studySetting(AdaptationMethod m) {
+        FineTuning.Builder b = method.apply(Quickstart.studySetting(m).toBuilder(), m);
+        if (ranks != null && m.options().contains(MethodOption.RANK)) {
+            FineTuning base = Quickstart.studySetting(m);
+            b.rank(ranks.get(0)).alpha(base.alpha() / base.rank() * ranks.get(0));
+        }
+        if (lr != null) {
+            b.learningRate(lr);
+        }
+        return b.epochs(epochs).batchSize(batchSize).patience(patience).build();
     }
 
     static List<Set<Component>> parseRows(String text) {

@@ -99,6 +99,41 @@ class SweepCommandTest {
     }
 
     @Test
+    void methodsStudyWritesTheMethodTableAndAPlotWithAMarkerPerMethod(@TempDir Path tmp) throws Exception {
+        // smaller than SmallTask: five cells of one epoch each stay a few seconds
+        Path data = dev.mmpeft.datasets.synthetic.SyntheticDataset.builder().seed(99)
+                .variant(dev.mmpeft.datasets.synthetic.Variant.SHIFTED).train(16).val(8).test(8).imageSize(56).choices(4).build()
+                .writeScienceQa(tmp.resolve("data"));
+        Path out = tmp.resolve("study");
+        CliRunner r = CliRunner.run("sweep", "--output", out.toString(), "--data", data.toString(), "--methods", "lora,ia3,adapter,prefix",
+                "--connector", "tuned", "--bottleneck", "4", "--epochs", "1", "--patience", "0");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("sweep: 5 cells (5 run now, 0 done before); table " + out.resolve("methods.md")), r.out());
+        List<String> csv = Files.readAllLines(out.resolve("methods.csv"));
+        assertEquals("method,size,components,connector,trainable_parameters,accuracy,gain", csv.get(0));
+        // the embedded default's T5 (d_model 48 = 4 heads x d_kv 12, d_ff 192, 2 + 2 layers) and its connector 48 -> 48
+        long connector = 48 * 48 + 48;
+        long lora = 2 * (12 * (48 + 48) + 4 * (2 * (48 + 192) + (192 + 48)));
+        long ia3 = 3 * 2 * 2 * 48 + 4 * 192;
+        long adapter = 4 * (2 * 48 * 4 + 4 + 48);
+        long prefix = 10 * 2 * 2 * 48;
+        List<String> rows = csv.subList(1, csv.size()).stream().map(l -> String.join(",", List.of(l.split(",")).subList(0, 5))).toList();
+        assertEquals(List.of("LoRA,r=2,LLM_ALL,tuned," + (lora + connector), "IA3,,LLM,tuned," + (ia3 + connector),
+                "Adapter,s=4,LLM,tuned," + (adapter + connector), "Prefix,vt=10,LLM,tuned," + (prefix + connector)), rows);
+        assertEquals(8_064, lora, "README's LLM_ALL at r=2");
+        String md = Files.readString(out.resolve("methods.md"));
+        assertTrue(md.contains("| Method | connector tuned |"), md);
+        assertTrue(Files.readString(out.resolve("sweep.md")).contains("- zero-shot baseline: "));
+        BufferedImage plot = ImageIO.read(out.resolve("accuracy-vs-parameters.png").toFile());
+        assertTrue(plot != null && plot.getWidth() > 400, "plot");
+        // resumable like the grid: a second run skips every cell
+        CliRunner again = CliRunner.run("sweep", "--output", out.toString(), "--data", data.toString(), "--methods", "lora,ia3,adapter,prefix",
+                "--connector", "tuned", "--bottleneck", "4", "--epochs", "1", "--patience", "0");
+        assertEquals(0, again.code(), again.toString());
+        assertTrue(again.out().contains("sweep: 5 cells (0 run now, 5 done before)"), again.out());
+    }
+
+    @Test
     void papersGridHasEveryCellOnce() {
         List<FineTuning> settings = Sweep.Grid.papers().settings(Quickstart.Options.defaultSetting(), FineTuning.fullQformer());
         assertEquals(1 + 1 + 8 * 4, settings.size());
