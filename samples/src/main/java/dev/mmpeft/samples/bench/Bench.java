@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.mmpeft.core.Component;
 import dev.mmpeft.core.config.InstructBlipConfig;
 import dev.mmpeft.core.train.Autograd;
 import dev.mmpeft.core.train.MemoryStats;
@@ -39,9 +40,16 @@ public final class Bench {
 
     private Bench() {}
 
-    /** LoRA (or with {@code dora}, DoRA) at rank r and alpha on the benchmark's targets ({@link #LORA_TARGETS}). */
-    public static PeftConfig lora(int rank, double alpha, boolean dora) {
-        return Peft.lora().rank(rank).alpha(alpha).dora(dora).targetRegex(LORA_TARGETS).build();
+    /**
+     * LoRA (or with {@code dora}, DoRA) at rank r and alpha on the benchmark's targets
+     * ({@link #LORA_TARGETS}); with {@code connector}, {@code language_projection} trains in full too.
+     */
+    public static PeftConfig lora(int rank, double alpha, boolean dora, boolean connector) {
+        var lora = Peft.lora().rank(rank).alpha(alpha).dora(dora).targetRegex(LORA_TARGETS);
+        if (connector) {
+            lora.train(Component.LANGUAGE_PROJECTION);
+        }
+        return lora.build();
     }
 
     /** One benchmark run: matmul probe, forward, forward+backward, then training steps. */

@@ -21,7 +21,7 @@ public record BenchSettings(
     public BenchSettings(InstructBlipConfig config, boolean full, int rank, double alpha, int steps, int warmup, int batch,
             int promptTokens, int answerTokens, long seed, int matmulSize) {
         this(config, full, rank, alpha, steps, warmup, batch, promptTokens, answerTokens, seed, matmulSize, full ? "full" : "lora", "",
-                full ? Optional.empty() : Optional.of(Bench.lora(rank, alpha, false)));
+                full ? Optional.empty() : Optional.of(Bench.lora(rank, alpha, false, false)));
     }
 
     /**

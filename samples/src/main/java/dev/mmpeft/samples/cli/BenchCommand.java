@@ -1,5 +1,6 @@
 package dev.mmpeft.samples.cli;
 
+import dev.mmpeft.core.config.InstructBlipConfig;
 import dev.mmpeft.experiments.AdaptationMethod;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.MethodOption;
@@ -85,14 +86,25 @@ final class BenchCommand implements Callable<Integer> {
         }
         AdaptationMethod chosen = m.orElse(StandardMethods.LORA);
         method.check(List.of(chosen), rank == null ? Set.of() : Set.of(MethodOption.RANK));
-        if (chosen == StandardMethods.LORA || chosen == StandardMethods.DORA) {
-            boolean dora = chosen == StandardMethods.DORA;
-            return new BenchSettings(InstructBlipPresets.bench(), false, r, 2.0 * r, steps, warmup, batch, prompt, answer, 0, 2048,
-                    MethodOptions.cliName(chosen), "", Optional.of(Bench.lora(r, 2.0 * r, dora)));
+        FineTuning sizes = method.apply(FineTuning.study(chosen).toBuilder(), chosen).tuneConnector(method.connectorTuned(false)).build();
+        return methodSettings(InstructBlipPresets.bench(), sizes, r, steps, warmup, batch, prompt, answer, 2048);
+    }
+
+    /**
+     * A PEFT method's run on {@code config}: LoRA or DoRA at rank r (alpha 2r) on the benchmark's
+     * targets ({@link Bench#LORA_TARGETS}), any other method on its own targets at the size of
+     * {@code setting}; a tuned connector trains {@code language_projection} too.
+     */
+    static BenchSettings methodSettings(InstructBlipConfig config, FineTuning setting, int r, int steps, int warmup, int batch,
+            int prompt, int answer, int matmulSize) {
+        AdaptationMethod m = setting.method();
+        if (m == StandardMethods.LORA || m == StandardMethods.DORA) {
+            PeftConfig lora = Bench.lora(r, 2.0 * r, m == StandardMethods.DORA, setting.tuneConnector());
+            return new BenchSettings(config, false, r, 2.0 * r, steps, warmup, batch, prompt, answer, 0, matmulSize,
+                    MethodOptions.cliName(m), "", Optional.of(lora));
         }
-        FineTuning setting = method.apply(FineTuning.builder().method(chosen), chosen).tuneConnector(method.connectorTuned(false)).build();
-        PeftConfig config = chosen.peftBuilder(setting).orElseThrow().build();
-        return new BenchSettings(InstructBlipPresets.bench(), false, r, 2.0 * r, steps, warmup, batch, prompt, answer, 0, 2048,
-                MethodOptions.cliName(chosen), chosen.sizeLabel(setting), Optional.of(config));
+        PeftConfig peft = m.peftBuilder(setting).orElseThrow().build();
+        return new BenchSettings(config, false, r, 2.0 * r, steps, warmup, batch, prompt, answer, 0, matmulSize,
+                MethodOptions.cliName(m), m.sizeLabel(setting), Optional.of(peft));
     }
 }

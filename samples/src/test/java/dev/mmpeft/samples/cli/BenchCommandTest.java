@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mmpeft.core.config.InstructBlipConfig;
+import dev.mmpeft.experiments.FineTuning;
+import dev.mmpeft.experiments.StandardMethods;
 import dev.mmpeft.models.instructblip.InstructBlipPresets;
 import dev.mmpeft.samples.bench.Bench;
 import dev.mmpeft.samples.bench.BenchFlops;
@@ -45,6 +47,46 @@ class BenchCommandTest {
         JsonNode j = new ObjectMapper().readTree(Bench.run(new BenchSettings(tiny, true, 2, 4, 1, 0, 2, 6, 3, 0, 256)).toJsonLine());
         assertEquals("full", j.get("mode").asText());
         assertEquals(j.get("params_total").asLong(), j.get("params_trainable").asLong());
+    }
+
+    /** One timed step of {@code method} on the tiny InstructBLIP-T5, as {@code ./mmpeft bench --method} builds it. */
+    static JsonNode runMethod(FineTuning setting) throws Exception {
+        InstructBlipConfig tiny = InstructBlipPresets.tiny(true, 40, 40, null);
+        return new ObjectMapper().readTree(Bench.run(BenchCommand.methodSettings(tiny, setting, 2, 1, 0, 2, 6, 3, 256)).toJsonLine());
+    }
+
+    @Test
+    void eachMethodRunsWithItsOwnSizeAndCount() throws Exception {
+        // the tiny T5: d_model 16 = 4 heads x d_kv 4, d_ff 24, 2 + 2 layers (gated: wi_0, wi_1)
+        JsonNode ia3 = runMethod(FineTuning.study(StandardMethods.IA3));
+        assertEquals("ia3", ia3.get("mode").asText());
+        assertEquals(3 * 2 * 2 * 16 + 2 * 2 * 24, ia3.get("params_trainable").asLong(), "k, v of 6 attention blocks; wo inputs of 4 FFNs");
+        assertTrue(ia3.get("train_step_s").asDouble() > 0, ia3.toString());
+        assertEquals(null, ia3.get("rank"), "IA3 has no rank");
+
+        JsonNode adapter = runMethod(FineTuning.study(StandardMethods.ADAPTER));
+        assertEquals("s=8", adapter.get("size").asText());
+        assertEquals(4 * (2 * 16 * 8 + 8 + 16), adapter.get("params_trainable").asLong(), "Pfeiffer after the 4 feed-forwards");
+
+        JsonNode prefix = runMethod(FineTuning.study(StandardMethods.PREFIX).toBuilder().virtualTokens(5).build());
+        assertEquals("vt=5", prefix.get("size").asText());
+        assertEquals(5 * 2 * 2 * 16, prefix.get("params_trainable").asLong(), "prompt_embeddings [vt, num_layers x 2 x 16]");
+
+        JsonNode dora = runMethod(FineTuning.study(StandardMethods.DORA));
+        assertEquals("dora", dora.get("mode").asText());
+        assertEquals(2, dora.get("rank").asInt());
+        // LoRA's 2 x 1568 plus one magnitude per output feature of each adapted linear: Q-Former 2 x (4 x 16
+        // self-attention + 24 + 16 + 24 + 16 FFN) + 4 x 16 cross-attention, T5 encoder 2 x (16 + 16 + 24 + 24 + 16),
+        // decoder 2 x (4 x 16 + 24 + 24 + 16)
+        long magnitudes = 2 * (4 * 16 + 24 + 16 + 24 + 16) + 4 * 16 + 2 * (16 + 16 + 24 + 24 + 16) + 2 * (4 * 16 + 24 + 24 + 16);
+        assertEquals(2 * 1568 + magnitudes, dora.get("params_trainable").asLong());
+        // LoRA's targets reach into the Q-Former, so its backward pass goes through it; IA3's stops at the language model
+        InstructBlipConfig tiny = InstructBlipPresets.tiny(true, 40, 40, null);
+        double v = BenchFlops.vision(tiny.visionConfig(), 2);
+        double q = BenchFlops.qformer(tiny, 2, 6);
+        double l = BenchFlops.t5(tiny, 2, 6, 3);
+        assertEquals(v + 2 * (q + l), BenchFlops.forwardBackward(tiny, 2, 6, 3, false, true), 1e-6);
+        assertEquals(v + q + 2 * l, BenchFlops.forwardBackward(tiny, 2, 6, 3, false, false), 1e-6);
     }
 
     @Test
