@@ -8,6 +8,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.ToDoubleFunction;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Spec;
  */
 public final class FineTuningOptions {
     private final FineTuning defaults;
+    private final ToDoubleFunction<AdaptationMethod> learningRates;
 
     @Spec(Spec.Target.MIXEE) CommandSpec spec;
 
@@ -61,8 +63,15 @@ public final class FineTuningOptions {
     @Option(names = "--seed", paramLabel = "N", description = "Seed of data order, dropout and adapter initialisation.")
     Long seed;
 
+    /** The flags over {@code defaults}; another {@code --method} keeps its learning rate. */
     public FineTuningOptions(FineTuning defaults) {
+        this(defaults, m -> defaults.learningRate());
+    }
+
+    /** The flags over {@code defaults}; another {@code --method} without {@code --lr} trains at {@code learningRates}' rate. */
+    public FineTuningOptions(FineTuning defaults, ToDoubleFunction<AdaptationMethod> learningRates) {
         this.defaults = defaults;
+        this.learningRates = learningRates;
     }
 
     /** The setting the flags describe. */
@@ -92,7 +101,7 @@ public final class FineTuningOptions {
             boolean sameTargets = m.options().contains(MethodOption.RANK) && defaults.method().options().contains(MethodOption.RANK);
             s.method(m).components(target != null ? FineTuning.parseComponents(target)
                     : sameTargets ? defaults.components() : m.defaultComponents());
-            method.apply(s, m).tuneConnector(method.connectorTuned(false));
+            method.apply(s, m).tuneConnector(method.connectorTuned(false)).learningRate(learningRates.applyAsDouble(m));
         } else {
             method.check(List.of(defaults.method()), Set.of());
             method.apply(s, defaults.method()).tuneConnector(method.connectorTuned(defaults.tuneConnector()));

@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
             "adapter, a Markdown report and PNG plots to the output folder. Without flags",
             "it uses the embedded default model and a synthetic task it has never seen;",
             "--model and --data point it at a Hugging Face InstructBLIP directory and an",
-            "official ScienceQA or IconQA folder instead.",
+            "official ScienceQA or IconQA folder instead. --method ia3|adapter|prefix|dora (with",
+            "its size options) fine-tunes another PEFT method at its own learning rate.",
         })
 public final class QuickstartCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -43,7 +44,7 @@ public final class QuickstartCommand implements Callable<Integer> {
             description = "Format of --data: scienceqa, iconqa or jsonl (default ${DEFAULT-VALUE}).")
     String format;
 
-    @Mixin FineTuningOptions tuning = new FineTuningOptions(Quickstart.Options.defaultSetting());
+    @Mixin FineTuningOptions tuning = new FineTuningOptions(Quickstart.Options.defaultSetting(), Quickstart::studyLearningRate);
 
     @Override
     public Integer call() throws Exception {

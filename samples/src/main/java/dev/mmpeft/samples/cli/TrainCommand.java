@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 /** {@code ./mmpeft train}: one fine-tuning run of a Hugging Face InstructBLIP on a dataset, with reports and the adapter. */
 @Command(
         name = "train",
-        header = "Fine-tunes a model on a dataset (LoRA or full Q-Former) and evaluates it.",
+        header = "Fine-tunes a model on a dataset (LoRA, another PEFT method, or full Q-Former) and evaluates it.",
         mixinStandardHelpOptions = true,
         description = {
             "Fine-tunes a Hugging Face InstructBLIP directory on a dataset with LoRA on chosen",
@@ -25,7 +25,10 @@ import picocli.CommandLine.Option;
             "layout), fine-tuned/ reports, training/ metrics and loss curve, summary.json.",
             "Defaults follow the papers: AdamW lr 5e-4 (2e-5 for --full-qformer), weight decay",
             "0.05, linear decay, 15 epochs, batch 16, patience 3; LoRA r=2 on",
-            "QFORMER_CROSS_ATTN,LLM_FFN unless --target says otherwise.",
+            "QFORMER_CROSS_ATTN,LLM_FFN unless --target says otherwise. --method dora|ia3|adapter|",
+            "prefix|adaption-prompt trains another PEFT method (its size options: --bottleneck,",
+            "--reduction-factor, --placement, --virtual-tokens, --prefix-projection, --prompt-length,",
+            "--adaption-layers); --connector tuned also trains the language projection.",
         })
 public final class TrainCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -3,10 +3,17 @@ package dev.mmpeft.samples.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mmpeft.core.io.Json;
+import dev.mmpeft.datasets.synthetic.SyntheticDataset;
+import dev.mmpeft.datasets.synthetic.Variant;
+import dev.mmpeft.samples.quickstart.DefaultModel;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -121,6 +128,31 @@ class MethodCommandsTest {
         assertEquals(0, viaMethod.code(), viaMethod.toString());
         assertEquals(classic.out(), viaMethod.out());
         assertEquals(36_864, summary(viaMethod)[0]);
+    }
+
+    @Test
+    void trainAnotherMethodWithTheConnectorThenEvaluateItsAdapter(@TempDir Path tmp) throws Exception {
+        SmallTask.isolateCache(tmp.resolve("cache"));
+        Path model = DefaultModel.directory();
+        Path data = SyntheticDataset.builder().seed(3).variant(Variant.SHIFTED).train(16).val(8).test(8).imageSize(56).choices(4)
+                .build().writeScienceQa(tmp.resolve("data"));
+        Path out = tmp.resolve("run");
+        CliRunner train = CliRunner.run("train", "--model", model.toString(), "--data", data.toString(), "--output", out.toString(),
+                "--method", "adapter", "--bottleneck", "4", "--connector", "tuned", "--lr", "5e-3", "--epochs", "1");
+        assertEquals(0, train.code(), train.toString());
+        JsonNode summary = Json.read(out.resolve("summary.json"));
+        assertEquals(List.of("adapter-pfeiffer-s4-connector", "ADAPTER", "s=4", "tuned"), List.of(summary.get("setting").asText(),
+                summary.get("method").asText(), summary.get("size").asText(), summary.get("connector").asText()));
+        // Pfeiffer s=4 after the 4 feed-forwards of the default's T5 (d_model 48), and its 48 -> 48 connector
+        assertEquals(4 * (2 * 48 * 4 + 4 + 48) + (48 * 48 + 48), summary.get("trainable_parameters").asLong());
+        assertEquals("MMPEFT_BOTTLENECK_ADAPTER", Json.read(out.resolve("adapter/adapter_config.json")).get("peft_type").asText());
+
+        CliRunner eval = CliRunner.run("evaluate", "--model", model.toString(), "--adapter", out.resolve("adapter").toString(),
+                "--data", data.toString());
+        assertEquals(0, eval.code(), eval.toString());
+        Matcher m = Pattern.compile("\\(8 examples\\): ([0-9.]+)%").matcher(eval.out());
+        assertTrue(m.find(), eval.out());
+        assertEquals(summary.get("accuracy").asDouble(), Double.parseDouble(m.group(1)), 0.005, "the saved adapter and connector, loaded back");
     }
 
     @ParameterizedTest(name = "{0}")
