@@ -8,6 +8,8 @@ import dev.mmpeft.eval.report.ResultsTable;
 import dev.mmpeft.eval.report.RunSummary;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
+import dev.mmpeft.peft.Adaptables;
+import dev.mmpeft.peft.Peft;
 import dev.mmpeft.plots.EvaluationCharts;
 import dev.mmpeft.plots.ScatterPoint;
 import java.io.IOException;
@@ -202,6 +204,11 @@ public final class Sweep {
     /** Runs (or resumes) {@code settings}, in order, on a loaded model (left untouched and open). */
     public static Result run(InstructBlip model, InstructBlipProcessor processor, String modelId, TaskData data,
             List<FineTuning> settings, Path out, PrintStream console) throws IOException {
+        // every cell's adapter is planned on the model first (shapes only), so a method the model cannot
+        // take (adaption prompts on a T5, a target that matches nothing) fails before any cell trains
+        for (FineTuning s : settings) {
+            s.method().peftBuilder(s).ifPresent(b -> Peft.report(b.build(), Adaptables.instructBlip(model)));
+        }
         Files.createDirectories(out);
         List<Cell> cells = new ArrayList<>();
         int ran = 0;

@@ -41,14 +41,17 @@ public abstract class ParameterReport {
         return rows().stream().filter(r -> r.part().equals(part)).mapToLong(Row::trainable).sum();
     }
 
-    /** The per-component table, one line per row plus a total. */
+    /** The per-component table, one line per row plus a total (the method column widens for long labels such as {@code adaption-prompt}). */
     public String table() {
+        int width = Math.max(6, rows().stream().mapToInt(r -> r.method().length()).max().orElse(6));
+        String text = "%-22s %-" + width + "s %8s %18s%n";
+        String numbers = "%-22s %-" + width + "s %8d %,18d";
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-22s %-6s %8s %18s%n", "part", "method", "tensors", "trainable params"));
+        sb.append(String.format(Locale.ROOT, text, "part", "method", "tensors", "trainable params"));
         for (Row r : rows()) {
-            sb.append(String.format(Locale.ROOT, "%-22s %-6s %8d %,18d%n", r.part(), r.method(), r.tensors(), r.trainable()));
+            sb.append(String.format(Locale.ROOT, numbers + "%n", r.part(), r.method(), r.tensors(), r.trainable()));
         }
-        sb.append(String.format(Locale.ROOT, "%-22s %-6s %8d %,18d", "total", "", rows().stream().mapToInt(Row::tensors).sum(), trainable()));
+        sb.append(String.format(Locale.ROOT, numbers, "total", "", rows().stream().mapToInt(Row::tensors).sum(), trainable()));
         return sb.toString();
     }
 

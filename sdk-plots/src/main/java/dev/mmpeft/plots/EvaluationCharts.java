@@ -166,11 +166,16 @@ public final class EvaluationCharts {
         return chart;
     }
 
-    /** The marker of the {@code i}-th series: circle, square, triangle, diamond, then JFreeChart's other standard shapes. */
+    /**
+     * The marker of the {@code i}-th series: circle, square, triangle, diamond, down-triangle, cross,
+     * then JFreeChart's standard shapes.
+     */
     static Shape marker(int i) {
         Shape[] standard = DefaultDrawingSupplier.createStandardSeriesShapes();
         Shape[] first = {new Ellipse2D.Double(-5, -5, 10, 10), new Rectangle2D.Double(-4.5, -4.5, 9, 9),
-            new Polygon(new int[] {0, 5, -5}, new int[] {-6, 4, 4}, 3), new Polygon(new int[] {0, 6, 0, -6}, new int[] {-6, 0, 6, 0}, 4)};
+            new Polygon(new int[] {0, 5, -5}, new int[] {-6, 4, 4}, 3), new Polygon(new int[] {0, 6, 0, -6}, new int[] {-6, 0, 6, 0}, 4),
+            new Polygon(new int[] {0, 5, -5}, new int[] {6, -4, -4}, 3),
+            new Polygon(new int[] {-2, 2, 2, 6, 6, 2, 2, -2, -2, -6, -6, -2}, new int[] {-6, -6, -2, -2, 2, 2, 6, 6, 2, 2, -2, -2}, 12)};
         return i < first.length ? first[i] : standard[(i - first.length) % standard.length];
     }
 

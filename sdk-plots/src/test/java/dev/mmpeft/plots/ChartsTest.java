@@ -114,6 +114,18 @@ class ChartsTest {
                 shape.getBounds2D().getWidth(), shape.getBounds2D().getHeight()}) + new java.awt.geom.Area(shape).isRectangular());
         }
         assertEquals(4, shapes.size(), "one marker shape per method: " + shapes);
+        // and six series, as a study of every PEFT method has, still get six different markers
+        java.util.Set<String> six = new java.util.HashSet<>();
+        for (int i = 0; i < 6; i++) {
+            java.awt.geom.PathIterator it = EvaluationCharts.marker(i).getPathIterator(null);
+            StringBuilder path = new StringBuilder();
+            double[] c = new double[6];
+            for (; !it.isDone(); it.next()) {
+                path.append(it.currentSegment(c)).append(java.util.Arrays.toString(c));
+            }
+            six.add(path.toString());
+        }
+        assertEquals(6, six.size());
         Path png = EvaluationCharts.writeAccuracyVsParameters("PEFT methods", points, dir);
         assertEquals(dir.resolve(EvaluationCharts.SCATTER_PNG), png);
         assertTrue(distinctColours(ImageIO.read(png.toFile())) > 4);

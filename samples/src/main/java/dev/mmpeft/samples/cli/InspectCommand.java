@@ -217,9 +217,10 @@ public final class InspectCommand implements Callable<Integer> {
         PeftConfig built = builder.build();
         ParameterReport report = Peft.report(built, Adaptables.instructBlip(structure));
         out.printf(Locale.ROOT, "config: %s (%s parameters, nothing allocated)%n", location, grouped(structure.parameterCount()));
-        out.printf(Locale.ROOT, "%s on %s%s%n", built.describe(),
-                !described.isEmpty() ? String.join(", ", described) : loraLike ? "nothing" : "the language model (the method's default targets)",
-                extras.isEmpty() ? "" : "; trained in full: " + String.join(", ", extras));
+        // prefixes and adaption prompts take no targets: their description says where they go
+        String on = !described.isEmpty() ? " on " + String.join(", ", described) : loraLike ? " on nothing"
+                : m.options().contains(MethodOption.TARGET) ? " on the language model (the method's default targets)" : "";
+        out.printf(Locale.ROOT, "%s%s%s%n", built.describe(), on, extras.isEmpty() ? "" : "; trained in full: " + String.join(", ", extras));
         out.println(report);
     }
 

@@ -1,6 +1,7 @@
 package dev.mmpeft.samples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +9,7 @@ import dev.mmpeft.core.io.Json;
 import dev.mmpeft.datasets.synthetic.SyntheticDataset;
 import dev.mmpeft.datasets.synthetic.Variant;
 import dev.mmpeft.samples.quickstart.DefaultModel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -113,7 +115,11 @@ class MethodCommandsTest {
         // a [1, 10, 4096] prompt and a one-element gate on each of the top 30 of 32 layers
         assertEquals(30 * (10 * 4096 + 1), summary(r)[0]);
         assertEquals(1_228_830, summary(r)[0]);
-        assertTrue(r.out().contains("adaption prompt len=10 on the top 30 layers"), r.out());
+        assertTrue(r.out().contains("adaption prompt len=10 on the top 30 layers\n"), r.out());
+        // the table's columns stay aligned with a method label longer than "lora": every line as wide as the header
+        List<String> table = r.out().lines().dropWhile(l -> !l.startsWith("part ")).toList();
+        assertEquals(List.of("part", "LLM_ATTN", "total"), table.stream().map(l -> l.split(" ")[0]).toList());
+        assertEquals(1, table.stream().mapToInt(String::length).distinct().count(), String.join("\n", table));
 
         CliRunner t5 = CliRunner.run("inspect", "--method", "adaption-prompt", flanT5Xl().toString());
         assertEquals(1, t5.code(), t5.toString());
@@ -153,6 +159,19 @@ class MethodCommandsTest {
         Matcher m = Pattern.compile("\\(8 examples\\): ([0-9.]+)%").matcher(eval.out());
         assertTrue(m.find(), eval.out());
         assertEquals(summary.get("accuracy").asDouble(), Double.parseDouble(m.group(1)), 0.005, "the saved adapter and connector, loaded back");
+    }
+
+    @Test
+    void aStudyWithAMethodTheModelCannotTakeFailsBeforeAnyCell(@TempDir Path tmp) {
+        SmallTask.isolateCache(tmp.resolve("cache"));
+        Path data = SyntheticDataset.builder().seed(3).variant(Variant.SHIFTED).train(4).val(4).test(4).imageSize(56).choices(4)
+                .build().writeScienceQa(tmp.resolve("data"));
+        Path out = tmp.resolve("study");
+        CliRunner r = CliRunner.run("sweep", "--output", out.toString(), "--data", data.toString(), "--methods", "lora,adaption-prompt");
+        assertEquals(1, r.code(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("mmpeft sweep: adaption prompts (LLaMA-Adapter) are for LLaMA-family language models only"), r.err());
+        assertFalse(Files.exists(out.resolve("cells")), "no cell ran, not even zero-shot");
     }
 
     @ParameterizedTest(name = "{0}")
