@@ -53,7 +53,7 @@ public final class Devices {
                             + gpuCount()
                             + " GPU(s) visible to the engine"
                             + (gpuCount() == 0
-                                    ? " (a CPU-only PyTorch engine, or no CUDA driver; use cpu, or see README 'Engines and devices')"
+                                    ? " (a CPU-only PyTorch engine, or no CUDA driver; use cpu, or see docs/training-and-devices.md)"
                                     : "; valid: gpu:0 to gpu:" + (gpuCount() - 1)));
         }
         return device;

@@ -48,7 +48,7 @@ class DevicesTest {
             assertEquals(List.of(Device.cpu()), Devices.all());
             MmpeftException e = assertThrows(MmpeftException.class, () -> Devices.require(Device.gpu(0)));
             assertEquals("device gpu:0 is not available: this machine has 0 GPU(s) visible to the engine"
-                    + " (a CPU-only PyTorch engine, or no CUDA driver; use cpu, or see README 'Engines and devices')", e.getMessage());
+                    + " (a CPU-only PyTorch engine, or no CUDA driver; use cpu, or see docs/training-and-devices.md)", e.getMessage());
         } else {
             assertEquals(Devices.gpus(), Devices.all());
             assertFalse(Devices.all().contains(Device.cpu()));
