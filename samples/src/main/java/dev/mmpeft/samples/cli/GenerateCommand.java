@@ -35,6 +35,8 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Mixin ModelOption model;
 
+    @Mixin DeviceOption device;
+
     @Option(names = "--image", required = true, paramLabel = "IMAGE", description = "A PNG or JPEG image.")
     Path image;
 
@@ -73,9 +75,10 @@ public final class GenerateCommand implements Callable<Integer> {
                 .lengthPenalty(lengthPenalty)
                 .repetitionPenalty(repetitionPenalty)
                 .build();
-        try (InstructBlip blip = model.load();
+        ai.djl.Device on = device.single().toDjl();
+        try (InstructBlip blip = model.load(device.single());
                 InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, blip.config());
-                NDManager scope = NDManager.newBaseManager()) {
+                NDManager scope = NDManager.newBaseManager(on)) {
             InstructBlipInputs inputs = processor.generationInputs(img, prompt, instruction == null ? prompt : instruction, scope);
             GenerationResult result = blip.generate(inputs, generation);
             PrintWriter out = spec.commandLine().getOut();
