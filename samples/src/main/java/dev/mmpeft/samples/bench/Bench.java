@@ -63,7 +63,8 @@ public final class Bench {
             double forward = passes[0];
             double forwardBackward = passes[1];
             long[] peakGpu = {-1};
-            List<Double> stepSeconds = trainStepSeconds(model, s, peakGpu);
+            double[] lastLoss = {Double.NaN};
+            List<Double> stepSeconds = trainStepSeconds(model, s, peakGpu, lastLoss);
             double[] timed = stepSeconds.subList(s.warmup(), stepSeconds.size()).stream().mapToDouble(d -> d).toArray();
             double trainStep = median(timed);
             double fbFlops = BenchFlops.forwardBackward(config, s.batch(), s.promptTokens(), s.answerTokens(), s.full());
@@ -93,7 +94,8 @@ public final class Bench {
                     System.getenv().getOrDefault("OMP_WAIT_POLICY", "default"),
                     s.device().toString(),
                     s.precision().toString(),
-                    peakGpu[0]);
+                    peakGpu[0],
+                    lastLoss[0]);
         }
     }
 
@@ -121,7 +123,7 @@ public final class Bench {
     }
 
     /** Seconds of every training step through the SDK's trainer (AdamW, clipping, per-step scopes). */
-    private static List<Double> trainStepSeconds(BenchModel model, BenchSettings s, long[] peakGpu) {
+    private static List<Double> trainStepSeconds(BenchModel model, BenchSettings s, long[] peakGpu, double[] lastLoss) {
     // training steps through the SDK's trainer (AdamW, clipping, per-step scopes)
     List<Double> stepSeconds = new ArrayList<>();
     List<Integer> items = IntStream.range(0, s.batch()).boxed().toList();
@@ -138,6 +140,7 @@ public final class Bench {
                 @Override
                 public void onStep(StepEvent e) {
                     stepSeconds.add(e.stepSeconds());
+                    lastLoss[0] = e.loss();
                     MemoryStats.gpuUsedMb(s.device()).ifPresent(mb -> peakGpu[0] = Math.max(peakGpu[0], mb));
                 }
             })

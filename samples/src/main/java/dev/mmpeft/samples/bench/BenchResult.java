@@ -10,7 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code ompWaitPolicy} is the OpenMP wait policy the engine ran with ("default" when unset): it
  * moves step times by 10-20%, so runs compare only under the same one. On a GPU,
  * {@code peakGpuMb} is the most device memory in use after any training step (cudaMemGetInfo:
- * includes PyTorch's cache); -1 on the CPU.
+ * includes PyTorch's cache); -1 on the CPU. {@code finalLoss} is the training loss of the last
+ * step (warm-up plus timed steps), to compare precisions on the same batches.
  */
 public record BenchResult(
         String mode,
@@ -35,7 +36,8 @@ public record BenchResult(
         String ompWaitPolicy,
         String device,
         String precision,
-        long peakGpuMb) {
+        long peakGpuMb,
+        double finalLoss) {
 
     /** The one JSON line {@code ./mmpeft bench} prints. */
     public String toJsonLine() {
@@ -68,6 +70,7 @@ public record BenchResult(
         if (peakGpuMb >= 0) {
             n.put("peak_gpu_mb", peakGpuMb);
         }
+        n.put("final_loss", round(finalLoss, 5));
         return n.toString();
     }
 

@@ -54,13 +54,14 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        dev.mmpeft.core.Device on = device.single();
+        dev.mmpeft.core.train.Precision compute = precision.on(java.util.List.of(on));
         if (rank < 1 || steps < 1 || warmup < 0 || batch < 1 || prompt < 1 || answer < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--rank, --steps, --batch, --prompt and --answer must be >= 1 and --warmup >= 0");
         }
-        dev.mmpeft.core.Device on = device.single();
         BenchSettings s = new BenchSettings(InstructBlipPresets.bench(), full, rank, 2.0 * rank, steps, warmup, batch, prompt, answer, 0, 2048,
-                on, precision.on(java.util.List.of(on)));
+                on, compute);
         String line = Bench.run(s).toJsonLine();
         PrintWriter out = spec.commandLine().getOut();
         out.println(line);

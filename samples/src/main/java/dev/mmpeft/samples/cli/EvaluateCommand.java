@@ -53,13 +53,14 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        dev.mmpeft.core.Device on = device.single();
         TaskData task = TaskData.of(CliArgs.format(format), data);
         List<MultimodalExample> examples = task.examples(split);
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("no " + task.format() + " examples in split '" + split + "' under " + data);
         }
         EvaluationResult result;
-        try (InstructBlip base = InstructBlip.load(model, device.single());
+        try (InstructBlip base = InstructBlip.load(model, on);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(model, base.config())) {
             if (adapter != null) {
                 try (PeftModel<InstructBlip> peft = Peft.load(base, adapter, false)) {

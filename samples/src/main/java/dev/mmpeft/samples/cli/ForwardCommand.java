@@ -61,11 +61,11 @@ public final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        dev.mmpeft.core.Device on = device.single();
         model.directory();
         if (!Files.isRegularFile(inputs)) {
             throw new MmpeftException(inputs + ": no such inputs file");
         }
-        dev.mmpeft.core.Device on = device.single();
         try (InstructBlip blip = model.load(on);
                 Checkpoint in = Checkpoint.open(inputs);
                 NDManager scope = NDManager.newBaseManager(on.toDjl())) {

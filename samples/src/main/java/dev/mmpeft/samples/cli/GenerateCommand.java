@@ -66,6 +66,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        dev.mmpeft.core.Device on = device.single();
         Path modelDir = model.directory();
         RgbImage img = RgbImage.read(image);
         GenerationConfig generation = GenerationConfig.builder()
@@ -75,10 +76,9 @@ public final class GenerateCommand implements Callable<Integer> {
                 .lengthPenalty(lengthPenalty)
                 .repetitionPenalty(repetitionPenalty)
                 .build();
-        ai.djl.Device on = device.single().toDjl();
-        try (InstructBlip blip = model.load(device.single());
+        try (InstructBlip blip = model.load(on);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, blip.config());
-                NDManager scope = NDManager.newBaseManager(on)) {
+                NDManager scope = NDManager.newBaseManager(on.toDjl())) {
             InstructBlipInputs inputs = processor.generationInputs(img, prompt, instruction == null ? prompt : instruction, scope);
             GenerationResult result = blip.generate(inputs, generation);
             PrintWriter out = spec.commandLine().getOut();

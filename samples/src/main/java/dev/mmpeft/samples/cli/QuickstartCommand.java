@@ -54,9 +54,9 @@ public final class QuickstartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FineTuning setting = tuning.setting();
         List<Device> devices = device.devices();
         ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices)).build();
+        FineTuning setting = tuning.setting();
         Quickstart.run(new Quickstart.Options(Optional.ofNullable(model), Optional.ofNullable(data),
                 CliArgs.format(format), output, setting), console(), execution);
         return 0;

@@ -2,6 +2,7 @@ package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.core.Component;
 import dev.mmpeft.core.Device;
+import dev.mmpeft.core.train.Precision;
 import dev.mmpeft.experiments.ExecutionOptions;
 import dev.mmpeft.experiments.Experiment;
 import dev.mmpeft.experiments.FineTuning;
@@ -64,12 +65,13 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FineTuning setting = tuning.setting();
         List<Device> devices = device.devices();
+        Precision compute = precision.on(devices);
+        FineTuning setting = tuning.setting();
         if (checkpointEvery < 0) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint-every must be >= 0, got " + checkpointEvery);
         }
-        ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices))
+        ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(compute)
                 .checkpointEvery(checkpointEvery).build();
         TaskData task = TaskData.of(CliArgs.format(format), data);
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());

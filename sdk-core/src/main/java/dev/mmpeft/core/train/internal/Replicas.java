@@ -218,7 +218,7 @@ public final class Replicas<E> implements AutoCloseable {
                 return value;
             }
             // a float16 loss is widened first: times a loss scale of 2^16 it would overflow float16
-            NDArray wide = loss.getDataType() == DataType.FLOAT32 ? loss : loss.toType(DataType.FLOAT32, false);
+            NDArray wide = Autograd.toFloat32(loss);
             double factor = weight * lossScale;
             NDArray scaled = factor == 1.0 ? wide : wide.mul(scope.create((float) factor).toDevice(loss.getDevice(), false));
             Autograd.backward(scaled);
