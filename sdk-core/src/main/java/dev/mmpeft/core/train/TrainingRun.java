@@ -100,22 +100,9 @@ final class TrainingRun<E> {
                     + config.batchSize() + " x " + config.gradientAccumulation() + " = " + perStep
                     + "); lower batchSize/gradientAccumulation or set dropLast(false)");
         }
-        long totalSteps;
-        if (config.maxSteps().isPresent()) {
-            totalSteps = config.epochs().isPresent()
-                    ? Math.min(config.maxSteps().getAsLong(), config.epochs().getAsInt() * stepsPerEpoch)
-                    : config.maxSteps().getAsLong();
-        } else {
-            totalSteps = config.epochs().orElse(1) * stepsPerEpoch;
-        }
+        long totalSteps = totalSteps(stepsPerEpoch);
         int totalEpochs = (int) ((totalSteps + stepsPerEpoch - 1) / stepsPerEpoch);
-        if (config.earlyStopping().isPresent() && validator == null) {
-            throw new TrainingException("earlyStopping is set but fit(...) was given no validator to watch");
-        }
-        if (config.restoreBest() && (validator == null || out.isEmpty())) {
-            throw new TrainingException("restoreBest needs a validator and an outputDir (the best tensors are kept there)");
-        }
-
+        checkValidatorSettings();
         List<String> ids = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             ids.add(trainer.idOf(train.get(i), i));
@@ -138,16 +125,7 @@ final class TrainingRun<E> {
             String initialHash = Hashes.sha256(stepped);
             long trainableCount = stepped.values().stream().mapToLong(NDArray::size).sum();
             try (Optimizer optimizer = spec.create(stepped)) {
-                if (out.isPresent() && config.resume()) {
-                    Optional<ResumeCheckpoint> ckpt = ResumeCheckpoint.read(out.get().resolve(CHECKPOINT_DIR), loadManager);
-                    if (ckpt.isPresent()) {
-                        restore(ckpt.get(), stepped, optimizer, n, stepsPerEpoch);
-                        if (mixed != null) {
-                            mixed.copyTo(params);
-                        }
-                        replicas.broadcast();
-                    }
-                }
+                resumeIfAny(replicas, optimizer, loadManager, stepsPerEpoch);
                 startStep = step;
                 startedAt = Instant.now();
                 openListeners();
@@ -192,6 +170,39 @@ final class TrainingRun<E> {
         }
     }
 
+    /** Optimizer steps of the whole run: epochs and/or maxSteps, the smaller limit winning. */
+    private long totalSteps(long stepsPerEpoch) {
+        if (config.maxSteps().isPresent()) {
+            return config.epochs().isPresent()
+                    ? Math.min(config.maxSteps().getAsLong(), config.epochs().getAsInt() * stepsPerEpoch)
+                    : config.maxSteps().getAsLong();
+        }
+        return config.epochs().orElse(1) * stepsPerEpoch;
+    }
+
+    private void checkValidatorSettings() {
+        if (config.earlyStopping().isPresent() && validator == null) {
+            throw new TrainingException("earlyStopping is set but fit(...) was given no validator to watch");
+        }
+        if (config.restoreBest() && (validator == null || out.isEmpty())) {
+            throw new TrainingException("restoreBest needs a validator and an outputDir (the best tensors are kept there)");
+        }
+    }
+
+    /** Continues from the output folder's checkpoint when there is one (and resume is on). */
+    private void resumeIfAny(Replicas<E> replicas, Optimizer optimizer, NDManager loadManager, long stepsPerEpoch) {
+        if (out.isEmpty() || !config.resume()) {
+            return;
+        }
+        Optional<ResumeCheckpoint> ckpt = ResumeCheckpoint.read(out.get().resolve(CHECKPOINT_DIR), loadManager);
+        if (ckpt.isPresent()) {
+            restore(ckpt.get(), stepped, optimizer, train.size(), stepsPerEpoch);
+            if (mixed != null) {
+                mixed.copyTo(replicas.primaryParameters());
+            }
+            replicas.broadcast();
+        }
+    }
 
     private void loop(Replicas<E> replicas, Optimizer optimizer, List<String> ids, long stepsPerEpoch, long totalSteps,
             int totalEpochs, int perStep) throws IOException {
