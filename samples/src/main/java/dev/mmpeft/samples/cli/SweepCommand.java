@@ -1,7 +1,9 @@
 package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.core.Component;
+import dev.mmpeft.core.Device;
 import dev.mmpeft.experiments.AdaptationMethod;
+import dev.mmpeft.experiments.ExecutionOptions;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.MethodOption;
 import dev.mmpeft.experiments.StandardMethods;
@@ -91,8 +93,14 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--patience", paramLabel = "N", defaultValue = "3", description = "Early-stopping patience (default ${DEFAULT-VALUE}; 0: off).")
     int patience;
 
+    @Mixin DeviceOption device;
+
+    @Mixin PrecisionOption precision;
+
     @Override
     public Integer call() throws Exception {
+        List<Device> devices = device.devices();
+        ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices)).build();
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
         List<AdaptationMethod> study = studyMethods();
         Path out = output.toAbsolutePath();
@@ -111,13 +119,13 @@ public final class SweepCommand implements Callable<Integer> {
             FineTuning full = FineTuning.fullQformer().withRecipe(fullLr, epochs, batchSize, patience);
             TaskData task = Quickstart.taskData(Optional.ofNullable(data), CliArgs.format(format), out, console);
             Path modelDir = model != null ? model : DefaultModel.directory();
-            r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, grid, lora, full, out, console);
+            r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, grid, lora, full, out, console, execution);
             table = "sweep.md";
         } else {
             Sweep.Study s = new Sweep.Study(study, method.connectors().isEmpty() ? List.of(false) : method.connectors(), !noZeroShot);
             TaskData task = Quickstart.taskData(Optional.ofNullable(data), CliArgs.format(format), out, console);
             Path modelDir = model != null ? model : DefaultModel.directory();
-            r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, s, this::studySetting, out, console);
+            r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, s, this::studySetting, out, console, execution);
             table = "methods.md";
         }
         console.printf("sweep: %d cells (%d run now, %d done before); table %s, plot %s%n", r.cells().size(), r.ran(), r.skipped(),
