@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mmpeft.core.Component;
 import dev.mmpeft.core.io.AtomicFiles;
 import dev.mmpeft.core.io.Json;
+import dev.mmpeft.core.io.OutputLock;
 import dev.mmpeft.eval.report.ResultsTable;
 import dev.mmpeft.eval.report.RunSummary;
 import dev.mmpeft.models.instructblip.InstructBlip;
@@ -118,10 +119,20 @@ public final class Sweep {
         }
     }
 
-    /** Runs (or resumes) {@code settings}, in order, on a loaded model (left untouched and open). */
+    /**
+     * Runs (or resumes) {@code settings}, in order, on a loaded model (left untouched and open).
+     *
+     * @throws dev.mmpeft.core.io.OutputInUseException when another run writes into {@code out}
+     */
     public static Result run(InstructBlip model, InstructBlipProcessor processor, String modelId, TaskData data,
             List<FineTuning> settings, Path out, PrintStream console) throws IOException {
-        Files.createDirectories(out);
+        try (OutputLock lock = OutputLock.acquire(out)) {
+            return runLocked(model, processor, modelId, data, settings, out, console);
+        }
+    }
+
+    private static Result runLocked(InstructBlip model, InstructBlipProcessor processor, String modelId, TaskData data,
+            List<FineTuning> settings, Path out, PrintStream console) throws IOException {
         List<Cell> cells = new ArrayList<>();
         int ran = 0;
         int skipped = 0;
