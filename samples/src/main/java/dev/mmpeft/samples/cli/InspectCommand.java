@@ -158,6 +158,13 @@ public final class InspectCommand implements Callable<Integer> {
         if (!Files.isDirectory(location) && !isConfigFile(location)) {
             throw new MmpeftException(location + ": counting LoRA parameters needs a config.json or a model directory");
         }
+        // checked here so the message names the flag, not the SDK's LoraConfig field
+        if (loraRank != null && loraRank < 1) {
+            throw new ParameterException(spec.commandLine(), "--lora-rank must be > 0, got " + loraRank);
+        }
+        if (loraAlpha != null && !Double.isFinite(loraAlpha)) {
+            throw new ParameterException(spec.commandLine(), "--lora-alpha must be a finite number, got " + loraAlpha);
+        }
         InstructBlipConfig config = Configs.read(location, InstructBlipConfig.class);
         InstructBlip structure = InstructBlip.fromConfig(config);
         LoraConfig.Builder lora = Peft.lora().rank(loraRank == null ? 8 : loraRank);

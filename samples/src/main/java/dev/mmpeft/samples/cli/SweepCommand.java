@@ -4,7 +4,9 @@ import dev.mmpeft.core.Component;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.Sweep;
 import dev.mmpeft.experiments.TaskData;
-import dev.mmpeft.samples.quickstart.DefaultModel;
+import dev.mmpeft.datasets.prompt.PromptTemplate;
+import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.samples.quickstart.Quickstart;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +14,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ./mmpeft sweep}: the papers' component x rank grid as resumable runs, with the results table and scatter plot. */
@@ -20,6 +24,7 @@ import picocli.CommandLine.Option;
         name = "sweep",
         header = "Runs the papers' component x rank grid; writes the table and scatter plot.",
         mixinStandardHelpOptions = true,
+        defaultValueProvider = RecipeDefaults.class,
         description = {
             "Runs the papers' ablation: LoRA on each component set at each rank, full",
             "Q-Former fine-tuning and the zero-shot baseline, each in OUTPUT/cells/<setting>;",
@@ -33,13 +38,15 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "DIR", defaultValue = "mmpeft-out/sweep", description = "Output folder (default ${DEFAULT-VALUE}).")
     Path output;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "A Hugging Face InstructBLIP directory (default: the embedded default model).")
-    Path model;
+    @Option(names = "--model", paramLabel = "DIR|embedded", defaultValue = "embedded",
+            description = ModelOption.DESCRIPTION + " Default: ${DEFAULT-VALUE}.")
+    String model;
 
     @Option(names = "--data", paramLabel = "DIR", description = "A dataset folder (default: the synthetic shifted task, written to OUTPUT/data).")
     Path data;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa", description = "Format of --data: scienceqa, iconqa or jsonl.")
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa",
+            description = "Format of --data: scienceqa, iconqa or jsonl (default ${DEFAULT-VALUE}).")
     String format;
 
     @Option(names = "--components", paramLabel = "ROWS", description = "Component sets, one per row: ',' separates rows, '+' joins"
@@ -47,7 +54,7 @@ public final class SweepCommand implements Callable<Integer> {
             + "LLM_ATTN,LLM_FFN,LLM_ALL,QFORMER_ALL+LLM_ALL).")
     String components;
 
-    @Option(names = "--ranks", paramLabel = "R1,R2", split = ",", description = "LoRA ranks (default 1,2,4,8).")
+    @Option(names = "--ranks", paramLabel = "R1,R2", split = ",", description = "LoRA ranks (default: the papers' 1,2,4,8).")
     List<Integer> ranks;
 
     @Option(names = "--no-full", description = "Leave out full Q-Former fine-tuning.")
@@ -56,47 +63,60 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--no-zero-shot", description = "Leave out the zero-shot baseline.")
     boolean noZeroShot;
 
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "5e-3", description = "LoRA learning rate (default ${DEFAULT-VALUE}; the papers used 5e-4 on 4B-7B models).")
-    double lr;
+    @Mixin RecipeOptions recipe;
 
-    @Option(names = "--full-lr", paramLabel = "LR", defaultValue = "1e-3", description = "Full Q-Former learning rate (default ${DEFAULT-VALUE}; the papers used 2e-5).")
-    double fullLr;
-
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "15", description = "Maximum epochs per cell (default ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "16", description = "Examples per step (default ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--patience", paramLabel = "N", defaultValue = "3", description = "Early-stopping patience (default ${DEFAULT-VALUE}; 0: off).")
-    int patience;
+    @Mixin TemplateOption template;
 
     @Override
     public Integer call() throws Exception {
-        java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
+        CommandLine cl = spec.commandLine();
+        java.io.PrintStream console = Consoles.of(cl.getOut());
         Sweep.Grid papers = Sweep.Grid.papers();
-        List<Set<Component>> rows = components == null ? papers.componentSets() : parseRows(components);
-        Sweep.Grid grid = new Sweep.Grid(rows, ranks == null ? papers.ranks() : ranks, !noFull, !noZeroShot);
-        FineTuning lora = Quickstart.Options.defaultSetting().withRecipe(lr, epochs, batchSize, patience);
-        FineTuning full = FineTuning.fullQformer().withRecipe(fullLr, epochs, batchSize, patience);
+        List<Set<Component>> rows = components == null ? papers.componentSets() : parseRows(cl, components);
+        List<Integer> chosenRanks = ranks == null ? papers.ranks() : ranks;
+        for (int r : chosenRanks) {
+            if (r < 1) {
+                throw new CommandLine.ParameterException(cl, "--ranks must be >= 1, got " + r);
+            }
+        }
+        Sweep.Grid grid = new Sweep.Grid(rows, chosenRanks, !noFull, !noZeroShot);
+        FineTuning lora = recipe.apply(Quickstart.Options.defaultSetting(), false);
+        FineTuning full = recipe.apply(Quickstart.Options.defaultFullSetting(), true);
+        List<FineTuning> settings = new ArrayList<>();
+        for (FineTuning s : grid.settings(lora, full)) {
+            // a fixed --alpha stays fixed at every rank; "4r" keeps its ratio (what settings() does)
+            boolean loraCell = s.method() == dev.mmpeft.experiments.StandardMethods.LORA;
+            settings.add(loraCell && !recipe.alphaPerRank() ? s.withAlpha(recipe.alphaAt(s.rank())) : s);
+        }
+        String f = CliArgs.format(cl, format);
+        Path modelDir = ModelOption.directory(cl, model);
         Path out = output.toAbsolutePath();
-        TaskData task = Quickstart.taskData(Optional.ofNullable(data), CliArgs.format(format), out, console);
-        Path modelDir = model != null ? model : DefaultModel.directory();
-        Sweep.Result r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, grid, lora, full, out, console);
+        Optional<PromptTemplate> explicit = Optional.ofNullable(template.template).map(t -> TemplateOption.parse(cl, t, f));
+        TaskData task = Quickstart.withTemplate(Quickstart.taskData(Optional.ofNullable(data), f, out, console), modelDir, explicit);
+        String modelId = Quickstart.modelId(model);
+        Sweep.Result r;
+        try (InstructBlip base = InstructBlip.load(modelDir);
+                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, base.config())) {
+            r = Sweep.run(base, processor, modelId, task, settings, out, console);
+        }
         console.printf("sweep: %d cells (%d run now, %d done before); table %s, plot %s%n", r.cells().size(), r.ran(), r.skipped(),
                 out.resolve("sweep.md"), out.resolve("accuracy-vs-parameters.png"));
         return 0;
     }
 
-    static List<Set<Component>> parseRows(String text) {
+    static List<Set<Component>> parseRows(CommandLine cl, String text) {
         List<Set<Component>> rows = new ArrayList<>();
         for (String row : text.split(",")) {
             if (!row.isBlank()) {
-                rows.add(FineTuning.parseComponents(row));
+                try {
+                    rows.add(FineTuning.parseComponents(row));
+                } catch (IllegalArgumentException | dev.mmpeft.experiments.ExperimentException e) {
+                    throw new CommandLine.ParameterException(cl, "--components: " + e.getMessage());
+                }
             }
         }
         if (rows.isEmpty()) {
-            throw new IllegalArgumentException("--components names no component");
+            throw new CommandLine.ParameterException(cl, "--components names no component");
         }
         return rows;
     }

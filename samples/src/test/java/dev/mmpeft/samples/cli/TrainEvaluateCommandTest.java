@@ -71,7 +71,7 @@ class TrainEvaluateCommandTest {
         assertTrue(noData.err().contains("absent"), noData.err());
 
         CliRunner format = CliRunner.run("evaluate", "--model", model.toString(), "--data", tmp.toString(), "--format", "coco");
-        assertEquals(1, format.code(), format.toString());
+        assertEquals(2, format.code(), format.toString());
         assertTrue(format.err().contains("unknown --format 'coco'"), format.err());
 
         Path corrupt = tmp.resolve("corrupt");
@@ -86,7 +86,7 @@ class TrainEvaluateCommandTest {
 
         CliRunner target = CliRunner.run("train", "--model", model.toString(), "--data", data.toString(), "--output",
                 tmp.resolve("t").toString(), "--target", "VISION_NOPE");
-        assertEquals(1, target.code(), target.toString());
+        assertEquals(2, target.code(), target.toString());
         assertTrue(target.err().contains("unknown component 'VISION_NOPE'"), target.err());
 
         CliRunner missingFlag = CliRunner.run("train", "--model", model.toString());
