@@ -194,6 +194,13 @@ public final class DefaultModel {
         return dir;
     }
 
+    /** Writes the packaged model (as {@link #directory()} unpacks it) to {@code out}, replacing it atomically. */
+    public static void copyPackaged(Path out) throws IOException {
+        Path packaged = directory();
+        AtomicFiles.deleteRecursively(out);
+        AtomicFiles.writeDirectory(out, tmp -> copyTree(packaged, tmp));
+    }
+
     /** Where unpacked models are cached. */
     static Path cacheRoot() {
         String configured = System.getProperty("mmpeft.cache", System.getenv("MMPEFT_CACHE"));
