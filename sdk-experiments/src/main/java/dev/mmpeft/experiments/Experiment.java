@@ -89,13 +89,26 @@ public final class Experiment {
      */
     public static Outcome run(InstructBlip base, InstructBlipProcessor processor, String modelId, TaskData data,
             FineTuning setting, Path out, boolean withZeroShot, boolean resume, PrintStream console) throws IOException {
+        return run(base, processor, modelId, data, setting, out, withZeroShot, resume, console, ExecutionOptions.defaults());
+    }
+
+    /**
+     * As {@link #run(InstructBlip, InstructBlipProcessor, String, TaskData, FineTuning, Path, boolean, boolean,
+     * PrintStream)}, training where and how {@code execution} says (devices, precision, checkpoint cadence).
+     *
+     * @throws dev.mmpeft.core.io.OutputInUseException when another run writes into {@code out}
+     */
+    public static Outcome run(InstructBlip base, InstructBlipProcessor processor, String modelId, TaskData data,
+            FineTuning setting, Path out, boolean withZeroShot, boolean resume, PrintStream console,
+            ExecutionOptions execution) throws IOException {
         try (OutputLock lock = OutputLock.acquire(out)) {
-            return runLocked(base, processor, modelId, data, setting, out, withZeroShot, resume, console);
+            return runLocked(base, processor, modelId, data, setting, out, withZeroShot, resume, console, execution);
         }
     }
 
     private static Outcome runLocked(InstructBlip base, InstructBlipProcessor processor, String modelId, TaskData data,
-            FineTuning setting, Path out, boolean withZeroShot, boolean resume, PrintStream console) throws IOException {
+            FineTuning setting, Path out, boolean withZeroShot, boolean resume, PrintStream console,
+            ExecutionOptions execution) throws IOException {
         AtomicFiles.deleteRecursively(out.resolve(SUMMARY));
         List<MultimodalExample> test = readSplit(data, "test", "evaluate", true, console).examples();
         long total = base.parameterCount();
@@ -127,7 +140,7 @@ public final class Experiment {
             console.println(report);
             AtomicFiles.writeString(out.resolve("trainable-parameters.txt"), report + "\n");
             TrainingResult training = train(model, modelId, data, train, val, setting, out.resolve("training"), resume,
-                    console);
+                    console, execution);
 
             EvaluationResult result = evaluate(model.peft().model(), processor, data, test);
             writeResult(result, out.resolve("fine-tuned"));
@@ -148,13 +161,15 @@ public final class Experiment {
 
     /** The recipe: AdamW, linear decay per epoch, validation each epoch on the task's evaluator, the best adapter kept. */
     private static TrainingResult train(TaskModel model, String modelId, TaskData data, List<MultimodalExample> examples,
-            List<MultimodalExample> val, FineTuning setting, Path dir, boolean resume, PrintStream console) {
+            List<MultimodalExample> val, FineTuning setting, Path dir, boolean resume, PrintStream console,
+            ExecutionOptions execution) {
         List<Prompt> prompts = data.template().renderAll(examples);
         Trainer.Builder trainer = Trainer.builder()
                 .optimizer(AdamW.lr(setting.learningRate()).weightDecay(setting.weightDecay()))
                 .schedule(schedule(setting.schedule()))
                 .epochs(setting.epochs()).batchSize(setting.batchSize()).seed(setting.seed())
                 .resume(resume)
+                .devices(execution.devices()).mixedPrecision(execution.precision()).checkpointEvery(execution.checkpointEvery())
                 .outputDir(dir)
                 .model(modelId, null).dataset(data.format() + ":" + data.root())
                 .console(console).listeners("progress", "metrics", "loss-plot");

@@ -66,6 +66,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Records whose image file is absent: fail or skip (default ${DEFAULT-VALUE}).")
     String missingImages;
 
+    @Mixin DeviceOption device;
+
     @Option(names = "--report-dir", paramLabel = "DIR", description = "Write result JSON, Markdown, CSV, records and a bar chart here.")
     Path reportDir;
 
@@ -74,6 +76,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandLine cl = spec.commandLine();
+        dev.mmpeft.core.Device on = device.single();
         String f = CliArgs.format(cl, format);
         if (all && (imagesOnly || !subtasks.isEmpty())) {
             throw new CommandLine.ParameterException(cl, "--all keeps every record; it cannot be combined with --images-only or --subtask");
@@ -95,7 +98,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         console.println(describe(task, read));
         console.flush();
         EvaluationResult result;
-        try (InstructBlip base = InstructBlip.load(modelDir);
+        try (InstructBlip base = InstructBlip.load(modelDir, on);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, base.config())) {
             if (adapter != null) {
                 try (PeftModel<InstructBlip> peft = Peft.load(base, adapter, false)) {

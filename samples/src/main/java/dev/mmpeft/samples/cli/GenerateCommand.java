@@ -37,6 +37,8 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Mixin ModelOption model;
 
+    @Mixin DeviceOption device;
+
     @Option(names = "--image", required = true, paramLabel = "IMAGE", description = "A PNG or JPEG image.")
     Path image;
 
@@ -85,6 +87,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (question == null && (!choices.isEmpty() || template.template != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--choices and --template go with --question");
         }
+        dev.mmpeft.core.Device on = device.single();
         Path modelDir = model.directory();
         if (adapter != null && !java.nio.file.Files.isDirectory(adapter)) {
             throw new dev.mmpeft.core.MmpeftException(adapter + ": no such adapter directory (--adapter)");
@@ -108,11 +111,11 @@ public final class GenerateCommand implements Callable<Integer> {
                 .lengthPenalty(lengthPenalty)
                 .repetitionPenalty(repetitionPenalty)
                 .build();
-        try (InstructBlip blip = model.load();
+        try (InstructBlip blip = model.load(on);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, blip.config());
                 dev.mmpeft.peft.PeftModel<InstructBlip> peft = adapter == null ? null
                         : dev.mmpeft.peft.Peft.load(blip, adapter, false);
-                NDManager scope = NDManager.newBaseManager()) {
+                NDManager scope = NDManager.newBaseManager(on.toDjl())) {
             InstructBlipInputs inputs = processor.generationInputs(img, text, qformerText == null ? text : qformerText, scope);
             GenerationResult result = (peft == null ? blip : peft.model()).generate(inputs, generation);
             PrintWriter out = spec.commandLine().getOut();

@@ -1,5 +1,6 @@
 package dev.mmpeft.samples.cli;
 
+import dev.mmpeft.core.Device;
 import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.samples.quickstart.EmbeddedModels;
@@ -62,5 +63,10 @@ final class ModelOption {
             throw new MmpeftException(dir + ": no such model directory (--model)");
         }
         return dir;
+    }
+
+    /** The model, loaded on {@code device}; the caller closes it. */
+    InstructBlip load(Device device) {
+        return InstructBlip.load(directory(), device);
     }
 }

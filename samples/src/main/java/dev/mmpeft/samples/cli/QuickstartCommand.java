@@ -1,8 +1,11 @@
 package dev.mmpeft.samples.cli;
 
+import dev.mmpeft.core.Device;
+import dev.mmpeft.experiments.ExecutionOptions;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.samples.quickstart.Quickstart;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -50,15 +53,21 @@ public final class QuickstartCommand implements Callable<Integer> {
 
     @Mixin TemplateOption template;
 
+    @Mixin DeviceOption device;
+
+    @Mixin PrecisionOption precision;
+
     @Override
     public Integer call() throws Exception {
+        List<Device> devices = device.devices();
+        ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices)).build();
         FineTuning setting = tuning.setting();
         String f = CliArgs.format(spec.commandLine(), format);
         Path modelDir = ModelOption.directory(spec.commandLine(), model);
         Optional<dev.mmpeft.datasets.prompt.PromptTemplate> explicit = Optional.ofNullable(template.template)
                 .map(t -> TemplateOption.parse(spec.commandLine(), t, f));
         Quickstart.run(new Quickstart.Options(model, Optional.ofNullable(data), f, output, setting, explicit), modelDir,
-                console());
+                console(), execution);
         return 0;
     }
 

@@ -1,6 +1,8 @@
 package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.core.Component;
+import dev.mmpeft.core.Device;
+import dev.mmpeft.experiments.ExecutionOptions;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.Sweep;
 import dev.mmpeft.experiments.TaskData;
@@ -67,8 +69,14 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Mixin TemplateOption template;
 
+    @Mixin DeviceOption device;
+
+    @Mixin PrecisionOption precision;
+
     @Override
     public Integer call() throws Exception {
+        List<Device> devices = device.devices();
+        ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices)).build();
         CommandLine cl = spec.commandLine();
         java.io.PrintStream console = Consoles.of(cl.getOut());
         Sweep.Grid papers = Sweep.Grid.papers();
@@ -95,9 +103,9 @@ public final class SweepCommand implements Callable<Integer> {
         TaskData task = Quickstart.withTemplate(Quickstart.taskData(Optional.ofNullable(data), f, out, console), modelDir, explicit);
         String modelId = Quickstart.modelId(model);
         Sweep.Result r;
-        try (InstructBlip base = InstructBlip.load(modelDir);
+        try (InstructBlip base = InstructBlip.load(modelDir, devices.isEmpty() ? Device.cpu() : devices.get(0));
                 InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, base.config())) {
-            r = Sweep.run(base, processor, modelId, task, settings, out, console);
+            r = Sweep.run(base, processor, modelId, task, settings, out, console, execution);
         }
         console.printf("sweep: %d cells (%d run now, %d done before); table %s, plot %s%n", r.cells().size(), r.ran(), r.skipped(),
                 out.resolve("sweep.md"), out.resolve("accuracy-vs-parameters.png"));

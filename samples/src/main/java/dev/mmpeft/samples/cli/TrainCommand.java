@@ -2,12 +2,16 @@ package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.datasets.MissingImageException;
 import dev.mmpeft.datasets.MissingImages;
+import dev.mmpeft.core.Device;
+import dev.mmpeft.core.train.Precision;
+import dev.mmpeft.experiments.ExecutionOptions;
 import dev.mmpeft.experiments.Experiment;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.TaskData;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,9 +56,27 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Mixin TemplateOption template;
 
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0",
+            description = "Also write the resume checkpoint every N optimizer steps, not only at each epoch's end (default ${DEFAULT-VALUE}).")
+    long checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue the run an interrupted train left in OUTPUT/training (same flags), bit for bit.")
+    boolean resume;
+
+    @Mixin DeviceOption device;
+
+    @Mixin PrecisionOption precision;
+
     @Override
     public Integer call() throws Exception {
+        List<Device> devices = device.devices();
+        Precision compute = precision.on(devices);
         FineTuning setting = tuning.setting();
+        if (checkpointEvery < 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint-every must be >= 0, got " + checkpointEvery);
+        }
+        ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(compute)
+                .checkpointEvery(checkpointEvery).build();
         String f = CliArgs.format(spec.commandLine(), format);
         MissingImages policy = CliArgs.missingImages(spec.commandLine(), missingImages, MissingImages.FAIL, MissingImages.SKIP);
         Path modelDir = model.directory();
@@ -62,11 +84,11 @@ public final class TrainCommand implements Callable<Integer> {
         TaskData task = chosen.apply(TaskData.of(f, data)).withMissingImages(policy);
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
         console.println(chosen.describe());
-        try (InstructBlip base = InstructBlip.load(modelDir);
+        try (InstructBlip base = InstructBlip.load(modelDir, devices.get(0));
                 InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, base.config())) {
             Experiment.Outcome o;
             try {
-                o = Experiment.run(base, processor, model.id(), task, setting, output.toAbsolutePath(), zeroShot, false, console);
+                o = Experiment.run(base, processor, model.id(), task, setting, output.toAbsolutePath(), zeroShot, resume, console, execution);
             } catch (MissingImageException e) {
                 throw new dev.mmpeft.core.MmpeftException(e.getMessage() + " (a partial download: --missing-images skip trains on the"
                         + " records whose images are there)", e);

@@ -1,12 +1,14 @@
 package dev.mmpeft.samples.quickstart;
 
 import dev.mmpeft.core.Component;
+import dev.mmpeft.core.Device;
 import dev.mmpeft.core.io.AtomicFiles;
 import dev.mmpeft.core.io.OutputLock;
 import dev.mmpeft.datasets.prompt.PromptTemplate;
 import dev.mmpeft.datasets.synthetic.SyntheticDataset;
 import dev.mmpeft.datasets.synthetic.Variant;
 import dev.mmpeft.eval.report.Comparison;
+import dev.mmpeft.experiments.ExecutionOptions;
 import dev.mmpeft.experiments.Experiment;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.TaskCard;
@@ -112,7 +114,7 @@ public final class Quickstart {
 
     /** Runs the quickstart on the embedded model or {@code options.model()}; returns the experiment's outcome. */
     public static Experiment.Outcome run(Options options, PrintStream console) throws IOException {
-        return run(options, EmbeddedModels.resolve(options.model()), console);
+        return run(options, EmbeddedModels.resolve(options.model()), console, ExecutionOptions.defaults());
     }
 
     /**
@@ -121,15 +123,25 @@ public final class Quickstart {
      * outcome (the report is in {@code output/report.md}).
      */
     public static Experiment.Outcome run(Options options, Path modelDir, PrintStream console) throws IOException {
+        return run(options, modelDir, console, ExecutionOptions.defaults());
+    }
+
+    /**
+     * As {@link #run(Options, Path, PrintStream)}, with the model loaded on the first of
+     * {@code execution}'s devices (the CPU when it names none) and trained as it says.
+     */
+    public static Experiment.Outcome run(Options options, Path modelDir, PrintStream console, ExecutionOptions execution)
+            throws IOException {
         Path out = options.output().toAbsolutePath();
         try (OutputLock lock = OutputLock.acquire(out)) {
             String modelId = modelId(options.model());
             TaskData data = withTemplate(taskData(options.data(), options.format(), out, console), modelDir, options.template());
-            console.printf(Locale.ROOT, "loading %s ...%n", modelId);
-            try (InstructBlip model = InstructBlip.load(modelDir);
+            Device device = execution.devices().isEmpty() ? Device.cpu() : execution.devices().get(0);
+            console.printf(Locale.ROOT, "loading %s on %s ...%n", modelId, device);
+            try (InstructBlip model = InstructBlip.load(modelDir, device);
                     InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, model.config())) {
                 Experiment.Outcome outcome = Experiment.run(model, processor, modelId, data, options.setting(), out, true, false,
-                        console);
+                        console, execution);
                 AtomicFiles.writeString(out.resolve("report.md"), report(outcome, modelId, data));
                 printSummary(outcome, out, console);
                 return outcome;
