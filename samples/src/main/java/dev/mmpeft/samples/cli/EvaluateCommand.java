@@ -1,7 +1,6 @@
 package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.core.eval.EvaluationResult;
-import dev.mmpeft.datasets.MissingImages;
 import dev.mmpeft.eval.report.Reports;
 import dev.mmpeft.experiments.Experiment;
 import dev.mmpeft.experiments.TaskData;
@@ -12,8 +11,6 @@ import dev.mmpeft.peft.PeftModel;
 import dev.mmpeft.plots.EvaluationCharts;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -52,19 +49,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--split", paramLabel = "S", defaultValue = "test", description = "Split to evaluate (default ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--images-only", description = "Only questions with an image (the default for scienceqa: ScienceQA-IMG, the papers' setting).")
-    boolean imagesOnly;
-
-    @Option(names = "--all", description = "Every record: questions without an image and every sub-task too.")
-    boolean all;
-
-    @Option(names = "--subtask", paramLabel = "T", split = ",",
-            description = "IconQA sub-task(s): choose_txt, choose_img, fill_in_blank (default for iconqa: choose_txt, the papers' setting).")
-    List<String> subtasks = new ArrayList<>();
-
-    @Option(names = "--missing-images", paramLabel = "POLICY", defaultValue = "fail",
-            description = "Records whose image file is absent: fail or skip (default ${DEFAULT-VALUE}).")
-    String missingImages;
+    @Mixin SelectionOptions selection;
 
     @Mixin DeviceOption device;
 
@@ -78,16 +63,12 @@ public final class EvaluateCommand implements Callable<Integer> {
         CommandLine cl = spec.commandLine();
         dev.mmpeft.core.Device on = device.single();
         String f = CliArgs.format(cl, format);
-        if (all && (imagesOnly || !subtasks.isEmpty())) {
-            throw new CommandLine.ParameterException(cl, "--all keeps every record; it cannot be combined with --images-only or --subtask");
-        }
-        MissingImages policy = CliArgs.missingImages(cl, missingImages, MissingImages.FAIL, MissingImages.SKIP);
         Path modelDir = model.directory();
         if (adapter != null && !Files.isDirectory(adapter)) {
             throw new dev.mmpeft.core.MmpeftException(adapter + ": no such adapter directory (--adapter)");
         }
         TemplateOption.Chosen chosen = adapter != null ? template.choose(f, adapter, modelDir) : template.choose(f, modelDir);
-        TaskData task = chosen.apply(selection(TaskData.of(f, data))).withMissingImages(policy);
+        TaskData task = chosen.apply(selection.apply(TaskData.of(f, data)));
         TaskData.Split read = task.read(split);
         if (read.examples().isEmpty()) {
             throw new IllegalArgumentException("no " + task.format() + " examples in split '" + split + "' under " + data + " ("
@@ -118,20 +99,6 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         console.flush();
         return 0;
-    }
-
-    private TaskData selection(TaskData papers) {
-        if (all) {
-            return papers.withAllRecords();
-        }
-        TaskData t = papers;
-        if (imagesOnly) {
-            t = t.withImagesOnly(true);
-        }
-        if (!subtasks.isEmpty()) {
-            t = t.withSubtasks(subtasks);
-        }
-        return t;
     }
 
     /** One line: what was scored and what was left out, in the flags' words. */

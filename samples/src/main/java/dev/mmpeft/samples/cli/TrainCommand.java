@@ -1,7 +1,6 @@
 package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.datasets.MissingImageException;
-import dev.mmpeft.datasets.MissingImages;
 import dev.mmpeft.core.Device;
 import dev.mmpeft.core.train.Precision;
 import dev.mmpeft.experiments.ExecutionOptions;
@@ -48,9 +47,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--zero-shot", description = "Also evaluate the model before training and compare.")
     boolean zeroShot;
 
-    @Option(names = "--missing-images", paramLabel = "POLICY", defaultValue = "fail",
-            description = "Records whose image file is absent: fail or skip (default ${DEFAULT-VALUE}; skip trains on a partial download).")
-    String missingImages;
+    @Mixin SelectionOptions selection;
 
     @Mixin FineTuningOptions tuning;
 
@@ -78,10 +75,9 @@ public final class TrainCommand implements Callable<Integer> {
         ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(compute)
                 .checkpointEvery(checkpointEvery).build();
         String f = CliArgs.format(spec.commandLine(), format);
-        MissingImages policy = CliArgs.missingImages(spec.commandLine(), missingImages, MissingImages.FAIL, MissingImages.SKIP);
         Path modelDir = model.directory();
         TemplateOption.Chosen chosen = template.choose(f, modelDir);
-        TaskData task = chosen.apply(TaskData.of(f, data)).withMissingImages(policy);
+        TaskData task = chosen.apply(selection.apply(TaskData.of(f, data)));
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
         console.println(chosen.describe());
         try (InstructBlip base = InstructBlip.load(modelDir, devices.get(0));

@@ -61,6 +61,15 @@ class GettingStartedDocTest {
 
         String mvn = mvnExecutable();
         Path repo = linkedRepository(tmp.resolve("repo"));
+        try {
+            buildAndRun(root, tmp, repo, mvn, files, commands, shownOutput);
+        } finally {
+            unlink(repo); // the links only: what they point to in ~/.m2 stays
+        }
+    }
+
+    private static void buildAndRun(Path root, Path tmp, Path repo, String mvn, Map<String, String> files, List<String> commands,
+            List<String> shownOutput) throws Exception {
         // the page's step 1, into the temporary repository
         exec(root, tmp.resolve("install.log"), Map.of(), 600, mvn, "-o", "-q", "-B", "install", "-DskipTests",
                 "-Dmaven.repo.local=" + repo, "-pl", "." + "," + String.join(",", SDK_MODULES));
@@ -92,6 +101,22 @@ class GettingStartedDocTest {
         assertTrue(Files.isRegularFile(project.resolve("runs/first-lora/run/adapter/adapter_model.safetensors")), out);
         assertTrue(Files.isRegularFile(project.resolve("runs/first-lora/run/adapter/mmpeft_task.json")), out);
         assertFalse(out.contains("SLF4J"), "no SLF4J warning:\n" + out);
+    }
+
+    /** Deletes the symbolic links {@link #linkedRepository} made (never their targets). */
+    private static void unlink(Path repo) throws IOException {
+        for (Path dir : List.of(repo, repo.resolve("dev"))) {
+            if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            try (Stream<Path> entries = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) entries::iterator) {
+                    if (Files.isSymbolicLink(p)) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        }
     }
 
     /** Every {@code dev.mmpeft.X} package Main imports is in a module the pom lists, and the compiler is pinned to 17. */
