@@ -258,7 +258,7 @@ public final class Predictions {
             try {
                 n = Json.mapper().readTree(line);
             } catch (JsonProcessingException e) {
-                throw new EvaluationException(where + ": invalid JSON: " + e.getOriginalMessage(), e);
+                throw new EvaluationException(where + ": invalid JSON: " + Json.problem(e), e);
             }
             record(file, where, "line " + (i + 1), n, out);
         }

@@ -7,6 +7,7 @@ import dev.mmpeft.core.eval.EvaluationResult;
 import dev.mmpeft.core.eval.Evaluator;
 import dev.mmpeft.core.io.AtomicFiles;
 import dev.mmpeft.core.io.Json;
+import dev.mmpeft.core.io.OutputLock;
 import dev.mmpeft.core.train.EarlyStopping;
 import dev.mmpeft.core.train.Trainer;
 import dev.mmpeft.core.train.TrainingResult;
@@ -23,7 +24,6 @@ import dev.mmpeft.plots.EvaluationCharts;
 import dev.mmpeft.plots.LossCurvePlot;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -85,6 +85,7 @@ public final class Experiment {
      * @param withZeroShot also evaluate the base model before training (always done for settings that train nothing)
      * @param resume continue the training an earlier, interrupted run of the same setting left in
      *     {@code out/training} (from its last epoch checkpoint); otherwise start afresh
+     * @throws dev.mmpeft.core.io.OutputInUseException when another run writes into {@code out}
      */
     public static Outcome run(InstructBlip base, InstructBlipProcessor processor, String modelId, TaskData data,
             FineTuning setting, Path out, boolean withZeroShot, boolean resume, PrintStream console) throws IOException {
@@ -94,14 +95,27 @@ public final class Experiment {
     /**
      * As {@link #run(InstructBlip, InstructBlipProcessor, String, TaskData, FineTuning, Path, boolean, boolean,
      * PrintStream)}, training where and how {@code execution} says (devices, precision, checkpoint cadence).
+     *
+     * @throws dev.mmpeft.core.io.OutputInUseException when another run writes into {@code out}
      */
     public static Outcome run(InstructBlip base, InstructBlipProcessor processor, String modelId, TaskData data,
             FineTuning setting, Path out, boolean withZeroShot, boolean resume, PrintStream console,
             ExecutionOptions execution) throws IOException {
-        Files.createDirectories(out);
+        try (OutputLock lock = OutputLock.acquire(out)) {
+            return runLocked(base, processor, modelId, data, setting, out, withZeroShot, resume, console, execution);
+        }
+    }
+
+    private static Outcome runLocked(InstructBlip base, InstructBlipProcessor processor, String modelId, TaskData data,
+            FineTuning setting, Path out, boolean withZeroShot, boolean resume, PrintStream console,
+            ExecutionOptions execution) throws IOException {
         AtomicFiles.deleteRecursively(out.resolve(SUMMARY));
-        List<MultimodalExample> test = data.examples("test");
+        List<MultimodalExample> test = readSplit(data, "test", "evaluate", true, console).examples();
         long total = base.parameterCount();
+        boolean trains = setting.method().trains();
+        // read before anything runs, so a dataset with nothing to train on fails at once
+        List<MultimodalExample> train = trains ? readSplit(data, "train", "train on", true, console).examples() : List.of();
+        List<MultimodalExample> val = trains ? readSplit(data, "val", "validate", false, console).examples() : List.of();
 
         Optional<EvaluationResult> zeroShot = Optional.empty();
         if (withZeroShot || !setting.method().trains()) {
@@ -125,11 +139,14 @@ public final class Experiment {
             String report = params.summary() + "\n\n" + params.table();
             console.println(report);
             AtomicFiles.writeString(out.resolve("trainable-parameters.txt"), report + "\n");
-            TrainingResult training = train(model, modelId, data, setting, out.resolve("training"), resume, console, execution);
+            TrainingResult training = train(model, modelId, data, train, val, setting, out.resolve("training"), resume,
+                    console, execution);
 
             EvaluationResult result = evaluate(model.peft().model(), processor, data, test);
             writeResult(result, out.resolve("fine-tuned"));
             model.peft().save(out.resolve("adapter"));
+            // the template and answers it was trained on, so evaluate/generate/continued training use them
+            TaskCard.of(data, train).write(out.resolve("adapter"));
             if (zeroShot.isPresent()) {
                 Comparison comparison = Comparison.of(zeroShot.get(), result);
                 comparison.writeAll(out.resolve("comparison"));
@@ -143,25 +160,61 @@ public final class Experiment {
     }
 
     /** The recipe: AdamW, linear decay per epoch, validation each epoch on the task's evaluator, the best adapter kept. */
-    private static TrainingResult train(TaskModel model, String modelId, TaskData data, FineTuning setting, Path dir,
-            boolean resume, PrintStream console, ExecutionOptions execution) {
-        List<Prompt> train = data.prompts("train");
-        List<MultimodalExample> val = data.examples("val");
+    private static TrainingResult train(TaskModel model, String modelId, TaskData data, List<MultimodalExample> examples,
+            List<MultimodalExample> val, FineTuning setting, Path dir, boolean resume, PrintStream console,
+            ExecutionOptions execution) {
+        List<Prompt> prompts = data.template().renderAll(examples);
         Trainer.Builder trainer = Trainer.builder()
                 .optimizer(AdamW.lr(setting.learningRate()).weightDecay(setting.weightDecay()))
-                .schedule(Schedules.linearDecayPerEpoch())
+                .schedule(schedule(setting.schedule()))
                 .epochs(setting.epochs()).batchSize(setting.batchSize()).seed(setting.seed())
-                .validateEachEpoch().saveBest(true).restoreBest(true).resume(resume)
+                .resume(resume)
                 .devices(execution.devices()).mixedPrecision(execution.precision()).checkpointEvery(execution.checkpointEvery())
                 .outputDir(dir)
                 .model(modelId, null).dataset(data.format() + ":" + data.root())
                 .console(console).listeners("progress", "metrics", "loss-plot");
+        if (val.isEmpty()) {
+            // a partial download may have no usable validation records: train the epochs, keep the last adapter
+            console.printf(Locale.ROOT, "fine-tuning (%s) on %d examples; the val split has none, so no validation and"
+                    + " no early stopping: the last epoch's adapter is kept ...%n", setting.slug(), prompts.size());
+            return trainer.build().fit(model, prompts);
+        }
+        trainer.validateEachEpoch().saveBest(true).restoreBest(true);
         if (setting.patience() > 0) {
             trainer.earlyStopping(EarlyStopping.patience(setting.patience()));
         }
-        console.printf(Locale.ROOT, "fine-tuning (%s) on %d examples, validating on %d ...%n", setting.slug(), train.size(),
+        console.printf(Locale.ROOT, "fine-tuning (%s) on %d examples, validating on %d ...%n", setting.slug(), prompts.size(),
                 val.size());
-        return trainer.build().fit(model, train, val, Evaluators.forFormat(data.format()));
+        return trainer.build().fit(model, prompts, val, Evaluators.forFormat(data.format()));
+    }
+
+    private static dev.mmpeft.core.train.schedule.LrSchedule schedule(FineTuning.Schedule s) {
+        return switch (s) {
+            case LINEAR_PER_EPOCH -> Schedules.linearDecayPerEpoch();
+            case LINEAR -> Schedules.linearDecay();
+            case CONSTANT -> Schedules.constant();
+            case COSINE -> Schedules.warmupCosine(0, 0);
+        };
+    }
+
+    /** A split as read, saying what the selection left out; {@code required}: it must hold an example. */
+    private static TaskData.Split readSplit(TaskData data, String split, String purpose, boolean required, PrintStream console) {
+        TaskData.Split read = data.read(split);
+        printLeftOut(console, data, split, read);
+        if (required && read.examples().isEmpty()) {
+            throw new ExperimentException(data.root() + ": the " + split + " split has no example to " + purpose + " ("
+                    + data.selection() + "; " + read.filtered() + " left out by the selection, " + read.skippedMissingImages()
+                    + " skipped because their image file is missing)");
+        }
+        return read;
+    }
+
+    /** Says what the selection left out of a split, if anything: a user must know what was (not) trained or scored. */
+    private static void printLeftOut(PrintStream console, TaskData data, String split, TaskData.Split read) {
+        if (read.filtered() > 0 || read.skippedMissingImages() > 0) {
+            console.printf(Locale.ROOT, "%s split: %d examples (%s); left out: %d by the selection, %d whose image file is missing%n",
+                    split, read.examples().size(), data.selection(), read.filtered(), read.skippedMissingImages());
+        }
     }
 
     private static void writeResult(EvaluationResult r, Path dir) {
@@ -183,6 +236,7 @@ public final class Experiment {
         n.put("connector", MethodTable.connector(o.setting().tuneConnector()));
         n.put("alpha", o.setting().alpha());
         n.put("learning_rate", o.setting().learningRate());
+        n.put("schedule", o.setting().schedule().optionName());
         n.put("trainable_parameters", o.trainableParameters());
         n.put("total_parameters", o.totalParameters());
         n.put("accuracy", o.accuracy());

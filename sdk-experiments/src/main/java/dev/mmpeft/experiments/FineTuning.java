@@ -127,6 +127,45 @@ public abstract class FineTuning {
         return 3;
     }
 
+    /** How the learning rate moves from its peak (the papers: linear decay per epoch). */
+    @Value.Default
+    public Schedule schedule() {
+        return Schedule.LINEAR_PER_EPOCH;
+    }
+
+    /** The learning-rate schedules a setting can name; why an enum: it is part of the setting's value and of {@code summary.json}. */
+    public enum Schedule {
+        /** Linear decay to zero, the rate held constant within an epoch (LAVIS's InstructBLIP fine-tuning, the papers). */
+        LINEAR_PER_EPOCH,
+        /** Linear decay to zero over the steps (Hugging Face's default). */
+        LINEAR,
+        /** The peak rate throughout. */
+        CONSTANT,
+        /** Cosine decay to zero over the steps. */
+        COSINE;
+
+        /** The name on command lines and in files: {@code linear-per-epoch}. */
+        public String optionName() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+
+        /**
+         * A schedule by its option name ({@code linear-per-epoch}; case and {@code _}/{@code -} ignored).
+         *
+         * @throws ExperimentException naming the value and the known ones
+         */
+        public static Schedule parse(String text) {
+            String t = text.strip().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+            for (Schedule s : values()) {
+                if (s.name().equals(t)) {
+                    return s;
+                }
+            }
+            throw new ExperimentException("unknown schedule '" + text + "'; expected one of "
+                    + java.util.Arrays.stream(values()).map(Schedule::optionName).toList());
+        }
+    }
+
     /** Seed of data order, dropout and adapter initialisation. */
     @Value.Default
     public long seed() {

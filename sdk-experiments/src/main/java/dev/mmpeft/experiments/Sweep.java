@@ -5,6 +5,7 @@ import dev.mmpeft.core.Component;
 import dev.mmpeft.core.Device;
 import dev.mmpeft.core.io.AtomicFiles;
 import dev.mmpeft.core.io.Json;
+import dev.mmpeft.core.io.OutputLock;
 import dev.mmpeft.eval.report.ResultsTable;
 import dev.mmpeft.eval.report.RunSummary;
 import dev.mmpeft.models.instructblip.InstructBlip;
@@ -213,13 +214,22 @@ public final class Sweep {
         }
     }
 
-    /** Runs (or resumes) {@code settings}, in order, on a loaded model (left untouched and open). */
+    /**
+     * Runs (or resumes) {@code settings}, in order, on a loaded model (left untouched and open).
+     *
+     * @throws dev.mmpeft.core.io.OutputInUseException when another run writes into {@code out}
+     */
     public static Result run(InstructBlip model, InstructBlipProcessor processor, String modelId, TaskData data,
             List<FineTuning> settings, Path out, PrintStream console) throws IOException {
         return run(model, processor, modelId, data, settings, out, console, ExecutionOptions.defaults());
     }
 
-    /** As {@link #run(InstructBlip, InstructBlipProcessor, String, TaskData, List, Path, PrintStream)}, trained as {@code execution} says. */
+    /**
+     * As {@link #run(InstructBlip, InstructBlipProcessor, String, TaskData, List, Path, PrintStream)}, trained as
+     * {@code execution} says.
+     *
+     * @throws dev.mmpeft.core.io.OutputInUseException when another run writes into {@code out}
+     */
     public static Result run(InstructBlip model, InstructBlipProcessor processor, String modelId, TaskData data,
             List<FineTuning> settings, Path out, PrintStream console, ExecutionOptions execution) throws IOException {
         // every cell's adapter is planned on the model first (shapes only), so a method the model cannot
@@ -227,7 +237,13 @@ public final class Sweep {
         for (FineTuning s : settings) {
             s.method().peftBuilder(s).ifPresent(b -> Peft.report(b.build(), Adaptables.instructBlip(model)));
         }
-        Files.createDirectories(out);
+        try (OutputLock lock = OutputLock.acquire(out)) {
+            return runLocked(model, processor, modelId, data, settings, out, console, execution);
+        }
+    }
+
+    private static Result runLocked(InstructBlip model, InstructBlipProcessor processor, String modelId, TaskData data,
+            List<FineTuning> settings, Path out, PrintStream console, ExecutionOptions execution) throws IOException {
         List<Cell> cells = new ArrayList<>();
         int ran = 0;
         int skipped = 0;

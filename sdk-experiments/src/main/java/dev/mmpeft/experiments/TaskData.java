@@ -4,46 +4,151 @@ import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.Prompt;
 import dev.mmpeft.datasets.DatasetReader;
 import dev.mmpeft.datasets.DatasetReaders;
+import dev.mmpeft.datasets.DatasetStream;
+import dev.mmpeft.datasets.ImageCheck;
+import dev.mmpeft.datasets.MissingImages;
+import dev.mmpeft.datasets.ReadReport;
 import dev.mmpeft.datasets.prompt.PromptTemplate;
 import dev.mmpeft.datasets.prompt.PromptTemplates;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Where an experiment's examples come from and how they become prompts: a dataset in an official
- * layout (ScienceQA, IconQA) or JSONL, the papers' setting for it (ScienceQA: questions with an
- * image; IconQA: the multi-text-choice sub-task), and the template that renders them.
+ * layout (ScienceQA, IconQA) or JSONL, which of its records take part (by default the papers'
+ * setting: ScienceQA questions with an image, the IconQA multi-text-choice sub-task), and the
+ * template that renders them.
  *
  * @param format {@code scienceqa}, {@code iconqa} or {@code jsonl} (or another installed reader)
  * @param root the dataset folder
  * @param template how examples become prompts
+ * @param imagesOnly only records with an image (ScienceQA-IMG)
+ * @param subtasks the sub-tasks read (IconQA: {@code choose_txt}, ...); empty reads all
+ * @param missingImages what to do with a record whose image file is absent (a partial download)
  */
-public record TaskData(String format, Path root, PromptTemplate template) {
+public record TaskData(String format, Path root, PromptTemplate template, boolean imagesOnly, List<String> subtasks,
+        MissingImages missingImages) {
+    public TaskData {
+        subtasks = List.copyOf(subtasks);
+    }
+
+    /** The papers' record selection for {@code format}, rendered by {@code template}. */
+    public TaskData(String format, Path root, PromptTemplate template) {
+        this(format, root, template, format.equals("scienceqa"), format.equals("iconqa") ? List.of("choose_txt") : List.of(),
+                MissingImages.FAIL);
+    }
+
     /** The papers' setting and template for a dataset format. */
     public static TaskData of(String format, Path root) {
         String f = format.toLowerCase(Locale.ROOT);
         return new TaskData(f, root, PromptTemplates.forFormat(f));
     }
 
-    /** The same data rendered by another template. */
-    public TaskData withTemplate(PromptTemplate newTemplate) {
-        return new TaskData(format, root, newTemplate);
+    /**
+     * The papers' setting for a dataset format, rendered by the template a model or adapter was
+     * trained with: the first of {@code trainedDirs} holding a {@link TaskCard#FILE_NAME}
+     * (pass the adapter before the model), else the format's own template.
+     */
+    public static TaskData forTrained(String format, Path root, Path... trainedDirs) {
+        TaskData d = of(format, root);
+        return TaskCard.find(trainedDirs).map(found -> d.withTemplate(found.card().template())).orElse(d);
     }
 
-    /** The examples of one split, in the papers' setting (ScienceQA-IMG, IconQA choose_txt). */
-    public List<MultimodalExample> examples(String split) {
-        DatasetReader reader = DatasetReaders.forFormat(format).root(root).split(split);
-        if (format.equals("scienceqa")) {
-            reader = reader.imagesOnly(true);
-        } else if (format.equals("iconqa")) {
-            reader = reader.subtasks("choose_txt");
+    /** The same data rendered by another template. */
+    public TaskData withTemplate(PromptTemplate newTemplate) {
+        return new TaskData(format, root, newTemplate, imagesOnly, subtasks, missingImages);
+    }
+
+    /** The same data, only records with an image (or every record). */
+    public TaskData withImagesOnly(boolean on) {
+        return new TaskData(format, root, template, on, subtasks, missingImages);
+    }
+
+    /** The same data, these sub-tasks only (empty: all). */
+    public TaskData withSubtasks(List<String> newSubtasks) {
+        return new TaskData(format, root, template, imagesOnly, newSubtasks, missingImages);
+    }
+
+    /** The same data with every record: no image filter, every sub-task. */
+    public TaskData withAllRecords() {
+        return new TaskData(format, root, template, false, List.of(), missingImages);
+    }
+
+    /** The same data with another policy for absent image files ({@link MissingImages#SKIP} reads a partial download). */
+    public TaskData withMissingImages(MissingImages policy) {
+        return new TaskData(format, root, template, imagesOnly, subtasks, policy);
+    }
+
+    /**
+     * One split as read.
+     *
+     * @param examples the records taking part
+     * @param filtered records left out by the selection (no image, another sub-task)
+     * @param skippedMissingImages records left out because their image file is absent
+     */
+    public record Split(List<MultimodalExample> examples, long filtered, long skippedMissingImages) {
+        public Split {
+            examples = List.copyOf(examples);
         }
-        return reader.readAll();
+    }
+
+    /** The examples of one split, in this selection. */
+    public List<MultimodalExample> examples(String split) {
+        return read(split).examples();
+    }
+
+    /** One split with what the selection left out. */
+    public Split read(String split) {
+        List<MultimodalExample> examples = new ArrayList<>();
+        ReadReport report;
+        try (DatasetStream stream = reader(split).open()) {
+            stream.forEach(examples::add);
+            report = stream.report();
+        }
+        long otherSubtasks = 0;
+        if (!subtasks.isEmpty()) {
+            // records of the other sub-tasks are never opened by the reader: count them, answers only
+            List<String> others = new ArrayList<>(DatasetReaders.forFormat(format).provider().subtasks());
+            others.removeAll(subtasks);
+            if (!others.isEmpty()) {
+                try (DatasetStream rest = DatasetReaders.forFormat(format).root(root).split(split)
+                        .subtasks(others.toArray(String[]::new)).missingImages(MissingImages.KEEP)
+                        .imageCheck(ImageCheck.NONE).lenient(true).open()) {
+                    rest.forEach(e -> { });
+                    otherSubtasks = rest.report().examples();
+                }
+            }
+        }
+        long missing = report.skippedByReason().entrySet().stream().filter(e -> e.getKey().equals("missing image"))
+                .mapToLong(java.util.Map.Entry::getValue).sum();
+        return new Split(examples, report.filtered() + otherSubtasks, missing);
     }
 
     /** The prompts of one split. */
     public List<Prompt> prompts(String split) {
         return template.renderAll(examples(split));
+    }
+
+    /** What the selection keeps, in words: {@code questions with an image}, {@code sub-task choose_txt}, {@code every record}. */
+    public String selection() {
+        List<String> parts = new ArrayList<>();
+        if (imagesOnly) {
+            parts.add("questions with an image");
+        }
+        if (!subtasks.isEmpty()) {
+            parts.add("sub-task " + String.join(", ", subtasks));
+        }
+        return parts.isEmpty() ? "every record" : String.join(", ", parts);
+    }
+
+    private DatasetReader reader(String split) {
+        DatasetReader reader = DatasetReaders.forFormat(format).root(root).split(split).imagesOnly(imagesOnly)
+                .missingImages(missingImages);
+        if (!subtasks.isEmpty()) {
+            reader = reader.subtasks(subtasks.toArray(String[]::new));
+        }
+        return reader;
     }
 }

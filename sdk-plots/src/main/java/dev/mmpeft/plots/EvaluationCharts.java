@@ -48,6 +48,9 @@ public final class EvaluationCharts {
 
     public static final int HEIGHT = 560;
 
+    /** Lines a group label may wrap onto under its bars. */
+    private static final int MAX_LABEL_LINES = 4;
+
     /** The file names the writers use, beside the reports of the same name. */
     public static final String RESULT_PNG = "result.png";
 
@@ -69,9 +72,7 @@ public final class EvaluationCharts {
         if (percent) {
             plot.getRangeAxis().setRange(0, 105);
         }
-        if (r.breakdown().size() > 12) {
-            plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
-        }
+        wholeLabels(plot, r.breakdown().size() > 12);
         var renderer = plot.getRenderer();
         renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator(
                 "{2}", percent ? Charts.TWO_DECIMALS : new DecimalFormat("0.0000")));
@@ -98,15 +99,24 @@ public final class EvaluationCharts {
         if (percent) {
             plot.getRangeAxis().setRange(0, 105);
         }
-        if (c.rows().size() > 8) {
-            plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
-        }
+        wholeLabels(plot, c.rows().size() > 8);
         var renderer = plot.getRenderer();
         renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator(
                 "{2}", percent ? new DecimalFormat("0.0") : new DecimalFormat("0.000")));
         renderer.setDefaultItemLabelsVisible(true);
         renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
         return chart;
+    }
+
+    /**
+     * Lets group labels wrap onto several lines (rotated when there are many groups): JFreeChart
+     * otherwise cuts a label wider than its bar to {@code G1-6 (+...}, which says nothing.
+     */
+    private static void wholeLabels(CategoryPlot plot, boolean rotate) {
+        if (rotate) {
+            plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
+        }
+        plot.getDomainAxis().setMaximumCategoryLabelLines(MAX_LABEL_LINES);
     }
 
     /** Accuracy against trainable parameters (log scale), a series per component, points labelled r=N. */

@@ -1,6 +1,5 @@
 package dev.mmpeft.samples.cli;
 
-import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.eval.EvaluationResult;
 import dev.mmpeft.eval.report.Reports;
 import dev.mmpeft.experiments.Experiment;
@@ -10,9 +9,10 @@ import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftModel;
 import dev.mmpeft.plots.EvaluationCharts;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,13 +26,16 @@ import picocli.CommandLine.Option;
             "Answers a dataset split's multiple-choice questions by candidate scoring (each",
             "option scored by the model's loss, as LAVIS does) and prints the official",
             "breakdown (ScienceQA: NAT/SOC/LAN/TXT/IMG/NO/G1-6/G7-12/Avg; IconQA: per",
-            "sub-task and skill). --adapter applies a PEFT LoRA adapter first.",
+            "sub-task and skill). --adapter applies a PEFT adapter first. Prompts use the",
+            "template the adapter (else the model) was trained with, as its mmpeft_task.json",
+            "records; --template overrides. By default the papers' records are scored",
+            "(ScienceQA: questions with an image; IconQA: choose_txt) and what was left out",
+            "is printed; --all scores every record.",
         })
 public final class EvaluateCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face InstructBLIP directory with its tokenizers.")
-    Path model;
+    @Mixin ModelOption model;
 
     @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT adapter directory to apply.")
     Path adapter;
@@ -46,34 +49,49 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--split", paramLabel = "S", defaultValue = "test", description = "Split to evaluate (default ${DEFAULT-VALUE}).")
     String split;
 
+    @Mixin SelectionOptions selection;
+
     @Mixin DeviceOption device;
 
     @Option(names = "--report-dir", paramLabel = "DIR", description = "Write result JSON, Markdown, CSV, records and a bar chart here.")
     Path reportDir;
 
+    @Mixin TemplateOption template;
+
     @Override
     public Integer call() throws Exception {
+        CommandLine cl = spec.commandLine();
         dev.mmpeft.core.Device on = device.single();
-        TaskData task = TaskData.of(CliArgs.format(format), data);
-        List<MultimodalExample> examples = task.examples(split);
-        if (examples.isEmpty()) {
-            throw new IllegalArgumentException("no " + task.format() + " examples in split '" + split + "' under " + data);
+        String f = CliArgs.format(cl, format);
+        Path modelDir = model.directory();
+        if (adapter != null && !Files.isDirectory(adapter)) {
+            throw new dev.mmpeft.core.MmpeftException(adapter + ": no such adapter directory (--adapter)");
         }
+        TemplateOption.Chosen chosen = adapter != null ? template.choose(f, adapter, modelDir) : template.choose(f, modelDir);
+        TaskData task = chosen.apply(selection.apply(TaskData.of(f, data)));
+        TaskData.Split read = task.read(split);
+        if (read.examples().isEmpty()) {
+            throw new IllegalArgumentException("no " + task.format() + " examples in split '" + split + "' under " + data + " ("
+                    + task.selection() + "; " + read.filtered() + " left out)");
+        }
+        java.io.PrintWriter console = cl.getOut();
+        console.println(chosen.describe());
+        console.println(describe(task, read));
+        console.flush();
         EvaluationResult result;
-        try (InstructBlip base = InstructBlip.load(model, on);
-                InstructBlipProcessor processor = InstructBlipProcessor.load(model, base.config())) {
+        try (InstructBlip base = InstructBlip.load(modelDir, on);
+                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, base.config())) {
             if (adapter != null) {
                 try (PeftModel<InstructBlip> peft = Peft.load(base, adapter, false)) {
-                    result = Experiment.evaluate(peft.model(), processor, task, examples);
+                    result = Experiment.evaluate(peft.model(), processor, task, read.examples());
                 }
             } else {
-                result = Experiment.evaluate(base, processor, task, examples);
+                result = Experiment.evaluate(base, processor, task, read.examples());
             }
         }
-        java.io.PrintWriter console = spec.commandLine().getOut();
         console.print(Reports.markdown(result));
-        console.printf("%s on %s split '%s' (%d examples): %.2f%%%n", result.evaluator(), task.format(), split, examples.size(),
-                result.headline());
+        console.printf("%s on %s split '%s' (%d examples): %.2f%%%n", result.evaluator(), task.format(), split,
+                read.examples().size(), result.headline());
         if (reportDir != null) {
             Reports.writeAll(result, reportDir);
             EvaluationCharts.writeResult(result, reportDir);
@@ -81,5 +99,19 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         console.flush();
         return 0;
+    }
+
+    /** One line: what was scored and what was left out, in the flags' words. */
+    static String describe(TaskData task, TaskData.Split read) {
+        StringBuilder sb = new StringBuilder("data: " + read.examples().size() + " examples (" + task.selection() + ")");
+        if (read.filtered() > 0) {
+            sb.append("; left out: ").append(read.filtered()).append(task.imagesOnly() ? " without an image" : "")
+                    .append(!task.subtasks().isEmpty() ? (task.imagesOnly() ? " or" : "") + " of other sub-tasks" : "")
+                    .append(" (--all scores every record)");
+        }
+        if (read.skippedMissingImages() > 0) {
+            sb.append("; skipped: ").append(read.skippedMissingImages()).append(" whose image file is missing");
+        }
+        return sb.toString();
     }
 }

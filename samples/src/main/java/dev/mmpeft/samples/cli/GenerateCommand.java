@@ -28,7 +28,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Generates text for an image and a prompt with an InstructBLIP model (greedy or beam search).",
-            "The prompt goes to the language model and, unless --instruction is given, to the Q-Former too."
+            "The prompt goes to the language model and, unless --instruction is given, to the Q-Former too.",
+            "--question (with --choices) renders the prompt with the template the adapter or model was",
+            "trained with (mmpeft_task.json), as evaluate does; --prompt is sent as it is."
         })
 public final class GenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -40,8 +42,21 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--image", required = true, paramLabel = "IMAGE", description = "A PNG or JPEG image.")
     Path image;
 
-    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The prompt for the language model.")
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "The prompt for the language model, as it is (no template).")
     String prompt;
+
+    @Option(names = "--question", paramLabel = "TEXT",
+            description = "A question, rendered into a prompt by the template the adapter or model was trained with"
+                    + " (its mmpeft_task.json; else --template, else the ScienceQA template). Instead of --prompt.")
+    String question;
+
+    @Option(names = "--choices", paramLabel = "A,B", split = ",", description = "Answer options for --question.")
+    java.util.List<String> choices = new java.util.ArrayList<>();
+
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT adapter directory to apply first.")
+    Path adapter;
+
+    @Mixin TemplateOption template;
 
     @Option(names = "--instruction", paramLabel = "TEXT", description = "Text for the Q-Former (default: the prompt).")
     String instruction;
@@ -65,9 +80,29 @@ public final class GenerateCommand implements Callable<Integer> {
     boolean showTokens;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
+        if ((prompt == null) == (question == null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give exactly one of --prompt and --question");
+        }
+        if (question == null && (!choices.isEmpty() || template.template != null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--choices and --template go with --question");
+        }
         dev.mmpeft.core.Device on = device.single();
         Path modelDir = model.directory();
+        if (adapter != null && !java.nio.file.Files.isDirectory(adapter)) {
+            throw new dev.mmpeft.core.MmpeftException(adapter + ": no such adapter directory (--adapter)");
+        }
+        String text = prompt;
+        String qformerText = instruction;
+        if (question != null) {
+            TemplateOption.Chosen chosen = adapter != null ? template.choose("scienceqa", adapter, modelDir)
+                    : template.choose("scienceqa", modelDir);
+            dev.mmpeft.core.Prompt rendered = chosen.template().render(dev.mmpeft.core.MultimodalExample.builder()
+                    .id("generate").split("generate").question(question).addAllChoices(choices).addImages(image).build());
+            text = rendered.input();
+            qformerText = instruction != null ? instruction : rendered.instruction();
+            spec.commandLine().getErr().println(chosen.describe() + "; prompt: " + text);
+        }
         RgbImage img = RgbImage.read(image);
         GenerationConfig generation = GenerationConfig.builder()
                 .numBeams(numBeams)
@@ -78,9 +113,11 @@ public final class GenerateCommand implements Callable<Integer> {
                 .build();
         try (InstructBlip blip = model.load(on);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, blip.config());
+                dev.mmpeft.peft.PeftModel<InstructBlip> peft = adapter == null ? null
+                        : dev.mmpeft.peft.Peft.load(blip, adapter, false);
                 NDManager scope = NDManager.newBaseManager(on.toDjl())) {
-            InstructBlipInputs inputs = processor.generationInputs(img, prompt, instruction == null ? prompt : instruction, scope);
-            GenerationResult result = blip.generate(inputs, generation);
+            InstructBlipInputs inputs = processor.generationInputs(img, text, qformerText == null ? text : qformerText, scope);
+            GenerationResult result = (peft == null ? blip : peft.model()).generate(inputs, generation);
             PrintWriter out = spec.commandLine().getOut();
             out.println(processor.decode(result.tokens(0)));
             if (showTokens) {

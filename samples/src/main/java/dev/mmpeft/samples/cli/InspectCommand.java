@@ -186,6 +186,13 @@ public final class InspectCommand implements Callable<Integer> {
         if (!Files.isDirectory(location) && !isConfigFile(location)) {
             throw new MmpeftException(location + ": counting " + MethodOptions.cliName(m) + " parameters needs a config.json or a model directory");
         }
+        // checked here so the message names the flag, not the SDK's LoraConfig field
+        if (loraRank != null && loraRank < 1) {
+            throw new ParameterException(spec.commandLine(), "--lora-rank must be > 0, got " + loraRank);
+        }
+        if (loraAlpha != null && !Double.isFinite(loraAlpha)) {
+            throw new ParameterException(spec.commandLine(), "--lora-alpha must be a finite number, got " + loraAlpha);
+        }
         InstructBlipConfig config = Configs.read(location, InstructBlipConfig.class);
         InstructBlip structure = InstructBlip.fromConfig(config);
         FineTuning.Builder setting = FineTuning.builder().method(m).rank(loraRank == null ? 8 : loraRank)

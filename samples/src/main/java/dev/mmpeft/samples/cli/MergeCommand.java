@@ -65,7 +65,14 @@ public final class MergeCommand implements Callable<Integer> {
         try (InstructBlip base = model.load(); PeftModel<InstructBlip> peft = Peft.load(base, adapter, false)) {
             PeftConfig config = peft.config(PeftModel.DEFAULT_ADAPTER);
             List<String> modules = peft.targetedModules(PeftModel.DEFAULT_ADAPTER);
-            peft.exportMerged(output, dir -> copyProcessorFiles(modelDir, dir));
+            peft.exportMerged(output, dir -> {
+                copyProcessorFiles(modelDir, dir);
+                // the merged model answers in the form the adapter was trained on: its card, not the base model's
+                Path card = adapter.resolve(dev.mmpeft.experiments.TaskCard.FILE_NAME);
+                if (Files.isRegularFile(card)) {
+                    Files.copy(card, dir.resolve(card.getFileName().toString()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            });
             out.printf(Locale.ROOT, "merged %s (%s on %d modules%s) into %s%n",
                     adapter, config.describe(), modules.size(),
                     config.modulesToSave().isEmpty() ? "" : ", trained in full: " + String.join(", ", config.modulesToSave()),

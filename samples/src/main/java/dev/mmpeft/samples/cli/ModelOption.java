@@ -3,36 +3,66 @@ package dev.mmpeft.samples.cli;
 import dev.mmpeft.core.Device;
 import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.samples.quickstart.EmbeddedModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * The {@code --model DIR} option of every command that runs an InstructBLIP model, as a picocli
- * mixin ({@code @Mixin ModelOption model;}): one description, one existence check with the same
- * message, one way to load.
+ * The {@code --model DIR|embedded[:NAME]} option of every command that runs an InstructBLIP model,
+ * as a picocli mixin ({@code @Mixin ModelOption model;}): one description, one resolver
+ * ({@link EmbeddedModels}), one existence check with the same message, one way to load.
  */
 final class ModelOption {
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Hugging Face InstructBLIP directory (config.json + safetensors; tokenizer.json and qformer_tokenizer/"
-                    + " where text is read).")
-    Path path;
+    /** The option's description, shared with the commands whose {@code --model} is optional. */
+    static final String DESCRIPTION = "A Hugging Face InstructBLIP directory (config.json + safetensors; tokenizer.json and"
+            + " qformer_tokenizer/), or 'embedded' for the model packaged with mmpeft ('embedded:NAME' picks one by name).";
+
+    @Spec(Spec.Target.MIXEE) CommandSpec mixee;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR|embedded", description = DESCRIPTION)
+    String spec;
 
     /**
      * The directory.
      *
-     * @throws MmpeftException when it is not a directory
+     * @throws CommandLine.ParameterException for an unknown embedded name (a bad flag value)
+     * @throws MmpeftException when the directory does not exist (bad input)
      */
     Path directory() {
-        if (!Files.isDirectory(path)) {
-            throw new MmpeftException(path + ": no such model directory");
-        }
-        return path;
+        return directory(mixee.commandLine(), spec);
+    }
+
+    /** How reports and adapters name the model ({@code mmpeft-tiny-instructblip-flan-t5} or the path). */
+    String id() {
+        return EmbeddedModels.modelId(spec);
     }
 
     /** The model, loaded on the CPU; the caller closes it. */
     InstructBlip load() {
         return InstructBlip.load(directory());
+    }
+
+    /** {@link #directory()} for a spec of any command. */
+    static Path directory(CommandLine cl, String spec) {
+        Path dir;
+        try {
+            dir = EmbeddedModels.resolve(spec);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new CommandLine.ParameterException(cl, "--model: not a usable path: " + e.getMessage());
+        } catch (MmpeftException e) {
+            if (EmbeddedModels.isEmbedded(spec)) {
+                throw new CommandLine.ParameterException(cl, "--model: " + e.getMessage());
+            }
+            throw e;
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new MmpeftException(dir + ": no such model directory (--model)");
+        }
+        return dir;
     }
 
     /** The model, loaded on {@code device}; the caller closes it. */

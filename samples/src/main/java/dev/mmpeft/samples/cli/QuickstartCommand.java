@@ -21,24 +21,28 @@ import picocli.CommandLine.Option;
         name = "quickstart",
         header = "Zero-shot eval, LoRA fine-tune, eval again, adapter + report + plots.",
         mixinStandardHelpOptions = true,
+        defaultValueProvider = RecipeDefaults.class,
         description = {
-            "Evaluates a model zero-shot, fine-tunes LoRA (rank 2 on QFORMER_CROSS_ATTN +",
-            "LLM_FFN by default) with a progress bar, evaluates it again and writes the",
-            "adapter, a Markdown report and PNG plots to the output folder. Without flags",
-            "it uses the embedded default model and a synthetic task it has never seen;",
-            "--model and --data point it at a Hugging Face InstructBLIP directory and an",
-            "official ScienceQA or IconQA folder instead. --method ia3|adapter|prefix|dora (with",
-            "its size options) fine-tunes another PEFT method at its own learning rate.",
+            "Evaluates a model zero-shot, fine-tunes LoRA with a progress bar, evaluates it",
+            "again and writes the adapter (with mmpeft_task.json: the template it was trained",
+            "with, so `evaluate` scores it the same way), a Markdown report and PNG plots to",
+            "the output folder. Without flags it uses the embedded default model and a",
+            "synthetic task it has never seen; --model and --data point it at a Hugging Face",
+            "InstructBLIP directory and an official ScienceQA or IconQA folder instead.",
+            "The recipe's defaults are the same in train, quickstart and sweep.",
+            "--method ia3|adapter|prefix|dora (with its size options) fine-tunes another PEFT",
+            "method at its own learning rate.",
         })
 public final class QuickstartCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--output", paramLabel = "DIR", defaultValue = "mmpeft-out/quickstart",
-            description = "Output folder (default ${DEFAULT-VALUE}).")
+            description = "Output folder, locked while the run writes it (default ${DEFAULT-VALUE}).")
     Path output;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "A Hugging Face InstructBLIP directory (default: the embedded default model).")
-    Path model;
+    @Option(names = "--model", paramLabel = "DIR|embedded", defaultValue = "embedded",
+            description = ModelOption.DESCRIPTION + " Default: ${DEFAULT-VALUE}.")
+    String model;
 
     @Option(names = "--data", paramLabel = "DIR", description = "A dataset folder (default: the synthetic shifted task, written to OUTPUT/data).")
     Path data;
@@ -47,19 +51,25 @@ public final class QuickstartCommand implements Callable<Integer> {
             description = "Format of --data: scienceqa, iconqa or jsonl (default ${DEFAULT-VALUE}).")
     String format;
 
+    @Mixin FineTuningOptions tuning;
+
+    @Mixin TemplateOption template;
+
     @Mixin DeviceOption device;
 
     @Mixin PrecisionOption precision;
-
-    @Mixin FineTuningOptions tuning = new FineTuningOptions(Quickstart.Options.defaultSetting(), Quickstart::studyLearningRate);
 
     @Override
     public Integer call() throws Exception {
         List<Device> devices = device.devices();
         ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices)).build();
         FineTuning setting = tuning.setting();
-        Quickstart.run(new Quickstart.Options(Optional.ofNullable(model), Optional.ofNullable(data),
-                CliArgs.format(format), output, setting), console(), execution);
+        String f = CliArgs.format(spec.commandLine(), format);
+        Path modelDir = ModelOption.directory(spec.commandLine(), model);
+        Optional<dev.mmpeft.datasets.prompt.PromptTemplate> explicit = Optional.ofNullable(template.template)
+                .map(t -> TemplateOption.parse(spec.commandLine(), t, f));
+        Quickstart.run(new Quickstart.Options(model, Optional.ofNullable(data), f, output, setting, explicit), modelDir,
+                console(), execution);
         return 0;
     }
 

@@ -9,7 +9,9 @@ import dev.mmpeft.experiments.MethodOption;
 import dev.mmpeft.experiments.StandardMethods;
 import dev.mmpeft.experiments.Sweep;
 import dev.mmpeft.experiments.TaskData;
-import dev.mmpeft.samples.quickstart.DefaultModel;
+import dev.mmpeft.datasets.prompt.PromptTemplate;
+import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.samples.quickstart.Quickstart;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,10 +19,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 
 /**
  * {@code ./mmpeft sweep}: the papers' component x rank grid, or the empirical PEFT study
@@ -30,6 +32,7 @@ import picocli.CommandLine.ParameterException;
         name = "sweep",
         header = "Runs the papers' component x rank grid, or the PEFT methods study; writes the table and plot.",
         mixinStandardHelpOptions = true,
+        defaultValueProvider = RecipeDefaults.class,
         description = {
             "Runs the papers' ablation: LoRA on each component set at each rank, full",
             "Q-Former fine-tuning and the zero-shot baseline, each in OUTPUT/cells/<setting>;",
@@ -40,7 +43,8 @@ import picocli.CommandLine.ParameterException;
             "empirical PEFT study instead: each method on the language model (its default",
             "size unless a size option says otherwise) with the connector frozen and/or tuned,",
             "plus zero-shot; writes methods.md/methods.csv (method x connector) and the plot",
-            "with a series per method.",
+            "with a series per method. Each method trains at its own learning rate unless --lr",
+            "is given.",
         })
 public final class SweepCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -48,13 +52,15 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "DIR", defaultValue = "mmpeft-out/sweep", description = "Output folder (default ${DEFAULT-VALUE}).")
     Path output;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "A Hugging Face InstructBLIP directory (default: the embedded default model).")
-    Path model;
+    @Option(names = "--model", paramLabel = "DIR|embedded", defaultValue = "embedded",
+            description = ModelOption.DESCRIPTION + " Default: ${DEFAULT-VALUE}.")
+    String model;
 
     @Option(names = "--data", paramLabel = "DIR", description = "A dataset folder (default: the synthetic shifted task, written to OUTPUT/data).")
     Path data;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa", description = "Format of --data: scienceqa, iconqa or jsonl.")
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa",
+            description = "Format of --data: scienceqa, iconqa or jsonl (default ${DEFAULT-VALUE}).")
     String format;
 
     @Option(names = "--components", paramLabel = "ROWS", description = "Component sets, one per row: ',' separates rows, '+' joins"
@@ -62,7 +68,7 @@ public final class SweepCommand implements Callable<Integer> {
             + "LLM_ATTN,LLM_FFN,LLM_ALL,QFORMER_ALL+LLM_ALL).")
     String components;
 
-    @Option(names = "--ranks", paramLabel = "R1,R2", split = ",", description = "LoRA ranks (default 1,2,4,8).")
+    @Option(names = "--ranks", paramLabel = "R1,R2", split = ",", description = "LoRA ranks (default: the papers' 1,2,4,8).")
     List<Integer> ranks;
 
     @Option(names = "--no-full", description = "Leave out full Q-Former fine-tuning.")
@@ -77,21 +83,9 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Mixin MethodOptions method = new MethodOptions();
 
-    @Option(names = "--lr", paramLabel = "LR", description = "Learning rate of every trained cell but the full Q-Former (default 5e-3;"
-            + " with --methods each method's own, see README; the papers used 5e-4 on 4B-7B models).")
-    Double lr;
+    @Mixin RecipeOptions recipe;
 
-    @Option(names = "--full-lr", paramLabel = "LR", defaultValue = "1e-3", description = "Full Q-Former learning rate (default ${DEFAULT-VALUE}; the papers used 2e-5).")
-    double fullLr;
-
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "15", description = "Maximum epochs per cell (default ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "16", description = "Examples per step (default ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--patience", paramLabel = "N", defaultValue = "3", description = "Early-stopping patience (default ${DEFAULT-VALUE}; 0: off).")
-    int patience;
+    @Mixin TemplateOption template;
 
     @Mixin DeviceOption device;
 
@@ -101,42 +95,59 @@ public final class SweepCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Device> devices = device.devices();
         ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices)).build();
-        java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
+        CommandLine cl = spec.commandLine();
+        java.io.PrintStream console = Consoles.of(cl.getOut());
         List<AdaptationMethod> study = studyMethods();
+        List<FineTuning> settings = study.isEmpty() ? gridSettings(cl)
+                : new Sweep.Study(study, method.connectors().isEmpty() ? List.of(false) : method.connectors(), !noZeroShot)
+                        .settings(this::studySetting);
+        String f = CliArgs.format(cl, format);
+        Path modelDir = ModelOption.directory(cl, model);
         Path out = output.toAbsolutePath();
+        Optional<PromptTemplate> explicit = Optional.ofNullable(template.template).map(t -> TemplateOption.parse(cl, t, f));
+        TaskData task = Quickstart.withTemplate(Quickstart.taskData(Optional.ofNullable(data), f, out, console), modelDir, explicit);
+        String modelId = Quickstart.modelId(model);
         Sweep.Result r;
-        String table;
-        if (study.isEmpty()) {
-            method.check(List.of(StandardMethods.LORA), Set.of());
-            if (!method.connectors().isEmpty()) {
-                throw new ParameterException(spec.commandLine(), "--connector needs --methods (the component x rank grid keeps the"
-                        + " connector frozen)");
-            }
-            Sweep.Grid papers = Sweep.Grid.papers();
-            List<Set<Component>> rows = components == null ? papers.componentSets() : parseRows(components);
-            Sweep.Grid grid = new Sweep.Grid(rows, ranks == null ? papers.ranks() : ranks, !noFull, !noZeroShot);
-            FineTuning lora = Quickstart.Options.defaultSetting().withRecipe(lr == null ? 5e-3 : lr, epochs, batchSize, patience);
-            FineTuning full = FineTuning.fullQformer().withRecipe(fullLr, epochs, batchSize, patience);
-            TaskData task = Quickstart.taskData(Optional.ofNullable(data), CliArgs.format(format), out, console);
-            Path modelDir = model != null ? model : DefaultModel.directory();
-            r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, grid, lora, full, out, console, execution);
-            table = "sweep.md";
-        } else {
-            Sweep.Study s = new Sweep.Study(study, method.connectors().isEmpty() ? List.of(false) : method.connectors(), !noZeroShot);
-            TaskData task = Quickstart.taskData(Optional.ofNullable(data), CliArgs.format(format), out, console);
-            Path modelDir = model != null ? model : DefaultModel.directory();
-            r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, s, this::studySetting, out, console, execution);
-            table = "methods.md";
+        try (InstructBlip base = InstructBlip.load(modelDir, devices.isEmpty() ? Device.cpu() : devices.get(0));
+                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, base.config())) {
+            r = Sweep.run(base, processor, modelId, task, settings, out, console, execution);
         }
         console.printf("sweep: %d cells (%d run now, %d done before); table %s, plot %s%n", r.cells().size(), r.ran(), r.skipped(),
-                out.resolve(table), out.resolve("accuracy-vs-parameters.png"));
+                out.resolve(study.isEmpty() ? "sweep.md" : "methods.md"), out.resolve("accuracy-vs-parameters.png"));
         return 0;
+    }
+
+    /** The papers' component x rank grid as the flags narrow it. */
+    private List<FineTuning> gridSettings(CommandLine cl) {
+        method.check(List.of(StandardMethods.LORA), Set.of());
+        if (!method.connectors().isEmpty()) {
+            throw new CommandLine.ParameterException(cl, "--connector needs --methods (the component x rank grid keeps the"
+                    + " connector frozen)");
+        }
+        Sweep.Grid papers = Sweep.Grid.papers();
+        List<Set<Component>> rows = components == null ? papers.componentSets() : parseRows(cl, components);
+        List<Integer> chosenRanks = ranks == null ? papers.ranks() : ranks;
+        for (int r : chosenRanks) {
+            if (r < 1) {
+                throw new CommandLine.ParameterException(cl, "--ranks must be >= 1, got " + r);
+            }
+        }
+        Sweep.Grid grid = new Sweep.Grid(rows, chosenRanks, !noFull, !noZeroShot);
+        FineTuning lora = recipe.apply(Quickstart.Options.defaultSetting(), false);
+        FineTuning full = recipe.apply(Quickstart.Options.defaultFullSetting(), true);
+        List<FineTuning> settings = new ArrayList<>();
+        for (FineTuning s : grid.settings(lora, full)) {
+            // a fixed --alpha stays fixed at every rank; "4r" keeps its ratio (what settings() does)
+            boolean loraCell = s.method() == StandardMethods.LORA;
+            settings.add(loraCell && !recipe.alphaPerRank() ? s.withAlpha(recipe.alphaAt(s.rank())) : s);
+        }
+        return settings;
     }
 
     /** The methods of {@code --methods} (or {@code --method}), checked against the other flags; empty for the grid. */
     private List<AdaptationMethod> studyMethods() {
         if (methods != null && method.method != null) {
-            throw new ParameterException(spec.commandLine(), "give --methods or --method, not both");
+            throw new CommandLine.ParameterException(spec.commandLine(), "give --methods or --method, not both");
         }
         List<AdaptationMethod> study = methods != null ? method.parseMethods(methods, "--methods")
                 : method.method().map(List::of).orElse(List.of());
@@ -144,16 +155,16 @@ public final class SweepCommand implements Callable<Integer> {
             return study;
         }
         if (components != null) {
-            throw new ParameterException(spec.commandLine(), "--components picks the rows of the component x rank grid; with --methods"
+            throw new CommandLine.ParameterException(spec.commandLine(), "--components picks the rows of the component x rank grid; with --methods"
                     + " each method takes its default targets");
         }
         if (ranks != null && study.stream().noneMatch(m -> m.options().contains(MethodOption.RANK))) {
-            throw new ParameterException(spec.commandLine(), "--ranks does not apply to --methods " + study.stream()
+            throw new CommandLine.ParameterException(spec.commandLine(), "--ranks does not apply to --methods " + study.stream()
                     .map(MethodOptions::cliName).collect(java.util.stream.Collectors.joining(",")) + " (it is an option of: "
                     + MethodOption.RANK.takenBy() + ")");
         }
         if (ranks != null && ranks.size() != 1) {
-            throw new ParameterException(spec.commandLine(), "with --methods, --ranks gives LoRA's one rank, got " + ranks);
+            throw new CommandLine.ParameterException(spec.commandLine(), "with --methods, --ranks gives LoRA's one rank, got " + ranks);
         }
         method.check(study, Set.of());
         return study;
@@ -166,21 +177,24 @@ public final class SweepCommand implements Callable<Integer> {
             FineTuning base = Quickstart.studySetting(m);
             b.rank(ranks.get(0)).alpha(base.alpha() / base.rank() * ranks.get(0));
         }
-        if (lr != null) {
-            b.learningRate(lr);
-        }
-        return b.epochs(epochs).batchSize(batchSize).patience(patience).build();
+        FineTuning s = recipe.apply(b.build(), false);
+        // each method keeps its own learning rate unless --lr names one for all
+        return recipe.given("--lr") ? s : s.toBuilder().learningRate(Quickstart.studySetting(m).learningRate()).build();
     }
 
-    static List<Set<Component>> parseRows(String text) {
+    static List<Set<Component>> parseRows(CommandLine cl, String text) {
         List<Set<Component>> rows = new ArrayList<>();
         for (String row : text.split(",")) {
             if (!row.isBlank()) {
-                rows.add(FineTuning.parseComponents(row));
+                try {
+                    rows.add(FineTuning.parseComponents(row));
+                } catch (IllegalArgumentException | dev.mmpeft.experiments.ExperimentException e) {
+                    throw new CommandLine.ParameterException(cl, "--components: " + e.getMessage());
+                }
             }
         }
         if (rows.isEmpty()) {
-            throw new IllegalArgumentException("--components names no component");
+            throw new CommandLine.ParameterException(cl, "--components names no component");
         }
         return rows;
     }

@@ -1,6 +1,6 @@
 package dev.mmpeft.samples.cli;
 
-import dev.mmpeft.core.Component;
+import dev.mmpeft.datasets.MissingImageException;
 import dev.mmpeft.core.Device;
 import dev.mmpeft.core.train.Precision;
 import dev.mmpeft.experiments.ExecutionOptions;
@@ -10,7 +10,6 @@ import dev.mmpeft.experiments.TaskData;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,23 +21,23 @@ import picocli.CommandLine.Option;
         name = "train",
         header = "Fine-tunes a model on a dataset (LoRA, another PEFT method, or full Q-Former) and evaluates it.",
         mixinStandardHelpOptions = true,
+        defaultValueProvider = RecipeDefaults.class,
         description = {
-            "Fine-tunes a Hugging Face InstructBLIP directory on a dataset with LoRA on chosen",
-            "components (or the Q-Former in full), validating each epoch with early stopping,",
-            "and evaluates the best adapter on the test split. Writes OUTPUT/adapter (PEFT",
-            "layout), fine-tuned/ reports, training/ metrics and loss curve, summary.json.",
-            "Defaults follow the papers: AdamW lr 5e-4 (2e-5 for --full-qformer), weight decay",
-            "0.05, linear decay, 15 epochs, batch 16, patience 3; LoRA r=2 on",
-            "QFORMER_CROSS_ATTN,LLM_FFN unless --target says otherwise. --method dora|ia3|adapter|",
-            "prefix|adaption-prompt trains another PEFT method (its size options: --bottleneck,",
-            "--reduction-factor, --placement, --virtual-tokens, --prefix-projection, --prompt-length,",
-            "--adaption-layers); --connector tuned also trains the language projection.",
+            "Fine-tunes a Hugging Face InstructBLIP directory (or the embedded model) on a",
+            "dataset with LoRA on chosen components (or the Q-Former in full), validating each",
+            "epoch with early stopping, and evaluates the best adapter on the test split.",
+            "Writes OUTPUT/adapter (PEFT layout + mmpeft_task.json: the template it was trained",
+            "with), fine-tuned/ reports, training/ metrics and loss curve, summary.json.",
+            "The recipe's defaults are the same in train, quickstart and sweep.",
+            "--method dora|ia3|adapter|prefix|adaption-prompt trains another PEFT method (its",
+            "size options: --bottleneck, --reduction-factor, --placement, --virtual-tokens,",
+            "--prefix-projection, --prompt-length, --adaption-layers) at its own learning rate;",
+            "--connector tuned also trains the language projection.",
         })
 public final class TrainCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face InstructBLIP directory with its tokenizers.")
-    Path model;
+    @Mixin ModelOption model;
 
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "A dataset folder (train, val and test splits).")
     Path data;
@@ -46,11 +45,17 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa", description = "scienceqa, iconqa or jsonl (default ${DEFAULT-VALUE}).")
     String format;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder (locked while the run writes it).")
     Path output;
 
     @Option(names = "--zero-shot", description = "Also evaluate the model before training and compare.")
     boolean zeroShot;
+
+    @Mixin SelectionOptions selection;
+
+    @Mixin FineTuningOptions tuning;
+
+    @Mixin TemplateOption template;
 
     @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0",
             description = "Also write the resume checkpoint every N optimizer steps, not only at each epoch's end (default ${DEFAULT-VALUE}).")
@@ -63,9 +68,6 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Mixin PrecisionOption precision;
 
-    @Mixin FineTuningOptions tuning = new FineTuningOptions(
-            FineTuning.lora(EnumSet.of(Component.QFORMER_CROSS_ATTN, Component.LLM_FFN), 2));
-
     @Override
     public Integer call() throws Exception {
         List<Device> devices = device.devices();
@@ -76,12 +78,21 @@ public final class TrainCommand implements Callable<Integer> {
         }
         ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(compute)
                 .checkpointEvery(checkpointEvery).build();
-        TaskData task = TaskData.of(CliArgs.format(format), data);
+        String f = CliArgs.format(spec.commandLine(), format);
+        Path modelDir = model.directory();
+        TemplateOption.Chosen chosen = template.choose(f, modelDir);
+        TaskData task = chosen.apply(selection.apply(TaskData.of(f, data)));
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
-        try (InstructBlip base = InstructBlip.load(model, devices.get(0));
-                InstructBlipProcessor processor = InstructBlipProcessor.load(model, base.config())) {
-            Experiment.Outcome o = Experiment.run(base, processor, model.toString(), task, setting, output.toAbsolutePath(),
-                    zeroShot, resume, console, execution);
+        console.println(chosen.describe());
+        try (InstructBlip base = InstructBlip.load(modelDir, devices.get(0));
+                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, base.config())) {
+            Experiment.Outcome o;
+            try {
+                o = Experiment.run(base, processor, model.id(), task, setting, output.toAbsolutePath(), zeroShot, resume, console, execution);
+            } catch (MissingImageException e) {
+                throw new dev.mmpeft.core.MmpeftException(e.getMessage() + " (a partial download: --missing-images skip trains on the"
+                        + " records whose images are there)", e);
+            }
             console.printf("%s: %.2f%% on the test split (%,d trainable parameters); adapter %s%n", setting.slug(),
                     o.accuracy(), o.trainableParameters(), output.toAbsolutePath().resolve("adapter"));
         }

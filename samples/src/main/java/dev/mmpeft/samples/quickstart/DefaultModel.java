@@ -23,6 +23,8 @@ import dev.mmpeft.datasets.synthetic.QuestionFamily;
 import dev.mmpeft.datasets.synthetic.SyntheticDataset;
 import dev.mmpeft.datasets.synthetic.Variant;
 import dev.mmpeft.eval.Evaluators;
+import dev.mmpeft.experiments.TaskCard;
+import dev.mmpeft.experiments.TaskData;
 import dev.mmpeft.models.generation.Predictor;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
@@ -60,7 +62,7 @@ public final class DefaultModel {
      * text itself as the target (a model this small learns "red" from pixels quickly, but not which
      * letter the options gave it).
      */
-    public static final PromptTemplate TEMPLATE = PromptTemplates.scienceQa().withTarget("{answer_text}");
+    public static final PromptTemplate TEMPLATE = PromptTemplates.scienceQaAnswerText();
 
     /**
      * Standard deviation of the random initialisation. Larger than transformers' 0.02: a model this
@@ -192,6 +194,13 @@ public final class DefaultModel {
         return dir;
     }
 
+    /** Writes the packaged model (as {@link #directory()} unpacks it) to {@code out}, replacing it atomically. */
+    public static void copyPackaged(Path out) throws IOException {
+        Path packaged = directory();
+        AtomicFiles.deleteRecursively(out);
+        AtomicFiles.writeDirectory(out, tmp -> copyTree(packaged, tmp));
+    }
+
     /** Where unpacked models are cached. */
     static Path cacheRoot() {
         String configured = System.getProperty("mmpeft.cache", System.getenv("MMPEFT_CACHE"));
@@ -234,7 +243,8 @@ public final class DefaultModel {
             PromptTemplate template = TEMPLATE;
             List<MultimodalExample> val = ScienceQa.reader().root(dataDir).split("val").readAll();
             List<MultimodalExample> test = ScienceQa.reader().root(dataDir).split("test").readAll();
-            List<Prompt> train = template.renderAll(ScienceQa.reader().root(dataDir).split("train").readAll());
+            List<MultimodalExample> trainExamples = ScienceQa.reader().root(dataDir).split("train").readAll();
+            List<Prompt> train = template.renderAll(trainExamples);
 
             Path modelDir = work.resolve("model");
             List<String> words = vocabulary(work.resolve("vocabulary"), recipe.imageSize());
@@ -270,6 +280,8 @@ public final class DefaultModel {
                         test.size());
                 model.save(modelDir);
                 AtomicFiles.writeString(modelDir.resolve("README.md"), modelCard(recipe, words.size(), parameters, training, heldOut));
+                // how it was trained, so evaluate/train/generate render prompts the same way by default
+                TaskCard.of(TaskData.of("scienceqa", dataDir).withTemplate(template), trainExamples).write(modelDir);
                 writeManifest(modelDir);
             }
             AtomicFiles.deleteRecursively(out);

@@ -50,6 +50,22 @@ class CommandsTest {
     }
 
     @Test
+    void defaultModelPackagedCopiesTheEmbeddedModelWithItsTaskCard(@TempDir Path tmp) throws Exception {
+        System.setProperty("mmpeft.cache", tmp.resolve("cache").toString());
+        Path out = tmp.resolve("tiny");
+        CliRunner r = CliRunner.run("default-model", "--packaged", "--output", out.toString());
+        assertEquals(0, r.code(), r.toString());
+        Path embedded = dev.mmpeft.samples.quickstart.EmbeddedModels.resolve("embedded");
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "qformer_tokenizer/tokenizer.json",
+                "mmpeft_task.json")) {
+            assertEquals(-1L, Files.mismatch(embedded.resolve(f), out.resolve(f)), f);
+        }
+        assertEquals(embedded, dev.mmpeft.samples.quickstart.EmbeddedModels.resolve("embedded:flan-t5"));
+        assertEquals(Path.of("some/dir"), dev.mmpeft.samples.quickstart.EmbeddedModels.resolve("some/dir"));
+        assertEquals(2, CliRunner.run("default-model", "--packaged", "--epochs", "1", "--output", out.toString()).code());
+    }
+
+    @Test
     void badValuesGiveOneLineAndNonZeroExit(@TempDir Path tmp) throws Exception {
         Path file = Files.writeString(tmp.resolve("a-file"), "x");
         CliRunner output = CliRunner.run("default-model", "--output", file.resolve("model").toString(), "--train", "16", "--epochs", "1");
@@ -57,10 +73,11 @@ class CommandsTest {
         assertEquals(1, output.errLines().size(), output.err());
         assertTrue(output.err().contains("a-file"), output.err());
 
+        // a bad flag value: exit 2, one line plus the pointer to --help
         CliRunner family = CliRunner.run("default-model", "--output", tmp.resolve("m").toString(), "--families", "colour");
-        assertEquals(1, family.code(), family.toString());
-        assertEquals(1, family.errLines().size(), family.err());
-        assertTrue(family.err().contains("unknown question family 'colour'; expected color, shape"), family.err());
+        assertEquals(2, family.code(), family.toString());
+        assertEquals(2, family.errLines().size(), family.err());
+        assertTrue(family.err().contains("--families: unknown question family 'colour'; expected color, shape"), family.err());
 
         // bench takes no files: an impossible value is a flag error (exit 2, one line and a pointer to --help)
         CliRunner rank = CliRunner.run("bench", "--rank", "0", "--steps", "1");

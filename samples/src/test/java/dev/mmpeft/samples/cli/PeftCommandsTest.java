@@ -130,6 +130,22 @@ class PeftCommandsTest {
         assertTrue(Files.isRegularFile(out.resolve("config.json")));
         assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")), "tokenizer copied");
         assertTrue(Files.isRegularFile(out.resolve("qformer_tokenizer/tokenizer.json")), "Q-Former tokenizer copied");
+        assertFalse(Files.exists(out.resolve("mmpeft_task.json")), "neither the base nor the adapter records a template");
+
+        // an adapter that records its template hands it to the merged model
+        Path carded = tmp.resolve("carded-adapter");
+        Files.createDirectories(carded);
+        for (String f : List.of("adapter_config.json", "adapter_model.safetensors")) {
+            Files.copy(adapter.resolve(f), carded.resolve(f));
+        }
+        String card = "{\"mmpeft_task\": 1, \"format\": \"scienceqa\", \"template\": \"scienceqa-answer-text\","
+                + " \"answer_format\": \"option_text\", \"label_space\": {\"option_labels\": \"lower\", \"answers\": [\"red\"],"
+                + " \"complete\": true}}";
+        Files.writeString(carded.resolve("mmpeft_task.json"), card);
+        Path out2 = tmp.resolve("merged-carded");
+        CliRunner r2 = CliRunner.run("merge", "--model", model.toString(), "--adapter", carded.toString(), "--output", out2.toString());
+        assertEquals(0, r2.code(), r2.toString());
+        assertEquals(card, Files.readString(out2.resolve("mmpeft_task.json")));
         float[] expected = apiLogits(false);
         try (InstructBlip merged = InstructBlip.load(out); NDManager m = NDManager.newBaseManager(); Checkpoint in = Checkpoint.open(inputs)) {
             assertTrue(Checkpoint.open(out).names().stream().noneMatch(n -> n.contains("lora_")));

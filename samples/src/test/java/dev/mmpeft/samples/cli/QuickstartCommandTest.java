@@ -1,8 +1,11 @@
 package dev.mmpeft.samples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mmpeft.datasets.prompt.PromptTemplates;
+import dev.mmpeft.experiments.TaskCard;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The README's main job, end to end: {@code ./mmpeft quickstart} with no flags runs on the embedded
  * default model and the synthetic shifted task, goes from near chance to (almost) perfect, and
- * leaves the adapter, the report and the plots.
+ * leaves the adapter, the report and the plots; {@code evaluate --model embedded --adapter} then
+ * gives the quickstart's numbers, and {@code train} with its defaults the quickstart's adapter.
  */
 class QuickstartCommandTest {
     private static final Pattern ACCURACY = Pattern.compile("(zero-shot|fine-tuned) accuracy: +([0-9.]+)%");
@@ -65,6 +69,34 @@ class QuickstartCommandTest {
         assertTrue(report.contains(String.format(Locale.ROOT, "| fine-tuned | %.2f%% |", fineTuned)), report);
         String adapterConfig = Files.readString(out.resolve("adapter/adapter_config.json"));
         assertTrue(adapterConfig.contains("\"peft_type\" : \"LORA\"") && adapterConfig.contains("\"r\" : 2"), adapterConfig);
+        // the adapter says how it was trained, and PEFT's own config stays PEFT's
+        TaskCard card = TaskCard.read(out.resolve("adapter")).orElseThrow();
+        assertEquals(PromptTemplates.scienceQaAnswerText(), card.template());
+        assertEquals(TaskCard.AnswerFormat.OPTION_TEXT, card.answerFormat());
+        assertFalse(adapterConfig.contains("template"), adapterConfig);
+
+        // the README's check of the quickstart's adapter: the same numbers, to the printed digit
+        CliRunner eval = CliRunner.run("evaluate", "--model", "embedded", "--adapter", out.resolve("adapter").toString(), "--data",
+                out.resolve("data").toString());
+        assertEquals(0, eval.code(), eval.toString());
+        assertTrue(eval.out().contains("template: scienceqa-answer-text (recorded in " + out.resolve("adapter")), eval.out());
+        assertEquals(String.format(Locale.ROOT, "%.2f", fineTuned), headline(eval), eval.out());
+        CliRunner base = CliRunner.run("evaluate", "--model", "embedded", "--data", out.resolve("data").toString());
+        assertEquals(0, base.code(), base.toString());
+        assertEquals(String.format(Locale.ROOT, "%.2f", zeroShot), headline(base), base.out());
+
+        // train with every default, on the same data and model: the same recipe, so the same adapter and accuracy
+        CliRunner train = CliRunner.run("train", "--model", "embedded", "--data", out.resolve("data").toString(), "--output",
+                tmp.resolve("train").toString());
+        assertEquals(0, train.code(), train.toString());
+        assertTrue(train.out().contains(String.format(Locale.ROOT, "lora-qformer_cross_attn+llm_ffn-r2: %.2f%% on the test split",
+                fineTuned)), train.out());
+    }
+
+    private static String headline(CliRunner r) {
+        Matcher m = Pattern.compile("split 'test' \\(120 examples\\): ([0-9.]+)%").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        return m.group(1);
     }
 
     @Test
@@ -76,8 +108,8 @@ class QuickstartCommandTest {
         assertTrue(missing.err().contains("no-such-model"), missing.err());
 
         CliRunner component = CliRunner.run("quickstart", "--output", tmp.resolve("b").toString(), "--target", "QFORMER_NOPE");
-        assertEquals(1, component.code(), component.toString());
-        assertEquals(1, component.err().strip().lines().count(), component.err());
+        assertEquals(2, component.code(), component.toString());
+        assertTrue(component.errLines().get(0).startsWith("mmpeft quickstart: --target: "), component.err());
         assertTrue(component.err().contains("unknown component 'QFORMER_NOPE'"), component.err());
 
         Path corrupt = tmp.resolve("corrupt");

@@ -145,10 +145,10 @@ class SweepCommandTest {
     }
 
     @Test
-    void badComponentGivesOneLine(@TempDir Path tmp) throws Exception {
+    void badComponentIsAFlagErrorAndMissingDataABadInput(@TempDir Path tmp) throws Exception {
         CliRunner r = CliRunner.run("sweep", "--output", tmp.toString(), "--components", "QFORMER_CROSS_ATTN,LLM_NOPE");
-        assertEquals(1, r.code(), r.toString());
-        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.errLines().get(0).startsWith("mmpeft sweep: --components: "), r.err());
         assertTrue(r.err().contains("unknown component 'LLM_NOPE'"), r.err());
         CliRunner missing = CliRunner.run("sweep", "--output", tmp.resolve("o").toString(), "--data", tmp.resolve("nothing").toString());
         assertEquals(1, missing.code(), missing.toString());

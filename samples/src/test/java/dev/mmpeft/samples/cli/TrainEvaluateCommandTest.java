@@ -61,6 +61,26 @@ class TrainEvaluateCommandTest {
                 "evaluate without adapter vs the training's zero-shot score");
     }
 
+    /**
+     * The shipped ScienceQA sample has the images of its test split only. {@code --missing-images
+     * skip} with {@code --all} reads what is there (the text questions) and says what it left out;
+     * InstructBLIP then refuses a question without an image in one line naming the record (exit 1)
+     * instead of training on something else than the user asked for.
+     */
+    @Test
+    void theShippedPartialScienceQaSampleSaysWhatItReadAndWhyItCannotTrain(@TempDir Path tmp) throws Exception {
+        CliRunner train = CliRunner.run("train", "--model", "embedded", "--data", CliRunner.shared("data/scienceqa-sample").toString(),
+                "--output", tmp.resolve("partial").toString(), "--all", "--missing-images", "skip", "--epochs", "1",
+                "--target", "LLM_FFN");
+        // train: 50 records, the 22 with an image (none shipped) skipped; val: 21 of 50 skipped
+        assertTrue(train.out().contains("train split: 28 examples (every record); left out: 0 by the selection, 22 whose image file"
+                + " is missing"), train.out());
+        assertTrue(train.out().contains("fine-tuning (lora-llm_ffn-r2) on 28 examples, validating on 29"), train.out());
+        assertEquals(1, train.code(), train.toString());
+        assertEquals(1, train.errLines().size(), train.err());
+        assertTrue(train.err().contains("InstructBLIP takes exactly one image, found 0"), train.err());
+    }
+
     @Test
     void badInputGivesOneLineAndNonZeroExit(@TempDir Path tmp) throws Exception {
         Path model = DefaultModel.directory();
@@ -71,7 +91,7 @@ class TrainEvaluateCommandTest {
         assertTrue(noData.err().contains("absent"), noData.err());
 
         CliRunner format = CliRunner.run("evaluate", "--model", model.toString(), "--data", tmp.toString(), "--format", "coco");
-        assertEquals(1, format.code(), format.toString());
+        assertEquals(2, format.code(), format.toString());
         assertTrue(format.err().contains("unknown --format 'coco'"), format.err());
 
         Path corrupt = tmp.resolve("corrupt");
@@ -86,7 +106,7 @@ class TrainEvaluateCommandTest {
 
         CliRunner target = CliRunner.run("train", "--model", model.toString(), "--data", data.toString(), "--output",
                 tmp.resolve("t").toString(), "--target", "VISION_NOPE");
-        assertEquals(1, target.code(), target.toString());
+        assertEquals(2, target.code(), target.toString());
         assertTrue(target.err().contains("unknown component 'VISION_NOPE'"), target.err());
 
         CliRunner missingFlag = CliRunner.run("train", "--model", model.toString());

@@ -41,7 +41,7 @@ public final class Json {
             return MAPPER.readTree(Files.readAllBytes(file));
         } catch (JsonProcessingException e) {
             throw new JsonFileException(
-                    file + ": invalid JSON: " + e.getOriginalMessage() + locationOf(e), e);
+                    file + ": invalid JSON: " + problem(e), e);
         } catch (IOException e) {
             throw new JsonFileException(file + ": cannot read: " + e.getMessage(), e);
         }
@@ -53,7 +53,7 @@ public final class Json {
             return MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
             throw new JsonFileException(
-                    source + ": invalid JSON: " + e.getOriginalMessage() + locationOf(e), e);
+                    source + ": invalid JSON: " + problem(e), e);
         }
     }
 
@@ -64,6 +64,20 @@ public final class Json {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("cannot write JSON: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * What is wrong with a JSON text, in words and with its line and column, without the parser's
+     * internals (Jackson's {@code [Source: REDACTED (`StreamReadFeature...` disabled); line: 1, column: 1]}).
+     */
+    public static String problem(JsonProcessingException e) {
+        String m = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        m = m.replaceAll("\\[Source: [^\\]]*?line: (\\d+), column: (\\d+)\\]", "line $1, column $2")
+                .replaceAll("\\[Source: [^\\]]*\\]", "")
+                .replace("(start marker at line", "(opened at line")
+                .replaceAll("\\s*\\n\\s*", " ")
+                .strip();
+        return m + locationOf(e);
     }
 
     private static String locationOf(JsonProcessingException e) {

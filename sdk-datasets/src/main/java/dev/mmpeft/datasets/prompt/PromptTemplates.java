@@ -1,6 +1,10 @@
 package dev.mmpeft.datasets.prompt;
 
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The papers' templates (peft-instructblip-visual-reasoning, Appendix B, following InstructBLIP):
@@ -29,7 +33,58 @@ public final class PromptTemplates {
     /** TextVQA with the image's OCR tokens before the question ({@code none} when it has none). */
     public static final String TEXTVQA_OCR = "OCR tokens: {context}. Question: {question} Short answer:";
 
+    /**
+     * The templates by name, in the order {@link #names()} lists them. Why names: a model or adapter
+     * folder records how it was trained ({@code mmpeft_task.json}), and a name stays readable there
+     * and on the command line ({@code --template scienceqa-answer-text}).
+     */
+    private static final Map<String, Supplier<PromptTemplate>> NAMED = named();
+
     private PromptTemplates() {}
+
+    private static Map<String, Supplier<PromptTemplate>> named() {
+        Map<String, Supplier<PromptTemplate>> m = new LinkedHashMap<>();
+        m.put("scienceqa", PromptTemplates::scienceQa);
+        m.put("scienceqa-answer-text", PromptTemplates::scienceQaAnswerText);
+        m.put("iconqa", PromptTemplates::iconQa);
+        m.put("caption", PromptTemplates::caption);
+        m.put("vqa", PromptTemplates::vqa);
+        m.put("textvqa-ocr", PromptTemplates::textVqaWithOcr);
+        m.put("aokvqa", PromptTemplates::aOkVqa);
+        m.put("aokvqa-direct-answer", PromptTemplates::aOkVqaDirectAnswer);
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /** The names {@link #named(String)} knows, e.g. {@code scienceqa}, {@code scienceqa-answer-text}, {@code iconqa}. */
+    public static java.util.List<String> names() {
+        return java.util.List.copyOf(NAMED.keySet());
+    }
+
+    /**
+     * A template by its name (case ignored).
+     *
+     * @throws TemplateException naming the unknown name and the known ones
+     */
+    public static PromptTemplate named(String name) {
+        Supplier<PromptTemplate> t = NAMED.get(name.strip().toLowerCase(Locale.ROOT));
+        if (t == null) {
+            throw new TemplateException("unknown template name '" + name + "'; known: " + String.join(", ", NAMED.keySet()));
+        }
+        return t.get();
+    }
+
+    /** The name of a template that equals one of the named ones (the first such name), else empty. */
+    public static Optional<String> nameOf(PromptTemplate template) {
+        return NAMED.entrySet().stream().filter(e -> e.getValue().get().equals(template)).map(Map.Entry::getKey).findFirst();
+    }
+
+    /**
+     * ScienceQA's input with the option text itself as the target ({@code red}, not {@code (b) red}):
+     * what small models trained from scratch learn best (the embedded default model is trained with it).
+     */
+    public static PromptTemplate scienceQaAnswerText() {
+        return scienceQa().withTarget("{answer_text}");
+    }
 
     /** ScienceQA: context = hint and lecture (N/A when both are empty), lettered options, target {@code (b) choice}. */
     public static PromptTemplate scienceQa() {
