@@ -71,6 +71,11 @@ public final class TaskModel implements TrainableModel<Prompt>, ExamplePredictor
     }
 
     @Override
+    public Map<String, Double> lossTerms() {
+        return peft.lossTerms();
+    }
+
+    @Override
     public void setTraining(boolean training) {
         peft.setTraining(training);
     }
