@@ -7,6 +7,7 @@ import dev.mmpeft.experiments.Experiment;
 import dev.mmpeft.experiments.TaskData;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
+import dev.mmpeft.peft.Adaptables;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftModel;
 import dev.mmpeft.plots.EvaluationCharts;
@@ -14,18 +15,22 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ./mmpeft evaluate}: a model (optionally with an adapter) on a dataset split, by candidate scoring, with the official breakdown. */
 @Command(
         name = "evaluate",
-        header = "Evaluates a model (and adapter) on a dataset split by candidate scoring.",
+        header = "Evaluates a model (and adapter) on a dataset split: candidate scoring or generation.",
         mixinStandardHelpOptions = true,
         description = {
             "Answers a dataset split's multiple-choice questions by candidate scoring (each",
             "option scored by the model's loss, as LAVIS does) and prints the official",
             "breakdown (ScienceQA: NAT/SOC/LAN/TXT/IMG/NO/G1-6/G7-12/Avg; IconQA: per",
-            "sub-task and skill). --adapter applies a PEFT LoRA adapter first.",
+            "sub-task and skill). Captioning and open-VQA formats (flickr30k, textcaps,",
+            "okvqa, textvqa) are answered by generation (greedy, or --num-beams) and scored",
+            "with CIDEr and ROUGE or VQA accuracy after the official answer normalisation.",
+            "--adapter applies a saved adapter (LoRA, IA3, DMA, ...) first.",
         })
 public final class EvaluateCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -39,7 +44,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "A dataset folder.")
     Path data;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa", description = "scienceqa, iconqa or jsonl (default ${DEFAULT-VALUE}).")
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa", description = "scienceqa, iconqa, jsonl, flickr30k, textcaps, okvqa, aokvqa or textvqa (default ${DEFAULT-VALUE}).")
     String format;
 
     @Option(names = "--split", paramLabel = "S", defaultValue = "test", description = "Split to evaluate (default ${DEFAULT-VALUE}).")
@@ -48,9 +53,11 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--report-dir", paramLabel = "DIR", description = "Write result JSON, Markdown, CSV, records and a bar chart here.")
     Path reportDir;
 
+    @Mixin TaskOptions taskOptions = new TaskOptions();
+
     @Override
     public Integer call() throws Exception {
-        TaskData task = TaskData.of(CliArgs.format(format), data);
+        TaskData task = taskOptions.apply(TaskData.of(CliArgs.format(format), data), 0);
         List<MultimodalExample> examples = task.examples(split);
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("no " + task.format() + " examples in split '" + split + "' under " + data);
@@ -59,7 +66,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         try (InstructBlip base = InstructBlip.load(model);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(model, base.config())) {
             if (adapter != null) {
-                try (PeftModel<InstructBlip> peft = Peft.load(base, adapter, false)) {
+                try (PeftModel<InstructBlip> peft = Peft.load(Adaptables.instructBlip(base, processor, model.toString()), adapter, false)) {
                     result = Experiment.evaluate(peft.model(), processor, task, examples);
                 }
             } else {
@@ -68,8 +75,14 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         java.io.PrintWriter console = spec.commandLine().getOut();
         console.print(Reports.markdown(result));
-        console.printf("%s on %s split '%s' (%d examples): %.2f%%%n", result.evaluator(), task.format(), split, examples.size(),
-                result.headline());
+        if (result.metric().equals(dev.mmpeft.eval.CaptionEvaluator.METRIC)) {
+            // captions: CIDEr and ROUGE times 100, as PETAL's Table 1
+            console.printf("%s on %s split '%s' (%d examples):%n%s", result.evaluator(), task.format(), split, examples.size(),
+                    Experiment.indent("  ", result));
+        } else {
+            console.printf("%s on %s split '%s' (%d examples): %.2f%%%n", result.evaluator(), task.format(), split, examples.size(),
+                    result.headline());
+        }
         if (reportDir != null) {
             Reports.writeAll(result, reportDir);
             EvaluationCharts.writeResult(result, reportDir);

@@ -36,7 +36,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "A dataset folder (train, val and test splits).")
     Path data;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa", description = "scienceqa, iconqa or jsonl (default ${DEFAULT-VALUE}).")
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa", description = "scienceqa, iconqa, jsonl, flickr30k, textcaps, okvqa, aokvqa or textvqa (default ${DEFAULT-VALUE}).")
     String format;
 
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder.")
@@ -45,20 +45,23 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--zero-shot", description = "Also evaluate the model before training and compare.")
     boolean zeroShot;
 
+    @Mixin TaskOptions taskOptions = new TaskOptions();
+
     @Mixin FineTuningOptions tuning = new FineTuningOptions(
             FineTuning.lora(EnumSet.of(Component.QFORMER_CROSS_ATTN, Component.LLM_FFN), 2));
 
     @Override
     public Integer call() throws Exception {
         FineTuning setting = tuning.setting();
-        TaskData task = TaskData.of(CliArgs.format(format), data);
+        TaskData task = taskOptions.apply(TaskData.of(CliArgs.format(format), data), setting.seed());
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
         try (InstructBlip base = InstructBlip.load(model);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(model, base.config())) {
             Experiment.Outcome o = Experiment.run(base, processor, model.toString(), task, setting, output.toAbsolutePath(),
                     zeroShot, false, console);
-            console.printf("%s: %.2f%% on the test split (%,d trainable parameters); adapter %s%n", setting.slug(),
-                    o.accuracy(), o.trainableParameters(), output.toAbsolutePath().resolve("adapter"));
+            console.printf("%s on the test split (%,d trainable parameters):%n%s", setting.slug(), o.trainableParameters(),
+                    Experiment.indent("  ", o.result()));
+            console.printf("adapter %s%n", output.toAbsolutePath().resolve("adapter"));
         }
         return 0;
     }
