@@ -8,6 +8,8 @@ import dev.mmpeft.core.config.Configs;
 import dev.mmpeft.core.config.InstructBlipConfig;
 import dev.mmpeft.core.config.ModelConfig;
 import dev.mmpeft.core.config.T5Config;
+import dev.mmpeft.peft.TargetingBuilder;
+import dev.mmpeft.peft.dma.DmaConfig;
 import dev.mmpeft.peft.lora.LoraConfig;
 import dev.mmpeft.peft.ParameterReport;
 import dev.mmpeft.peft.Peft;
@@ -70,6 +72,19 @@ public final class InspectCommand implements Callable<Integer> {
             description = "Count the trainable parameters of LoRA at this rank (PEFT's r; default 8 when --target is given). Needs a config.json or model directory.")
     Integer loraRank;
 
+    @Option(names = "--method", paramLabel = "M", description = "The method to count: lora (default) or dma (PETAL: rank 64"
+            + " unless --rank; --target QFORMER_ALL by default).")
+    String method;
+
+    @Option(names = "--rank", paramLabel = "R", description = "The method's rank (LoRA's r, DMA's R).")
+    Integer rank;
+
+    @Option(names = "--aim", paramLabel = "N", description = "With --method dma: also count AIM's gate for N experts.")
+    Integer aim;
+
+    @Option(names = "--sib", description = "With --method dma: also count SIB's temperature.")
+    boolean sib;
+
     @Option(names = "--lora-alpha", paramLabel = "ALPHA", description = "PEFT's lora_alpha for the count (default 8; does not change counts).")
     Double loraAlpha;
 
@@ -87,7 +102,7 @@ public final class InspectCommand implements Callable<Integer> {
         if (!Files.exists(path)) {
             throw new MmpeftException(path + ": no such file or directory");
         }
-        if (loraRank != null || loraAlpha != null || targets != null || train != null) {
+        if (method != null || rank != null || loraRank != null || loraAlpha != null || targets != null || train != null) {
             inspectPeft(path, out);
         } else if (isConfigFile(path)) {
             inspectConfig(path, out);
@@ -152,45 +167,68 @@ public final class InspectCommand implements Callable<Integer> {
      * structure alone (no weights allocated): PEFT's summary line and a per-component table.
      */
     void inspectPeft(Path location, PrintWriter out) {
-        if (targets == null && train == null) {
+        boolean dma = method != null && method.equalsIgnoreCase("dma");
+        if (method != null && !dma && !method.equalsIgnoreCase("lora")) {
+            throw new ParameterException(spec.commandLine(), "invalid --method '" + method + "' (expected lora or dma)");
+        }
+        if (!dma && targets == null && train == null) {
             throw new ParameterException(spec.commandLine(), "--target is required with --lora-rank (for example --target QFORMER_CROSS_ATTN,LLM_FFN)");
         }
         if (!Files.isDirectory(location) && !isConfigFile(location)) {
-            throw new MmpeftException(location + ": counting LoRA parameters needs a config.json or a model directory");
+            throw new MmpeftException(location + ": counting " + (dma ? "DMA" : "LoRA") + " parameters needs a config.json or a model directory");
         }
         InstructBlipConfig config = Configs.read(location, InstructBlipConfig.class);
         InstructBlip structure = InstructBlip.fromConfig(config);
-        LoraConfig.Builder lora = Peft.lora().rank(loraRank == null ? 8 : loraRank);
-        if (loraAlpha != null) {
-            lora.alpha(loraAlpha);
-        }
+        Integer r = rank != null ? rank : loraRank;
         List<String> described = new ArrayList<>();
+        List<String> extras = new ArrayList<>();
+        ParameterReport report;
+        String header;
+        if (dma) {
+            DmaConfig.Builder petal = Peft.dma().aimExperts(aim == null ? 0 : aim).sib(sib);
+            if (r != null) {
+                petal.rank(r);
+            }
+            addTargets(petal, described, extras);
+            DmaConfig built = petal.build();
+            report = petal.report(structure);
+            header = built.describe();
+        } else {
+            LoraConfig.Builder lora = Peft.lora().rank(r == null ? 8 : r);
+            if (loraAlpha != null) {
+                lora.alpha(loraAlpha);
+            }
+            addTargets(lora, described, extras);
+            LoraConfig built = lora.build();
+            report = lora.report(structure);
+            header = "LoRA r=" + built.r() + ", alpha=" + trimNumber(built.loraAlpha());
+        }
+        out.printf(Locale.ROOT, "config: %s (%s parameters, nothing allocated)%n", location, grouped(structure.parameterCount()));
+        out.printf(Locale.ROOT, "%s on %s%s%n", header, described.isEmpty() ? (dma ? "QFORMER_ALL" : "nothing") : String.join(", ", described),
+                extras.isEmpty() ? "" : "; trained in full: " + String.join(", ", extras));
+        out.println(report);
+    }
+
+    /** The --target and --train flags on a method's builder, described for the header line. */
+    private <B extends TargetingBuilder<B>> void addTargets(B b, List<String> described, List<String> extras) {
         for (String t : targets == null ? List.<String>of() : targets) {
             Object target = parseTarget(t);
             if (target instanceof Component) {
-                lora.target((Component) target);
+                b.target((Component) target);
             } else {
-                lora.target((String) target);
+                b.target((String) target);
             }
             described.add(target.toString());
         }
-        List<String> extras = new ArrayList<>();
         for (String t : train == null ? List.<String>of() : train) {
             Object target = parseTarget(t);
             if (target instanceof Component) {
-                lora.train((Component) target);
+                b.train((Component) target);
             } else {
-                lora.train((String) target);
+                b.train((String) target);
             }
             extras.add(target.toString());
         }
-        LoraConfig built = lora.build();
-        ParameterReport report = lora.report(structure);
-        out.printf(Locale.ROOT, "config: %s (%s parameters, nothing allocated)%n", location, grouped(structure.parameterCount()));
-        out.printf(Locale.ROOT, "LoRA r=%d, alpha=%s on %s%s%n", built.r(), trimNumber(built.loraAlpha()),
-                described.isEmpty() ? "nothing" : String.join(", ", described),
-                extras.isEmpty() ? "" : "; trained in full: " + String.join(", ", extras));
-        out.println(report);
     }
 
     /** A component name ({@code QFORMER_CROSS_ATTN}, case and - or _ free) or a Hugging Face module name. */
