@@ -39,9 +39,9 @@ public record PetalMethod(boolean dma, int aimExperts, List<String> aimInstructi
         return new PetalMethod(true, 3, List.of(), true, 0.1);
     }
 
-    /** The same method with the parts named in {@code parts} ({@code dma}, {@code aim}, {@code sib}) on and the others off. */
+    /** The same method with each part on or off (AIM keeps its experts, 3 when it had none). */
     public PetalMethod withParts(boolean newDma, boolean aim, boolean newSib) {
-        return new PetalMethod(newDma, aim ? Math.max(aimExperts, 3) : 0, aimInstructions, newSib, sibEta);
+        return new PetalMethod(newDma, aim ? (aimExperts > 0 ? aimExperts : 3) : 0, aimInstructions, newSib, sibEta);
     }
 
     @Override

@@ -1,7 +1,9 @@
 package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.core.Component;
+import dev.mmpeft.experiments.Ablation;
 import dev.mmpeft.experiments.FineTuning;
+import dev.mmpeft.experiments.PetalMethod;
 import dev.mmpeft.experiments.Sweep;
 import dev.mmpeft.experiments.TaskData;
 import dev.mmpeft.samples.quickstart.DefaultModel;
@@ -39,7 +41,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "A dataset folder (default: the synthetic shifted task, written to OUTPUT/data).")
     Path data;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa", description = "Format of --data: scienceqa, iconqa or jsonl.")
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa", description = "Format of --data (default"
+            + " ${DEFAULT-VALUE}; any installed format: iconqa, jsonl, okvqa, aokvqa, textvqa, ...).")
     String format;
 
     @Option(names = "--components", paramLabel = "ROWS", description = "Component sets, one per row: ',' separates rows, '+' joins"
@@ -71,20 +74,104 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--patience", paramLabel = "N", defaultValue = "3", description = "Early-stopping patience (default ${DEFAULT-VALUE}; 0: off).")
     int patience;
 
+    @Option(names = "--methods", paramLabel = "M1,M2", split = ",", description = "lora (the component x rank grid), dma"
+            + " (PETAL), or both (default lora). With dma, every setting runs on the accuracy task and a captioning task.")
+    List<String> methods;
+
+    @Option(names = "--ablation", paramLabel = "P1,P2", split = ",", description = "PETAL's parts to ablate (dma, aim, sib):"
+            + " PETAL with all on, each one off, and DMA alone (Table 4); implies --methods dma.")
+    List<String> ablation;
+
+    @Option(names = "--dma-rank", paramLabel = "R", defaultValue = "16", description = "PETAL's rank R (default ${DEFAULT-VALUE}"
+            + " for the embedded 48-wide Q-Former; PETAL used 64 on the 768-wide one).")
+    int dmaRank;
+
+    @Option(names = "--dma-lr", paramLabel = "LR", defaultValue = "1e-2", description = "PETAL's learning rate (default ${DEFAULT-VALUE}).")
+    double dmaLr;
+
+    @Option(names = "--caption-data", paramLabel = "DIR", description = "The captioning task of a PETAL run (default: a synthetic"
+            + " Flickr30K-layout task written to OUTPUT/captions-data).")
+    Path captionData;
+
+    @Option(names = "--caption-format", paramLabel = "FORMAT", defaultValue = "flickr30k", description = "Format of"
+            + " --caption-data: flickr30k or textcaps (default ${DEFAULT-VALUE}).")
+    String captionFormat;
+
+    @Option(names = "--no-captions", description = "PETAL runs: leave out the captioning task.")
+    boolean noCaptions;
+
+    @picocli.CommandLine.Mixin TaskOptions taskOptions = new TaskOptions();
+
     @Override
     public Integer call() throws Exception {
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
+        Set<String> chosen = new java.util.LinkedHashSet<>(methods == null ? List.of("lora") : methods);
+        if (ablation != null) {
+            chosen.add("dma");
+        }
+        for (String m : chosen) {
+            if (!m.equals("lora") && !m.equals("dma")) {
+                throw new IllegalArgumentException("invalid --methods entry '" + m + "' (expected lora or dma)");
+            }
+        }
+        if (chosen.contains("dma")) {
+            return ablation(chosen.contains("lora"), console);
+        }
         Sweep.Grid papers = Sweep.Grid.papers();
         List<Set<Component>> rows = components == null ? papers.componentSets() : parseRows(components);
         Sweep.Grid grid = new Sweep.Grid(rows, ranks == null ? papers.ranks() : ranks, !noFull, !noZeroShot);
         FineTuning lora = Quickstart.Options.defaultSetting().withRecipe(lr, epochs, batchSize, patience);
         FineTuning full = FineTuning.fullQformer().withRecipe(fullLr, epochs, batchSize, patience);
         Path out = output.toAbsolutePath();
-        TaskData task = Quickstart.taskData(Optional.ofNullable(data), CliArgs.format(format), out, console);
+        TaskData task = taskOptions.apply(Quickstart.taskData(Optional.ofNullable(data), CliArgs.format(format), out, console), lora.seed());
         Path modelDir = model != null ? model : DefaultModel.directory();
         Sweep.Result r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, grid, lora, full, out, console);
         console.printf("sweep: %d cells (%d run now, %d done before); table %s, plot %s%n", r.cells().size(), r.ran(), r.skipped(),
                 out.resolve("sweep.md"), out.resolve("accuracy-vs-parameters.png"));
+        return 0;
+    }
+
+    /** LoRA (the --components x --ranks rows, default the quickstart's setting) and PETAL's variants on the two tasks. */
+    private int ablation(boolean withLora, java.io.PrintStream console) throws java.io.IOException {
+        Path out = output.toAbsolutePath();
+        List<FineTuning> settings = new java.util.ArrayList<>();
+        FineTuning base = Quickstart.Options.defaultSetting().withRecipe(lr, epochs, batchSize, patience);
+        if (withLora) {
+            List<Set<Component>> rows = components == null ? List.of(base.components()) : parseRows(components);
+            for (Set<Component> row : rows) {
+                for (int r : ranks == null ? List.of(base.rank()) : ranks) {
+                    settings.add(base.toBuilder().components(java.util.EnumSet.copyOf(row)).rank(r).alpha(4.0 * r).build());
+                }
+            }
+        }
+        Set<String> parts = new java.util.LinkedHashSet<>(ablation == null ? List.of() : ablation);
+        PetalMethod petal = parts.isEmpty() ? PetalMethod.dmaOnly() : PetalMethod.full();
+        FineTuning dma = FineTuning.dma(petal).toBuilder().rank(dmaRank).build().withRecipe(dmaLr, epochs, batchSize, patience);
+        settings.addAll(parts.isEmpty() ? List.of(dma) : Ablation.petalVariants(parts, dma));
+        TaskData qa = taskOptions.apply(Quickstart.taskData(Optional.ofNullable(data), CliArgs.format(format), out, console), base.seed());
+        Optional<TaskData> captions = Optional.empty();
+        if (!noCaptions) {
+            Path capDir = captionData;
+            if (capDir == null) {
+                capDir = out.resolve("captions-data");
+                if (!java.nio.file.Files.isRegularFile(capDir.resolve("dataset_flickr30k.json"))) {
+                    console.println("writing the synthetic captioning task (Flickr30K layout) to " + capDir + " ...");
+                    dev.mmpeft.datasets.synthetic.SyntheticDataset.builder().seed(2027).train(64).val(16).test(24).imageSize(56)
+                            .build().writeFlickr30k(capDir, true);
+                }
+            }
+            captions = Optional.of(taskOptions.apply(TaskData.of(captionData == null ? "flickr30k" : CliArgs.format(captionFormat),
+                    capDir), base.seed()));
+        }
+        Path modelDir = model != null ? model : DefaultModel.directory();
+        String id = Quickstart.modelId(Optional.ofNullable(model));
+        try (dev.mmpeft.models.instructblip.InstructBlip m = dev.mmpeft.models.instructblip.InstructBlip.load(modelDir);
+                dev.mmpeft.models.processing.InstructBlipProcessor p =
+                        dev.mmpeft.models.processing.InstructBlipProcessor.load(modelDir, m.config())) {
+            Ablation.Result r = Ablation.run(m, p, id, qa, captions, settings, out, console);
+            console.printf("ablation: %d settings; table %s, plot %s%n", r.rows().size(), out.resolve("ablation.md"),
+                    out.resolve(dev.mmpeft.plots.EvaluationCharts.ABLATION_PNG));
+        }
         return 0;
     }
 
