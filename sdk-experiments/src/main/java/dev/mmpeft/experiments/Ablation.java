@@ -101,17 +101,24 @@ public final class Ablation {
      */
     public static Result run(InstructBlip model, InstructBlipProcessor processor, String modelId, TaskData qa,
             Optional<TaskData> captions, List<FineTuning> settings, Path out, PrintStream console) throws IOException {
+        return run(model, processor, modelId, qa, captions, settings, out, console, ExecutionOptions.defaults());
+    }
+
+    /** As {@link #run(InstructBlip, InstructBlipProcessor, String, TaskData, Optional, List, Path, PrintStream)}, training where and how {@code execution} says. */
+    public static Result run(InstructBlip model, InstructBlipProcessor processor, String modelId, TaskData qa,
+            Optional<TaskData> captions, List<FineTuning> settings, Path out, PrintStream console, ExecutionOptions execution)
+            throws IOException {
         Files.createDirectories(out);
         List<Row> rows = new ArrayList<>();
         int total = settings.size() * (captions.isPresent() ? 2 : 1);
         int done = 0;
         for (FineTuning s : settings) {
             Path qaCell = runCell(model, processor, modelId, qa, s, out.resolve(Sweep.CELLS).resolve("qa").resolve(s.slug()), ++done,
-                    total, console);
+                    total, console, execution);
             Optional<Path> capCell = Optional.empty();
             if (captions.isPresent()) {
                 capCell = Optional.of(runCell(model, processor, modelId, captions.get(), s,
-                        out.resolve(Sweep.CELLS).resolve("captions").resolve(s.slug()), ++done, total, console));
+                        out.resolve(Sweep.CELLS).resolve("captions").resolve(s.slug()), ++done, total, console, execution));
             }
             rows.add(row(s, qaCell, capCell));
             write(rows, out, modelId, qa, captions);
@@ -120,12 +127,12 @@ public final class Ablation {
     }
 
     private static Path runCell(InstructBlip model, InstructBlipProcessor processor, String modelId, TaskData data, FineTuning s,
-            Path cell, int index, int total, PrintStream console) throws IOException {
+            Path cell, int index, int total, PrintStream console, ExecutionOptions execution) throws IOException {
         if (Files.isRegularFile(cell.resolve(Experiment.SUMMARY))) {
             console.printf(Locale.ROOT, "[%d/%d] %s on %s: done before, skipping%n", index, total, s.slug(), data.format());
         } else {
             console.printf(Locale.ROOT, "[%d/%d] %s on %s ...%n", index, total, s.slug(), data.format());
-            Experiment.run(model, processor, modelId, data, s, cell, false, true, console);
+            Experiment.run(model, processor, modelId, data, s, cell, false, true, console, execution);
         }
         return cell;
     }

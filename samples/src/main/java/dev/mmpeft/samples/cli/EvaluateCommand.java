@@ -50,6 +50,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--split", paramLabel = "S", defaultValue = "test", description = "Split to evaluate (default ${DEFAULT-VALUE}).")
     String split;
 
+    @Mixin DeviceOption device;
+
     @Option(names = "--report-dir", paramLabel = "DIR", description = "Write result JSON, Markdown, CSV, records and a bar chart here.")
     Path reportDir;
 
@@ -57,13 +59,14 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        dev.mmpeft.core.Device on = device.single();
         TaskData task = taskOptions.apply(TaskData.of(CliArgs.format(format), data), 0);
         List<MultimodalExample> examples = task.examples(split);
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("no " + task.format() + " examples in split '" + split + "' under " + data);
         }
         EvaluationResult result;
-        try (InstructBlip base = InstructBlip.load(model);
+        try (InstructBlip base = InstructBlip.load(model, on);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(model, base.config())) {
             if (adapter != null) {
                 try (PeftModel<InstructBlip> peft = Peft.load(Adaptables.instructBlip(base, processor, model.toString()), adapter, false)) {

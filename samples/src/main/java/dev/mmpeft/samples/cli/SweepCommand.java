@@ -2,6 +2,8 @@ package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.core.Component;
 import dev.mmpeft.experiments.Ablation;
+import dev.mmpeft.core.Device;
+import dev.mmpeft.experiments.ExecutionOptions;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.PetalMethod;
 import dev.mmpeft.experiments.Sweep;
@@ -15,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ./mmpeft sweep}: the papers' component x rank grid as resumable runs, with the results table and scatter plot. */
@@ -101,9 +104,14 @@ public final class SweepCommand implements Callable<Integer> {
     boolean noCaptions;
 
     @picocli.CommandLine.Mixin TaskOptions taskOptions = new TaskOptions();
+    @Mixin DeviceOption device;
+
+    @Mixin PrecisionOption precision;
 
     @Override
     public Integer call() throws Exception {
+        List<Device> devices = device.devices();
+        ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices)).build();
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
         Set<String> chosen = new java.util.LinkedHashSet<>(methods == null ? List.of("lora") : methods);
         if (ablation != null) {
@@ -115,7 +123,7 @@ public final class SweepCommand implements Callable<Integer> {
             }
         }
         if (chosen.contains("dma")) {
-            return ablation(chosen.contains("lora"), console);
+            return ablation(chosen.contains("lora"), console, execution);
         }
         Sweep.Grid papers = Sweep.Grid.papers();
         List<Set<Component>> rows = components == null ? papers.componentSets() : parseRows(components);
@@ -125,14 +133,15 @@ public final class SweepCommand implements Callable<Integer> {
         Path out = output.toAbsolutePath();
         TaskData task = taskOptions.apply(Quickstart.taskData(Optional.ofNullable(data), CliArgs.format(format), out, console), lora.seed());
         Path modelDir = model != null ? model : DefaultModel.directory();
-        Sweep.Result r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, grid, lora, full, out, console);
+        Sweep.Result r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, grid, lora, full, out, console,
+                execution);
         console.printf("sweep: %d cells (%d run now, %d done before); table %s, plot %s%n", r.cells().size(), r.ran(), r.skipped(),
                 out.resolve("sweep.md"), out.resolve("accuracy-vs-parameters.png"));
         return 0;
     }
 
     /** LoRA (the --components x --ranks rows, default the quickstart's setting) and PETAL's variants on the two tasks. */
-    private int ablation(boolean withLora, java.io.PrintStream console) throws java.io.IOException {
+    private int ablation(boolean withLora, java.io.PrintStream console, ExecutionOptions execution) throws java.io.IOException {
         Path out = output.toAbsolutePath();
         List<FineTuning> settings = new java.util.ArrayList<>();
         FineTuning base = Quickstart.Options.defaultSetting().withRecipe(lr, epochs, batchSize, patience);
@@ -165,10 +174,11 @@ public final class SweepCommand implements Callable<Integer> {
         }
         Path modelDir = model != null ? model : DefaultModel.directory();
         String id = Quickstart.modelId(Optional.ofNullable(model));
-        try (dev.mmpeft.models.instructblip.InstructBlip m = dev.mmpeft.models.instructblip.InstructBlip.load(modelDir);
+        try (dev.mmpeft.models.instructblip.InstructBlip m = dev.mmpeft.models.instructblip.InstructBlip.load(modelDir,
+                execution.devices().isEmpty() ? Device.cpu() : execution.devices().get(0));
                 dev.mmpeft.models.processing.InstructBlipProcessor p =
                         dev.mmpeft.models.processing.InstructBlipProcessor.load(modelDir, m.config())) {
-            Ablation.Result r = Ablation.run(m, p, id, qa, captions, settings, out, console);
+            Ablation.Result r = Ablation.run(m, p, id, qa, captions, settings, out, console, execution);
             console.printf("ablation: %d settings; table %s, plot %s%n", r.rows().size(), out.resolve("ablation.md"),
                     out.resolve(dev.mmpeft.plots.EvaluationCharts.ABLATION_PNG));
         }
