@@ -136,6 +136,39 @@ class PetalCommandsTest {
         assertTrue(Pattern.compile("(?m)^total\\s+10\\s+10\\s+0$").matcher(counts.out()).find(), counts.out());
     }
 
+    /** A-OKVQA's leaderboard file on the reader's real-format fixture: the numbers sdk-datasets' OpenScoringEndToEndTest works out. */
+    @Test
+    void scoreAOkVqaPrintsMultipleChoiceAndDirectAnswerAccuracy(@TempDir Path tmp) throws Exception {
+        Path data = Path.of("..", "sdk-datasets", "src", "test", "resources", "open", "aokvqa").toAbsolutePath().normalize();
+        assertTrue(Files.isDirectory(data), "missing test resource " + data);
+        Path preds = Files.writeString(tmp.resolve("leaderboard.json"),
+                "{\"22jbM6gDxdaMaunuzgrsBB\": {\"multiple_choice\": \"cigarette\", \"direct_answer\": \"smoke\"},"
+                        + " \"2BPvdGSNdXLGXpJxiEzBMY\": {\"multiple_choice\": \"thirty\", \"direct_answer\": \"30\"}}");
+        CliRunner r = run("score", "--format", "aokvqa", "--data", data.toString(), "--split", "val", "--predictions", preds.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("accuracy: 33.33\nMC accuracy: 100.00\nDA accuracy: 33.33\n"), r.out());
+    }
+
+    /** Captions that copy each image's first reference: ROUGE-1 and ROUGE-L (best reference) are 100, CIDEr as the SDK's. */
+    @Test
+    void scoreCaptionsPrintsCiderAndRouge(@TempDir Path tmp) throws Exception {
+        Path data = generate(tmp.resolve("captions"), "flickr30k", 4, 2, 5);
+        List<dev.mmpeft.core.MultimodalExample> test = dev.mmpeft.datasets.DatasetReaders.forFormat("flickr30k").root(data)
+                .split("test").readAll();
+        assertEquals(5, test.size());
+        ArrayNode preds = Json.mapper().createArrayNode();
+        test.forEach(e -> preds.addObject().put("image_id", e.id()).put("caption", e.answers().get(0)));
+        Path file = Files.writeString(tmp.resolve("captions.json"), Json.write(preds));
+        CliRunner r = run("score", "--format", "flickr30k", "--data", data.toString(), "--predictions", file.toString());
+        assertEquals(0, r.code(), r.toString());
+        for (String m : List.of("ROUGE-1 F1", "ROUGE-1 recall", "ROUGE-L F1", "ROUGE-L recall")) {
+            assertEquals(100.0, metric(r.out(), m), 1e-9, m);
+        }
+        double cider = 100 * dev.mmpeft.eval.Scores.score("flickr30k", test, file).headline();
+        assertEquals(String.format(Locale.ROOT, "%.2f", cider), String.format(Locale.ROOT, "%.2f", metric(r.out(), "CIDEr")));
+        assertTrue(cider > 100, "copied references score high: " + cider);
+    }
+
     @Test
     void inspectCountsDmaOnTheFlanT5XlQformerFromItsConfig() {
         CliRunner r = run("inspect", "--method", "dma", "--target", "QFORMER_ALL",
