@@ -199,6 +199,10 @@ class PetalCommandsTest {
             assertEquals(String.format(Locale.ROOT, "%.2f", 100 * capCell.get("breakdown").get("CIDEr").asDouble()), c[7]);
             assertEquals(qaCell.get("trainable_parameters").asText(), c[5]);
         }
+        // SIB's term is logged next to the loss of every step, and only where SIB is on
+        String withSib = Files.readAllLines(out.resolve("cells/qa/petal-dma-aim-sib-r4/training/metrics.jsonl")).get(0);
+        assertTrue(withSib.contains("\"loss\":") && withSib.contains("\"sib_loss\":"), withSib);
+        assertTrue(!Files.readString(out.resolve("cells/qa/petal-dma-aim-r4/training/metrics.jsonl")).contains("sib_loss"));
         // the SIB temperature is the one parameter between the two rows
         assertEquals(Long.parseLong(csv.get(1).split(",")[5]) - 1, Long.parseLong(csv.get(2).split(",")[5]));
         String md = Files.readString(out.resolve("ablation.md"));
