@@ -210,6 +210,13 @@ class PetalCommandsTest {
         assertTrue(md.contains("| PETAL DMA+AIM | ✓ | ✓ | × |"), md);
         assertTrue(Files.size(out.resolve("ablation.png")) > 5_000);
 
+        // the saved PETAL adapter (DMA + AIM gate + SIB) loads and generates the captions the cell scored
+        CliRunner eval = run("evaluate", "--model", DefaultModel.directory().toString(), "--adapter",
+                out.resolve("cells/captions/petal-dma-aim-sib-r4/adapter").toString(), "--data", captions.toString(), "--format",
+                "flickr30k");
+        assertEquals(0, eval.code(), eval.toString());
+        assertEquals(csv.get(1).split(",")[7], String.format(Locale.ROOT, "%.2f", metric(eval.out(), "CIDEr")), eval.out());
+
         CliRunner again = run("sweep", "--methods", "dma", "--ablation", "sib", "--data", qa.toString(), "--caption-data",
                 captions.toString(), "--epochs", "1", "--dma-rank", "4", "--output", out.toString());
         assertEquals(0, again.code(), again.toString());
