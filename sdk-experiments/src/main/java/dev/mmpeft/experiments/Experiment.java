@@ -14,9 +14,9 @@ import dev.mmpeft.core.train.TrainingResult;
 import dev.mmpeft.core.train.optim.AdamW;
 import dev.mmpeft.core.train.schedule.Schedules;
 import dev.mmpeft.eval.Evaluators;
+import dev.mmpeft.eval.Scores;
 import dev.mmpeft.eval.report.Comparison;
 import dev.mmpeft.eval.report.Reports;
-import dev.mmpeft.models.generation.Predictor;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.peft.ParameterReport;
@@ -75,7 +75,7 @@ public final class Experiment {
     public static EvaluationResult evaluate(InstructBlip model, InstructBlipProcessor processor, TaskData data,
             List<MultimodalExample> examples) {
         return Evaluators.forFormat(data.format()).evaluate(examples,
-                Predictor.of(model, processor).predict(data.template().renderAll(examples)));
+                data.predictor(model, processor).predict(data.template().renderAll(examples)));
     }
 
     /**
@@ -122,7 +122,7 @@ public final class Experiment {
             console.printf(Locale.ROOT, "evaluating %s zero-shot on %d %s test examples ...%n", modelId, test.size(), data.format());
             EvaluationResult r = evaluate(base, processor, data, test);
             writeResult(r, out.resolve("zero-shot"));
-            console.printf(Locale.ROOT, "zero-shot accuracy: %.2f%%%n", r.headline());
+            console.print(indent("zero-shot ", r));
             zeroShot = Optional.of(r);
         }
         if (!setting.method().trains()) {
@@ -133,8 +133,7 @@ public final class Experiment {
         if (!resume) {
             AtomicFiles.deleteRecursively(out.resolve("training"));
         }
-        try (TaskModel model = TaskModel.of(setting.method().adapt(base, processor, modelId, setting), processor,
-                data.template())) {
+        try (TaskModel model = TaskModel.of(setting.method().adapt(base, processor, modelId, setting), processor, data)) {
             ParameterReport params = model.peft().parameterReport();
             String report = params.summary() + "\n\n" + params.table();
             console.println(report);
@@ -152,7 +151,7 @@ public final class Experiment {
                 comparison.writeAll(out.resolve("comparison"));
                 EvaluationCharts.writeComparison(comparison, out.resolve("comparison"));
             }
-            console.printf(Locale.ROOT, "fine-tuned accuracy: %.2f%%%n", result.headline());
+            console.print(indent("fine-tuned ", result));
             Outcome outcome = new Outcome(setting, zeroShot, result, params.trainable(), params.total(), Optional.of(training), out);
             writeSummary(outcome, modelId, data);
             return outcome;
@@ -215,6 +214,20 @@ public final class Experiment {
             console.printf(Locale.ROOT, "%s split: %d examples (%s); left out: %d by the selection, %d whose image file is missing%n",
                     split, read.examples().size(), data.selection(), read.filtered(), read.skippedMissingImages());
         }
+    }
+
+    /**
+     * The metrics a result is read by, one per line with {@code prefix}: {@code accuracy: NN.NN%}
+     * for choices and VQA (A-OKVQA also MC and DA), CIDEr and ROUGE for captions ({@link Scores#summary}).
+     */
+    public static String indent(String prefix, EvaluationResult r) {
+        StringBuilder sb = new StringBuilder();
+        for (String line : Scores.summary(r).split("\\R")) {
+            if (!line.isBlank()) {
+                sb.append(prefix).append(line).append(line.startsWith("accuracy") ? "%" : "").append(System.lineSeparator());
+            }
+        }
+        return sb.toString();
     }
 
     private static void writeResult(EvaluationResult r, Path dir) {

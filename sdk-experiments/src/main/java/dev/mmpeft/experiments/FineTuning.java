@@ -219,6 +219,15 @@ public abstract class FineTuning {
                 .dropout(0.05).build();
     }
 
+    /**
+     * PETAL's dynamic mode approximation at rank R = 64 on every attention projection of the
+     * Q-Former, with {@code method}'s parts (DMA, AIM, SIB) on or off; lr 1e-3 (the factors start at
+     * zero), otherwise the papers' recipe.
+     */
+    public static FineTuning dma(PetalMethod method) {
+        return builder().method(method).addComponents(Component.QFORMER_ALL).rank(64).learningRate(1e-3).build();
+    }
+
     /** Full fine-tuning of the Q-Former with the papers' recipe (lr 2e-5). */
     public static FineTuning fullQformer() {
         return builder().method(StandardMethods.FULL_QFORMER).learningRate(2e-5).build();

@@ -2,42 +2,62 @@ package dev.mmpeft.experiments;
 
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.Prompt;
+import dev.mmpeft.datasets.DataSplits;
 import dev.mmpeft.datasets.DatasetReader;
 import dev.mmpeft.datasets.DatasetReaders;
 import dev.mmpeft.datasets.DatasetStream;
 import dev.mmpeft.datasets.ImageCheck;
 import dev.mmpeft.datasets.MissingImages;
 import dev.mmpeft.datasets.ReadReport;
+import dev.mmpeft.datasets.TaskType;
 import dev.mmpeft.datasets.prompt.PromptTemplate;
 import dev.mmpeft.datasets.prompt.PromptTemplates;
+import dev.mmpeft.models.generation.GenerationConfig;
+import dev.mmpeft.models.generation.Predictor;
+import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.models.processing.InstructBlipProcessor;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Where an experiment's examples come from and how they become prompts: a dataset in an official
- * layout (ScienceQA, IconQA) or JSONL, which of its records take part (by default the papers'
- * setting: ScienceQA questions with an image, the IconQA multi-text-choice sub-task), and the
- * template that renders them.
+ * Where an experiment's examples come from and how they become prompts and answers: a dataset in an
+ * official layout (ScienceQA, IconQA, Flickr30K, TextCaps, OK-VQA, A-OKVQA, TextVQA) or JSONL, which
+ * of its records take part (by default the papers' setting: ScienceQA questions with an image, the
+ * IconQA multi-text-choice sub-task), the template that renders them, how open answers are
+ * generated, and optionally a few-shot training subset (PETAL's Table 3: 50 or 150 training
+ * examples drawn with a seed).
  *
- * @param format {@code scienceqa}, {@code iconqa} or {@code jsonl} (or another installed reader)
+ * @param format {@code scienceqa}, {@code iconqa}, {@code flickr30k}, ... (or another installed reader)
  * @param root the dataset folder
  * @param template how examples become prompts
  * @param imagesOnly only records with an image (ScienceQA-IMG)
  * @param subtasks the sub-tasks read (IconQA: {@code choose_txt}, ...); empty reads all
  * @param missingImages what to do with a record whose image file is absent (a partial download)
+ * @param generation how answers and captions are generated where the task type asks for generation
+ * @param trainLimit training examples drawn from the train split (0: all of them)
+ * @param trainSeed the seed of that draw
  */
 public record TaskData(String format, Path root, PromptTemplate template, boolean imagesOnly, List<String> subtasks,
-        MissingImages missingImages) {
+        MissingImages missingImages, GenerationConfig generation, int trainLimit, long trainSeed) {
+    /** LAVIS's answer length for VQA (max_len 10) and captioning (30). */
+    static final int VQA_MAX_NEW_TOKENS = 10;
+
+    static final int CAPTION_MAX_NEW_TOKENS = 30;
+
     public TaskData {
         subtasks = List.copyOf(subtasks);
+        if (trainLimit < 0) {
+            throw new ExperimentException("the training limit must be >= 0 (0: every training example), got " + trainLimit);
+        }
     }
 
-    /** The papers' record selection for {@code format}, rendered by {@code template}. */
+    /** The papers' record selection for {@code format}, rendered by {@code template}; every training example, greedy answers. */
     public TaskData(String format, Path root, PromptTemplate template) {
         this(format, root, template, format.equals("scienceqa"), format.equals("iconqa") ? List.of("choose_txt") : List.of(),
-                MissingImages.FAIL);
+                MissingImages.FAIL, GenerationConfig.greedy(defaultLength(format)), 0, 0);
     }
 
     /** The papers' setting and template for a dataset format. */
@@ -56,29 +76,48 @@ public record TaskData(String format, Path root, PromptTemplate template, boolea
         return TaskCard.find(trainedDirs).map(found -> d.withTemplate(found.card().template())).orElse(d);
     }
 
+    private static int defaultLength(String format) {
+        return DatasetReaders.forFormat(format).taskType() == TaskType.CAPTIONING ? CAPTION_MAX_NEW_TOKENS : VQA_MAX_NEW_TOKENS;
+    }
+
     /** The same data rendered by another template. */
     public TaskData withTemplate(PromptTemplate newTemplate) {
-        return new TaskData(format, root, newTemplate, imagesOnly, subtasks, missingImages);
+        return new TaskData(format, root, newTemplate, imagesOnly, subtasks, missingImages, generation, trainLimit, trainSeed);
     }
 
     /** The same data, only records with an image (or every record). */
     public TaskData withImagesOnly(boolean on) {
-        return new TaskData(format, root, template, on, subtasks, missingImages);
+        return new TaskData(format, root, template, on, subtasks, missingImages, generation, trainLimit, trainSeed);
     }
 
     /** The same data, these sub-tasks only (empty: all). */
     public TaskData withSubtasks(List<String> newSubtasks) {
-        return new TaskData(format, root, template, imagesOnly, newSubtasks, missingImages);
+        return new TaskData(format, root, template, imagesOnly, newSubtasks, missingImages, generation, trainLimit, trainSeed);
     }
 
     /** The same data with every record: no image filter, every sub-task. */
     public TaskData withAllRecords() {
-        return new TaskData(format, root, template, false, List.of(), missingImages);
+        return new TaskData(format, root, template, false, List.of(), missingImages, generation, trainLimit, trainSeed);
     }
 
     /** The same data with another policy for absent image files ({@link MissingImages#SKIP} reads a partial download). */
     public TaskData withMissingImages(MissingImages policy) {
-        return new TaskData(format, root, template, imagesOnly, subtasks, policy);
+        return new TaskData(format, root, template, imagesOnly, subtasks, policy, generation, trainLimit, trainSeed);
+    }
+
+    /** The same data answered with another generation setting (greedy or beams, max new tokens). */
+    public TaskData withGeneration(GenerationConfig newGeneration) {
+        return new TaskData(format, root, template, imagesOnly, subtasks, missingImages, newGeneration, trainLimit, trainSeed);
+    }
+
+    /** The same data with {@code limit} training examples drawn with {@code seed} (PETAL's 50- and 150-shot settings). */
+    public TaskData withTrainLimit(int limit, long seed) {
+        return new TaskData(format, root, template, imagesOnly, subtasks, missingImages, generation, limit, seed);
+    }
+
+    /** What the format asks of a model: candidate scoring, generation, or both. */
+    public TaskType taskType() {
+        return DatasetReaders.forFormat(format).taskType();
     }
 
     /**
@@ -94,12 +133,25 @@ public record TaskData(String format, Path root, PromptTemplate template, boolea
         }
     }
 
-    /** The examples of one split, in this selection. */
+    /**
+     * The examples of one split, in this selection; for the train split with a limit, that many
+     * examples drawn with the seed, in their file order.
+     */
     public List<MultimodalExample> examples(String split) {
-        return read(split).examples();
+        List<MultimodalExample> all = read(split).examples();
+        if (!split.equals("train") || trainLimit == 0 || trainLimit >= all.size()) {
+            return all;
+        }
+        int[] chosen = Arrays.copyOf(DataSplits.permutation(all.size(), trainSeed), trainLimit);
+        Arrays.sort(chosen);
+        List<MultimodalExample> out = new ArrayList<>(trainLimit);
+        for (int i : chosen) {
+            out.add(all.get(i));
+        }
+        return out;
     }
 
-    /** One split with what the selection left out. */
+    /** One split with what the selection left out (every record of it: the training limit is not applied). */
     public Split read(String split) {
         List<MultimodalExample> examples = new ArrayList<>();
         ReadReport report;
@@ -141,6 +193,18 @@ public record TaskData(String format, Path root, PromptTemplate template, boolea
             parts.add("sub-task " + String.join(", ", subtasks));
         }
         return parts.isEmpty() ? "every record" : String.join(", ", parts);
+    }
+
+    /**
+     * How {@code model} answers this task's prompts: candidate scoring for a multiple-choice format,
+     * generation (with {@link #generation()}) for captioning and open VQA, and by each prompt
+     * (options or not) for formats that hold both.
+     */
+    public Predictor predictor(InstructBlip model, InstructBlipProcessor processor) {
+        TaskType type = taskType();
+        Predictor.Method method = type == TaskType.MULTIPLE_CHOICE ? Predictor.Method.CANDIDATE_SCORING
+                : type == TaskType.OPEN_VQA || type == TaskType.CAPTIONING ? Predictor.Method.GENERATION : Predictor.Method.AUTO;
+        return Predictor.of(model, processor).method(method).generation(generation);
     }
 
     private DatasetReader reader(String split) {

@@ -37,16 +37,24 @@ public final class TaskModel implements TrainableModel<Prompt>, ExamplePredictor
     private final PeftModel<InstructBlip> peft;
     private final InstructBlipProcessor processor;
     private final PromptTemplate template;
+    private final java.util.function.BiFunction<InstructBlip, InstructBlipProcessor, Predictor> predictor;
 
-    private TaskModel(PeftModel<InstructBlip> peft, InstructBlipProcessor processor, PromptTemplate template) {
+    private TaskModel(PeftModel<InstructBlip> peft, InstructBlipProcessor processor, PromptTemplate template,
+            java.util.function.BiFunction<InstructBlip, InstructBlipProcessor, Predictor> predictor) {
         this.peft = peft;
         this.processor = processor;
         this.template = template;
+        this.predictor = predictor;
     }
 
-    /** {@code peft} answering with {@code processor} the examples {@code template} renders. */
+    /** {@code peft} answering with {@code processor} the examples {@code template} renders (options scored, else greedy generation). */
     public static TaskModel of(PeftModel<InstructBlip> peft, InstructBlipProcessor processor, PromptTemplate template) {
-        return new TaskModel(peft, processor, template);
+        return new TaskModel(peft, processor, template, Predictor::of);
+    }
+
+    /** {@code peft} answering {@code data}'s examples as the task asks (its template, scoring or generation setting). */
+    public static TaskModel of(PeftModel<InstructBlip> peft, InstructBlipProcessor processor, TaskData data) {
+        return new TaskModel(peft, processor, data.template(), data::predictor);
     }
 
     /** The PEFT model. */
@@ -57,7 +65,7 @@ public final class TaskModel implements TrainableModel<Prompt>, ExamplePredictor
     /** The examples' answers by the model as it is now (candidate scoring for multiple choice, generation otherwise). */
     @Override
     public Map<String, Prediction> predict(List<MultimodalExample> examples) {
-        return Predictor.of(peft.model(), processor).predict(template.renderAll(examples));
+        return predictor.apply(peft.model(), processor).predict(template.renderAll(examples));
     }
 
     @Override
@@ -68,6 +76,11 @@ public final class TaskModel implements TrainableModel<Prompt>, ExamplePredictor
     @Override
     public NDArray loss(List<Prompt> batch, NDManager scope) {
         return peft.loss(batch, scope);
+    }
+
+    @Override
+    public Map<String, Double> lossTerms() {
+        return peft.lossTerms();
     }
 
     @Override

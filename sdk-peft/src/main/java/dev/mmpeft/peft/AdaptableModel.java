@@ -59,6 +59,15 @@ public interface AdaptableModel<M> {
     }
 
     /**
+     * The ids the model's processor gives an instruction for the model's instruction encoder (the
+     * Q-Former of InstructBLIP adapted with its processor), when there is one: methods that feed
+     * instructions of their own (PETAL's instruction experts) tokenize them once, when planned.
+     */
+    default Optional<long[]> instructionIds(String instruction) {
+        return Optional.empty();
+    }
+
+    /**
      * The mean training loss of {@code batch} computed by {@code model} (the adapted twin), every
      * intermediate array in {@code scope}.
      *

@@ -182,6 +182,11 @@ public final class Adaptables {
             return new BlipAdaptable(other, processor, nameOrPath());
         }
 
+        @Override
+        public Optional<long[]> instructionIds(String instruction) {
+            return processor == null ? Optional.empty() : Optional.of(processor.instructionIds(instruction));
+        }
+
         /**
          * The mean token loss of the prompts' targets, with inputs built as LAVIS builds them for
          * training (T5: labels to the decoder; LLaMA: loss on the target positions only).
@@ -193,8 +198,19 @@ public final class Adaptables {
                         "this adapted InstructBLIP has no processor to turn prompts into inputs; "
                                 + "adapt Adaptables.instructBlip(model, processor, nameOrPath) (or Peft...on(model, processor))");
             }
-            InstructBlipOutput out = adapted.forward(processor.trainingInputs(batch, scope));
-            return out.loss().orElseThrow(() -> new IllegalStateException("InstructBLIP returned no loss for labelled inputs"));
+            dev.mmpeft.models.instructblip.InstructBlipInputs inputs = processor.trainingInputs(batch, scope);
+            InstructBlipOutput out = adapted.forward(inputs);
+            NDArray loss = out.loss().orElseThrow(() -> new IllegalStateException("InstructBLIP returned no loss for labelled inputs"));
+            for (Object hook : adapted.queryFeatureHooks().values()) {
+                if (hook instanceof dev.mmpeft.peft.spi.InstructBlipLossTerm) {
+                    // an adapter's own training objective beside the language model's (PETAL's SIB)
+                    Optional<NDArray> term = ((dev.mmpeft.peft.spi.InstructBlipLossTerm) hook).term(adapted, inputs, out);
+                    if (term.isPresent()) {
+                        loss = loss.add(term.get());
+                    }
+                }
+            }
+            return loss;
         }
     }
 }

@@ -70,6 +70,17 @@ public final class Peft {
         return AdaptionPromptConfig.builder();
     }
 
+    /**
+     * PETAL (Zhai et al.): dynamic mode approximation on every attention projection of the Q-Former
+     * (rank 64 by default: factors shared across layers, a mode vector per projection, Gamma per
+     * layer), optionally the adaptive instruction mixture of experts ({@code aim(n)}) and the
+     * score-based information-bottleneck loss ({@code sib(eta)}). Saved under this SDK's own
+     * {@code peft_type} {@value dev.mmpeft.peft.dma.DmaConfig#PEFT_TYPE}.
+     */
+    public static dev.mmpeft.peft.dma.DmaConfig.Builder dma() {
+        return dev.mmpeft.peft.dma.DmaConfig.builder();
+    }
+
     /** Full fine-tuning of chosen parts. */
     public static FullConfig.Builder full() {
         return FullConfig.builder();

@@ -277,6 +277,11 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
     }
 
     @Override
+    public Map<String, Double> lossTerms() {
+        return set.lossTerms();
+    }
+
+    @Override
     public void setTraining(boolean training) {
         set.twin().root().setTraining(training);
     }

@@ -58,6 +58,8 @@ public final class EvaluationCharts {
 
     public static final String SCATTER_PNG = "accuracy-vs-parameters.png";
 
+    public static final String ABLATION_PNG = "ablation.png";
+
     private EvaluationCharts() {}
 
     /** The bar chart of the metric per group (values printed on the bars). */
@@ -187,6 +189,37 @@ public final class EvaluationCharts {
             new Polygon(new int[] {0, 5, -5}, new int[] {6, -4, -4}, 3),
             new Polygon(new int[] {-2, 2, 2, 6, 6, 2, 2, -2, -2, -6, -6, -2}, new int[] {-6, -6, -2, -2, 2, 2, 6, 6, 2, 2, -2, -2}, 12)};
         return i < first.length ? first[i] : standard[(i - first.length) % standard.length];
+    }
+
+    /**
+     * Grouped bars of an ablation (PETAL's Table 4): one group per variant, one bar per metric
+     * (accuracy, CIDEr, ROUGE, in percent), values printed on the bars.
+     *
+     * @param rows variant to metric to value, in table order
+     */
+    public static JFreeChart ablation(Map<String, Map<String, Double>> rows, String title) {
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("no variant to plot");
+        }
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        rows.forEach((variant, metrics) -> metrics.forEach((metric, v) -> data.addValue(v, metric, variant)));
+        JFreeChart chart = ChartFactory.createBarChart(title, "Variant", "Score (%)", data, PlotOrientation.VERTICAL, true, false,
+                false);
+        Charts.style(chart);
+        CategoryPlot plot = chart.getCategoryPlot();
+        if (rows.size() > 5) {
+            plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
+        }
+        var renderer = plot.getRenderer();
+        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}", new DecimalFormat("0.0")));
+        renderer.setDefaultItemLabelsVisible(true);
+        renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
+        return chart;
+    }
+
+    /** Writes {@code ablation.png} ({@link #ablation}) into {@code dir}, atomically; returns its path. */
+    public static Path writeAblation(Map<String, Map<String, Double>> rows, Path dir, String title) {
+        return Charts.writePng(ablation(rows, title), dir.resolve(ABLATION_PNG), WIDTH, HEIGHT);
     }
 
     /** A rank's point label: {@code r=N}, or {@code full} for rank 0 (full fine-tuning), as the table's columns. */

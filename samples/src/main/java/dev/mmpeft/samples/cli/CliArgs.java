@@ -1,21 +1,21 @@
 package dev.mmpeft.samples.cli;
 
+import dev.mmpeft.datasets.DatasetReaders;
 import dev.mmpeft.datasets.MissingImages;
+import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import picocli.CommandLine;
 
 /** Checks of flag values shared by several commands: a bad value is a flag error (exit 2) naming the flag. */
 final class CliArgs {
-    private static final Set<String> FORMATS = Set.of("scienceqa", "iconqa", "jsonl");
-
     private CliArgs() {}
 
-    /** A dataset format, lower-cased. */
+    /** A dataset format the installed readers know ({@code scienceqa}, ..., {@code textvqa}), lower-cased. */
     static String format(CommandLine cl, String format) {
         String f = format.toLowerCase(Locale.ROOT);
-        if (!FORMATS.contains(f)) {
-            throw new CommandLine.ParameterException(cl, "unknown --format '" + format + "'; expected scienceqa, iconqa or jsonl");
+        List<String> known = DatasetReaders.formats();
+        if (!known.contains(f)) {
+            throw new CommandLine.ParameterException(cl, "unknown --format '" + format + "'; expected one of " + String.join(", ", known));
         }
         return f;
     }

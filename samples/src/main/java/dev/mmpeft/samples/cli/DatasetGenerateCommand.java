@@ -21,18 +21,20 @@ import picocli.CommandLine;
  */
 @Command(
         name = "generate",
-        header = "Writes a synthetic dataset in the ScienceQA, IconQA or JSONL layout.",
+        header = "Writes a synthetic dataset in the ScienceQA, IconQA, JSONL, Flickr30K or TextVQA layout.",
         mixinStandardHelpOptions = true,
         description = {
             "Writes a synthetic dataset (Java2D images of coloured shapes with",
             "multiple-choice questions) in the official ScienceQA, IconQA or JSONL",
             "layout. The same seed and flags give the same files. --variant shifted",
             "asks a question family a base-trained model has never seen (for",
-            "fine-tuning tests).",
+            "fine-tuning tests). --layout flickr30k writes the scenes as a captioning",
+            "task (five reference captions each), --layout textvqa as open questions",
+            "(ten answers each, the test split included).",
         })
 public final class DatasetGenerateCommand implements Callable<Integer> {
     @Option(names = "--layout", paramLabel = "LAYOUT", defaultValue = "scienceqa",
-            description = "scienceqa (default), iconqa or jsonl.")
+            description = "scienceqa (default), iconqa, jsonl, flickr30k (captions) or textvqa (open questions).")
     String layout;
 
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "A new (or empty) folder to write.")
@@ -110,8 +112,10 @@ public final class DatasetGenerateCommand implements Callable<Integer> {
             case "scienceqa" -> d.writeScienceQa(out, replace);
             case "iconqa" -> d.writeIconQa(out, replace);
             case "jsonl" -> d.writeJsonl(out, replace);
+            case "flickr30k" -> d.writeFlickr30k(out, replace);
+            case "textvqa" -> d.writeTextVqa(out, replace);
             default -> throw new CommandLine.ParameterException(cl,
-                    "invalid --layout '" + layout + "' (expected scienceqa, iconqa or jsonl)");
+                    "invalid --layout '" + layout + "' (expected scienceqa, iconqa, jsonl, flickr30k or textvqa)");
         };
         PrintWriter w = cl.getOut();
         w.println("wrote a synthetic " + layout.toLowerCase(Locale.ROOT) + " dataset to " + dir);

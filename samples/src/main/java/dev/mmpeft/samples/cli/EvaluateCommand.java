@@ -6,6 +6,7 @@ import dev.mmpeft.experiments.Experiment;
 import dev.mmpeft.experiments.TaskData;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
+import dev.mmpeft.peft.Adaptables;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftModel;
 import dev.mmpeft.plots.EvaluationCharts;
@@ -20,13 +21,16 @@ import picocli.CommandLine.Option;
 /** {@code ./mmpeft evaluate}: a model (optionally with an adapter) on a dataset split, by candidate scoring, with the official breakdown. */
 @Command(
         name = "evaluate",
-        header = "Evaluates a model (and adapter) on a dataset split by candidate scoring.",
+        header = "Evaluates a model (and adapter) on a dataset split: candidate scoring or generation.",
         mixinStandardHelpOptions = true,
         description = {
             "Answers a dataset split's multiple-choice questions by candidate scoring (each",
             "option scored by the model's loss, as LAVIS does) and prints the official",
             "breakdown (ScienceQA: NAT/SOC/LAN/TXT/IMG/NO/G1-6/G7-12/Avg; IconQA: per",
-            "sub-task and skill). --adapter applies a PEFT adapter first. Prompts use the",
+            "sub-task and skill). Captioning and open-VQA formats (flickr30k, textcaps,",
+            "okvqa, textvqa) are answered by generation (greedy, or --num-beams) and scored",
+            "with CIDEr and ROUGE or VQA accuracy after the official answer normalisation.",
+            "--adapter applies a saved adapter (LoRA, IA3, DMA, ...) first. Prompts use the",
             "template the adapter (else the model) was trained with, as its mmpeft_task.json",
             "records; --template overrides. By default the papers' records are scored",
             "(ScienceQA: questions with an image; IconQA: choose_txt) and what was left out",
@@ -43,7 +47,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "A dataset folder.")
     Path data;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa", description = "scienceqa, iconqa or jsonl (default ${DEFAULT-VALUE}).")
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa", description = "scienceqa, iconqa, jsonl, flickr30k, textcaps, okvqa, aokvqa or textvqa (default ${DEFAULT-VALUE}).")
     String format;
 
     @Option(names = "--split", paramLabel = "S", defaultValue = "test", description = "Split to evaluate (default ${DEFAULT-VALUE}).")
@@ -58,6 +62,8 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Mixin TemplateOption template;
 
+    @Mixin TaskOptions taskOptions = new TaskOptions();
+
     @Override
     public Integer call() throws Exception {
         CommandLine cl = spec.commandLine();
@@ -68,7 +74,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw new dev.mmpeft.core.MmpeftException(adapter + ": no such adapter directory (--adapter)");
         }
         TemplateOption.Chosen chosen = adapter != null ? template.choose(f, adapter, modelDir) : template.choose(f, modelDir);
-        TaskData task = chosen.apply(selection.apply(TaskData.of(f, data)));
+        TaskData task = taskOptions.apply(chosen.apply(selection.apply(TaskData.of(f, data))), 0);
         TaskData.Split read = task.read(split);
         if (read.examples().isEmpty()) {
             throw new IllegalArgumentException("no " + task.format() + " examples in split '" + split + "' under " + data + " ("
@@ -82,7 +88,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         try (InstructBlip base = InstructBlip.load(modelDir, on);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, base.config())) {
             if (adapter != null) {
-                try (PeftModel<InstructBlip> peft = Peft.load(base, adapter, false)) {
+                try (PeftModel<InstructBlip> peft = Peft.load(Adaptables.instructBlip(base, processor, model.id()), adapter, false)) {
                     result = Experiment.evaluate(peft.model(), processor, task, read.examples());
                 }
             } else {
@@ -90,8 +96,14 @@ public final class EvaluateCommand implements Callable<Integer> {
             }
         }
         console.print(Reports.markdown(result));
-        console.printf("%s on %s split '%s' (%d examples): %.2f%%%n", result.evaluator(), task.format(), split,
-                read.examples().size(), result.headline());
+        if (result.metric().equals(dev.mmpeft.eval.CaptionEvaluator.METRIC)) {
+            // captions: CIDEr and ROUGE times 100, as PETAL's Table 1
+            console.printf("%s on %s split '%s' (%d examples):%n%s", result.evaluator(), task.format(), split, read.examples().size(),
+                    Experiment.indent("  ", result));
+        } else {
+            console.printf("%s on %s split '%s' (%d examples): %.2f%%%n", result.evaluator(), task.format(), split, read.examples().size(),
+                    result.headline());
+        }
         if (reportDir != null) {
             Reports.writeAll(result, reportDir);
             EvaluationCharts.writeResult(result, reportDir);

@@ -37,10 +37,18 @@ public final class FineTuningOptions {
     @Option(names = "--train-extras", description = "Also train query_tokens and language_projection in full (the papers' LoRA runs).")
     boolean trainExtras;
 
+    @Mixin PetalOptions petal = new PetalOptions();
+
     @Mixin RecipeOptions recipe;
 
     /** The setting the flags describe. */
     public FineTuning setting() {
+        if (method.dma()) {
+            return petalSetting();
+        }
+        if (petal.any()) {
+            throw recipe.bad("--aim, --aim-instructions, --sib, --sib-eta and --no-dma are PETAL's: add --method dma");
+        }
         Optional<AdaptationMethod> chosen = method.method();
         if (fullQformer) {
             if (chosen.isPresent() || !method.given(Set.of()).isEmpty()) {
@@ -78,5 +86,27 @@ public final class FineTuningOptions {
         method.apply(b, m).tuneConnector(method.connectorTuned(!other && lora.tuneConnector()));
         FineTuning s = recipe.apply(b.build(), false);
         return other && !recipe.given("--lr") ? s.toBuilder().learningRate(Quickstart.studyLearningRate(m)).build() : s;
+    }
+
+    /** PETAL ({@code --method dma}): its recipe (rank 64 on QFORMER_ALL, lr 1e-3) unless --target, --rank or --lr say otherwise. */
+    private FineTuning petalSetting() {
+        if (fullQformer || !method.given(Set.of()).isEmpty()) {
+            throw recipe.bad("--method dma takes PETAL's options (--rank, --target, --aim, --sib, ...), not --full-qformer or another"
+                    + " method's sizes");
+        }
+        FineTuning.Builder b = FineTuning.dma(petal.method()).toBuilder().trainExtras(trainExtras);
+        if (recipe.given("--target")) {
+            try {
+                b.components(FineTuning.parseComponents(target));
+            } catch (IllegalArgumentException | ExperimentException e) {
+                throw recipe.bad("--target: " + e.getMessage());
+            }
+        }
+        if (recipe.given("--rank")) {
+            b.rank(rank);
+        }
+        FineTuning dma = b.build();
+        FineTuning s = recipe.apply(dma, false);
+        return recipe.given("--lr") ? s : s.toBuilder().learningRate(dma.learningRate()).build();
     }
 }

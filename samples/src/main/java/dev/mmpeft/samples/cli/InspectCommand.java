@@ -13,6 +13,8 @@ import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.MethodOption;
 import dev.mmpeft.experiments.StandardMethods;
 import dev.mmpeft.peft.Adaptables;
+import dev.mmpeft.peft.TargetingBuilder;
+import dev.mmpeft.peft.dma.DmaConfig;
 import dev.mmpeft.peft.ParameterReport;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftBuilder;
@@ -83,6 +85,15 @@ public final class InspectCommand implements Callable<Integer> {
             description = "Count the trainable parameters of LoRA at this rank (PEFT's r; default 8 when --target is given). Needs a config.json or model directory.")
     Integer loraRank;
 
+    @Option(names = "--rank", paramLabel = "R", description = "The method's rank (LoRA's r, DMA's R; = --lora-rank).")
+    Integer rank;
+
+    @Option(names = "--aim", paramLabel = "N", description = "With --method dma: also count AIM's gate for N experts.")
+    Integer aim;
+
+    @Option(names = "--sib", description = "With --method dma: also count SIB's temperature.")
+    boolean sib;
+
     @Option(names = {"--lora-alpha", "--alpha"}, paramLabel = "ALPHA", description = "PEFT's lora_alpha for the count (default 8; does not change counts).")
     Double loraAlpha;
 
@@ -100,7 +111,8 @@ public final class InspectCommand implements Callable<Integer> {
         if (!Files.exists(path)) {
             throw new MmpeftException(path + ": no such file or directory");
         }
-        if (loraRank != null || loraAlpha != null || targets != null || train != null || method.method().isPresent()
+        if (method.dma() || rank != null || aim != null || sib || loraRank != null || loraAlpha != null || targets != null
+                || train != null || method.method().isPresent()
                 || !method.given(Set.of()).isEmpty() || !method.connectors().isEmpty()) {
             inspectPeft(path, out);
         } else if (isConfigFile(path)) {
@@ -167,6 +179,19 @@ public final class InspectCommand implements Callable<Integer> {
      * PEFT's summary line and a per-component table.
      */
     void inspectPeft(Path location, PrintWriter out) {
+        if (method.dma()) {
+            inspectDma(location, out);
+            return;
+        }
+        if (aim != null || sib) {
+            throw new ParameterException(spec.commandLine(), "--aim and --sib are PETAL's: add --method dma");
+        }
+        if (rank != null) {
+            if (loraRank != null && !loraRank.equals(rank)) {
+                throw new ParameterException(spec.commandLine(), "--rank and --lora-rank disagree (" + rank + " vs " + loraRank + "); give one");
+            }
+            loraRank = rank;
+        }
         AdaptationMethod m = method.method().orElse(StandardMethods.LORA);
         Set<MethodOption> given = EnumSet.noneOf(MethodOption.class);
         if (loraRank != null) {
@@ -229,6 +254,50 @@ public final class InspectCommand implements Callable<Integer> {
                 : m.options().contains(MethodOption.TARGET) ? " on the language model (the method's default targets)" : "";
         out.printf(Locale.ROOT, "%s%s%s%n", built.describe(), on, extras.isEmpty() ? "" : "; trained in full: " + String.join(", ", extras));
         out.println(report);
+    }
+
+    /** PETAL's DMA (with AIM's gate and SIB's temperature when asked) on a config, counted from the structure alone. */
+    private void inspectDma(Path location, PrintWriter out) {
+        if (!Files.isDirectory(location) && !isConfigFile(location)) {
+            throw new MmpeftException(location + ": counting DMA parameters needs a config.json or a model directory");
+        }
+        InstructBlip structure = InstructBlip.fromConfig(Configs.read(location, InstructBlipConfig.class));
+        Integer r = rank != null ? rank : loraRank;
+        List<String> described = new ArrayList<>();
+        List<String> extras = new ArrayList<>();
+        DmaConfig.Builder petal = Peft.dma().aimExperts(aim == null ? 0 : aim).sib(sib);
+        if (r != null) {
+            petal.rank(r);
+        }
+        addTargets(petal, described, extras);
+        DmaConfig built = petal.build();
+        ParameterReport report = petal.report(structure);
+        out.printf(Locale.ROOT, "config: %s (%s parameters, nothing allocated)%n", location, grouped(structure.parameterCount()));
+        out.printf(Locale.ROOT, "%s on %s%s%n", built.describe(), described.isEmpty() ? "QFORMER_ALL" : String.join(", ", described),
+                extras.isEmpty() ? "" : "; trained in full: " + String.join(", ", extras));
+        out.println(report);
+    }
+
+    /** The --target and --train flags on a method's builder, described for the header line. */
+    private <B extends TargetingBuilder<B>> void addTargets(B b, List<String> described, List<String> extras) {
+        for (String t : targets == null ? List.<String>of() : targets) {
+            Object target = parseTarget(t);
+            if (target instanceof Component) {
+                b.target((Component) target);
+            } else {
+                b.target((String) target);
+            }
+            described.add(target.toString());
+        }
+        for (String t : train == null ? List.<String>of() : train) {
+            Object target = parseTarget(t);
+            if (target instanceof Component) {
+                b.train((Component) target);
+            } else {
+                b.train((String) target);
+            }
+            extras.add(target.toString());
+        }
     }
 
     /** A component name ({@code QFORMER_CROSS_ATTN}, case and - or _ free) or a Hugging Face module name. */

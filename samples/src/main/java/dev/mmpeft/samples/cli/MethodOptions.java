@@ -29,8 +29,14 @@ public final class MethodOptions {
     @Spec(Spec.Target.MIXEE) CommandSpec spec;
 
     @Option(names = "--method", paramLabel = "METHOD",
-            description = "PEFT method: lora, dora, ia3, adapter, prefix or adaption-prompt (LLaMA language models only).")
+            description = "PEFT method: lora, dora, ia3, adapter, prefix, adaption-prompt (LLaMA language models only) or dma"
+                    + " (PETAL's mode approximation on the Q-Former; train, inspect, sweep).")
     String method;
+
+    /** Whether {@code --method dma} (PETAL) was given: its own flags, not this table's methods. */
+    boolean dma() {
+        return method != null && method.strip().equalsIgnoreCase("dma");
+    }
 
     @Option(names = "--dora", description = "DoRA: LoRA with a trained magnitude per output feature (= --method dora).")
     boolean dora;
@@ -66,6 +72,9 @@ public final class MethodOptions {
 
     /** The method {@code --method} names ({@code --dora} turns LoRA into DoRA), or empty when neither was given. */
     Optional<AdaptationMethod> method() {
+        if (dma()) {
+            throw new ParameterException(spec.commandLine(), "--method dma (PETAL) does not apply to this command");
+        }
         List<AdaptationMethod> named = method == null ? List.of() : parseMethods(method, "--method");
         if (named.size() > 1) {
             throw new ParameterException(spec.commandLine(), "--method takes one method, got '" + method + "'");

@@ -10,6 +10,7 @@ import dev.mmpeft.datasets.ImageCheck;
 import dev.mmpeft.datasets.MissingImages;
 import dev.mmpeft.eval.EvaluationException;
 import dev.mmpeft.eval.Evaluators;
+import dev.mmpeft.eval.Scores;
 import dev.mmpeft.eval.Predictions;
 import dev.mmpeft.eval.report.Reports;
 import dev.mmpeft.plots.EvaluationCharts;
@@ -44,10 +45,11 @@ import picocli.CommandLine;
                     + " object, or JSON Lines {\"id\": ..., \"prediction\": ...}; a value is a choice index or answer text."
         })
 final class ScoreCommand implements Callable<Integer> {
-    @Option(names = "--format", required = true, description = "Dataset format: scienceqa, iconqa or jsonl.")
+    @Option(names = "--format", required = true, description = "Dataset format: scienceqa, iconqa, jsonl, flickr30k, textcaps, okvqa,"
+            + " aokvqa or textvqa.")
     String format = "";
 
-    @Option(names = "--root", required = true, description = "Dataset folder (official layout), or a .jsonl file.")
+    @Option(names = {"--root", "--data"}, required = true, description = "Dataset folder (official layout), or a .jsonl file.")
     Path root = Path.of("");
 
     @Option(names = "--split", defaultValue = "test", description = "Split to score (default: ${DEFAULT-VALUE}).")
@@ -85,13 +87,6 @@ final class ScoreCommand implements Callable<Integer> {
         if (!Files.exists(root)) {
             throw new EvaluationException("dataset folder " + root + " does not exist (--root)");
         }
-        Map<String, Prediction> preds = new java.util.LinkedHashMap<>();
-        Set<String> formats = new java.util.TreeSet<>();
-        for (Path file : predictions) {
-            Predictions.Read read = Predictions.readWithFormat(file);
-            preds.putAll(read.predictions());
-            formats.add(read.format().name().toLowerCase(Locale.ROOT));
-        }
         String sources = predictions.size() == 1 ? predictions.get(0).toString() : predictions.toString();
         DatasetReader reader = DatasetReaders.forFormat(format)
                 .root(root)
@@ -105,6 +100,16 @@ final class ScoreCommand implements Callable<Integer> {
         List<MultimodalExample> examples = reader.readAll();
         if (examples.isEmpty()) {
             throw new EvaluationException("no " + format + " records in split '" + split + "' under " + root);
+        }
+        if (evaluator == null && openFormat()) {
+            return scoreOpen(examples, sources, out);
+        }
+        Map<String, Prediction> preds = new java.util.LinkedHashMap<>();
+        Set<String> formats = new java.util.TreeSet<>();
+        for (Path file : predictions) {
+            Predictions.Read read = Predictions.readWithFormat(file);
+            preds.putAll(read.predictions());
+            formats.add(read.format().name().toLowerCase(Locale.ROOT));
         }
         Set<String> ids = new HashSet<>();
         examples.forEach(e -> ids.add(e.id()));
@@ -141,6 +146,41 @@ final class ScoreCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "%s: %s%n", percent ? "Avg" : result.metric(),
                 String.format(Locale.ROOT, percent ? "%.2f" : "%.4f", result.headline()));
+        if (reportDir != null) {
+            List<Path> files = new java.util.ArrayList<>(Reports.writeAll(result, reportDir));
+            files.add(EvaluationCharts.writeResult(result, reportDir));
+            out.println("reports: " + String.join(", ", files.stream().map(Path::toString).toList()));
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Whether the format has its own official scoring (captions, open and knowledge VQA): scored by {@link Scores}. */
+    private boolean openFormat() {
+        dev.mmpeft.datasets.TaskType type = DatasetReaders.forFormat(format).taskType();
+        return type == dev.mmpeft.datasets.TaskType.CAPTIONING || type == dev.mmpeft.datasets.TaskType.OPEN_VQA
+                || type == dev.mmpeft.datasets.TaskType.MULTIPLE_CHOICE_AND_OPEN_VQA;
+    }
+
+    /**
+     * Scores an open format with its official metric ({@link Scores}): predictions read for the
+     * examples (server lists, captions keyed by image, A-OKVQA's leaderboard file), printed as
+     * {@code accuracy: NN.NN} (and MC/DA) or CIDEr and ROUGE times 100.
+     */
+    private int scoreOpen(List<MultimodalExample> examples, String sources, PrintWriter out) {
+        Map<String, Prediction> preds = new java.util.LinkedHashMap<>();
+        for (Path file : predictions) {
+            preds.putAll(Predictions.readFor(file, examples));
+        }
+        long matched = examples.stream().filter(e -> preds.containsKey(e.id())).count();
+        if (matched == 0) {
+            throw new EvaluationException(sources + ": none of its " + preds.size() + " predictions answers a record of "
+                    + format + " split '" + split + "' (expected ids such as " + examples.get(0).id() + ")");
+        }
+        EvaluationResult result = Evaluators.forName(format.toLowerCase(Locale.ROOT)).evaluate(examples, preds);
+        out.printf(Locale.ROOT, "%s %s on %s split '%s': %d examples, %d predictions, %d matched%n", result.evaluator(),
+                result.metric(), format, split, examples.size(), preds.size(), matched);
+        out.print(Scores.summary(result));
         if (reportDir != null) {
             List<Path> files = new java.util.ArrayList<>(Reports.writeAll(result, reportDir));
             files.add(EvaluationCharts.writeResult(result, reportDir));

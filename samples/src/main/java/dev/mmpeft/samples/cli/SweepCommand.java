@@ -2,10 +2,12 @@ package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.core.Component;
 import dev.mmpeft.core.Device;
+import dev.mmpeft.experiments.Ablation;
 import dev.mmpeft.experiments.AdaptationMethod;
 import dev.mmpeft.experiments.ExecutionOptions;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.MethodOption;
+import dev.mmpeft.experiments.PetalMethod;
 import dev.mmpeft.experiments.StandardMethods;
 import dev.mmpeft.experiments.Sweep;
 import dev.mmpeft.experiments.TaskData;
@@ -78,7 +80,8 @@ public final class SweepCommand implements Callable<Integer> {
     boolean noZeroShot;
 
     @Option(names = "--methods", paramLabel = "M1,M2", description = "The PEFT study's methods: lora, dora, ia3, adapter, prefix,"
-            + " adaption-prompt (LLaMA language models only); replaces the component x rank grid.")
+            + " adaption-prompt (LLaMA language models only); replaces the component x rank grid. lora,dma (or dma): PETAL's"
+            + " comparison, every setting on the accuracy task and a captioning task.")
     String methods;
 
     @Mixin MethodOptions method = new MethodOptions();
@@ -87,6 +90,29 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Mixin TemplateOption template;
 
+    @Option(names = "--ablation", paramLabel = "P1,P2", split = ",", description = "PETAL's parts to ablate (dma, aim, sib):"
+            + " PETAL with all on, each one off, and DMA alone (Table 4); implies --methods dma.")
+    List<String> ablation;
+
+    @Option(names = "--dma-rank", paramLabel = "R", defaultValue = "16", description = "PETAL's rank R (default ${DEFAULT-VALUE}"
+            + " for the embedded 48-wide Q-Former; PETAL used 64 on the 768-wide one).")
+    int dmaRank;
+
+    @Option(names = "--dma-lr", paramLabel = "LR", defaultValue = "1e-2", description = "PETAL's learning rate (default ${DEFAULT-VALUE}).")
+    double dmaLr;
+
+    @Option(names = "--caption-data", paramLabel = "DIR", description = "The captioning task of a PETAL run (default: a synthetic"
+            + " Flickr30K-layout task written to OUTPUT/captions-data).")
+    Path captionData;
+
+    @Option(names = "--caption-format", paramLabel = "FORMAT", defaultValue = "flickr30k", description = "Format of"
+            + " --caption-data: flickr30k or textcaps (default ${DEFAULT-VALUE}).")
+    String captionFormat;
+
+    @Option(names = "--no-captions", description = "PETAL runs: leave out the captioning task.")
+    boolean noCaptions;
+
+    @picocli.CommandLine.Mixin TaskOptions taskOptions = new TaskOptions();
     @Mixin DeviceOption device;
 
     @Mixin PrecisionOption precision;
@@ -97,6 +123,9 @@ public final class SweepCommand implements Callable<Integer> {
         ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices)).build();
         CommandLine cl = spec.commandLine();
         java.io.PrintStream console = Consoles.of(cl.getOut());
+        if (ablation != null || (methods != null && List.of(methods.toLowerCase(java.util.Locale.ROOT).split("\\s*,\\s*")).contains("dma"))) {
+            return ablation(cl, console, execution);
+        }
         List<AdaptationMethod> study = studyMethods();
         List<FineTuning> settings = study.isEmpty() ? gridSettings(cl)
                 : new Sweep.Study(study, method.connectors().isEmpty() ? List.of(false) : method.connectors(), !noZeroShot)
@@ -105,7 +134,8 @@ public final class SweepCommand implements Callable<Integer> {
         Path modelDir = ModelOption.directory(cl, model);
         Path out = output.toAbsolutePath();
         Optional<PromptTemplate> explicit = Optional.ofNullable(template.template).map(t -> TemplateOption.parse(cl, t, f));
-        TaskData task = Quickstart.withTemplate(Quickstart.taskData(Optional.ofNullable(data), f, out, console), modelDir, explicit);
+        TaskData task = taskOptions.apply(Quickstart.withTemplate(Quickstart.taskData(Optional.ofNullable(data), f, out, console), modelDir,
+                explicit), settings.isEmpty() ? 0 : settings.get(0).seed());
         String modelId = Quickstart.modelId(model);
         Sweep.Result r;
         try (InstructBlip base = InstructBlip.load(modelDir, devices.isEmpty() ? Device.cpu() : devices.get(0));
@@ -180,6 +210,62 @@ public final class SweepCommand implements Callable<Integer> {
         FineTuning s = recipe.apply(b.build(), false);
         // each method keeps its own learning rate unless --lr names one for all
         return recipe.given("--lr") ? s : s.toBuilder().learningRate(Quickstart.studySetting(m).learningRate()).build();
+    }
+
+    /** LoRA (the --components x --ranks rows, default the quickstart's setting) and PETAL's variants on the two tasks. */
+    private int ablation(CommandLine cl, java.io.PrintStream console, ExecutionOptions execution) throws java.io.IOException {
+        List<String> named = methods == null ? List.of("dma") : List.of(methods.toLowerCase(java.util.Locale.ROOT).strip().split("\\s*,\\s*"));
+        for (String m : named) {
+            if (!m.equals("lora") && !m.equals("dma")) {
+                throw new CommandLine.ParameterException(cl, "--methods: PETAL's comparison (dma, --ablation) runs lora and dma only, got '"
+                        + m + "'");
+            }
+        }
+        boolean withLora = named.contains("lora");
+        Path out = output.toAbsolutePath();
+        List<FineTuning> settings = new java.util.ArrayList<>();
+        FineTuning base = recipe.apply(Quickstart.Options.defaultSetting(), false);
+        if (withLora) {
+            List<Set<Component>> rows = components == null ? List.of(base.components()) : parseRows(cl, components);
+            for (Set<Component> row : rows) {
+                for (int r : ranks == null ? List.of(base.rank()) : ranks) {
+                    settings.add(base.toBuilder().components(java.util.EnumSet.copyOf(row)).rank(r).alpha(4.0 * r).build());
+                }
+            }
+        }
+        Set<String> parts = new java.util.LinkedHashSet<>(ablation == null ? List.of() : ablation);
+        PetalMethod petal = parts.isEmpty() ? PetalMethod.dmaOnly() : PetalMethod.full();
+        FineTuning dma = FineTuning.dma(petal).toBuilder().rank(dmaRank).build().withRecipe(dmaLr, base.epochs(), base.batchSize(), base.patience());
+        settings.addAll(parts.isEmpty() ? List.of(dma) : Ablation.petalVariants(parts, dma));
+        String f = CliArgs.format(cl, format);
+        Path modelDir = ModelOption.directory(cl, model);
+        Optional<PromptTemplate> explicit = Optional.ofNullable(template.template).map(t -> TemplateOption.parse(cl, t, f));
+        TaskData qa = taskOptions.apply(Quickstart.withTemplate(Quickstart.taskData(Optional.ofNullable(data), f, out, console), modelDir,
+                explicit), base.seed());
+        Optional<TaskData> captions = Optional.empty();
+        if (!noCaptions) {
+            Path capDir = captionData;
+            if (capDir == null) {
+                capDir = out.resolve("captions-data");
+                if (!java.nio.file.Files.isRegularFile(capDir.resolve("dataset_flickr30k.json"))) {
+                    console.println("writing the synthetic captioning task (Flickr30K layout) to " + capDir + " ...");
+                    dev.mmpeft.datasets.synthetic.SyntheticDataset.builder().seed(2027).train(64).val(16).test(24).imageSize(56)
+                            .build().writeFlickr30k(capDir, true);
+                }
+            }
+            captions = Optional.of(taskOptions.apply(TaskData.of(captionData == null ? "flickr30k" : CliArgs.format(cl, captionFormat),
+                    capDir), base.seed()));
+        }
+        String id = Quickstart.modelId(model);
+        try (dev.mmpeft.models.instructblip.InstructBlip m = dev.mmpeft.models.instructblip.InstructBlip.load(modelDir,
+                execution.devices().isEmpty() ? Device.cpu() : execution.devices().get(0));
+                dev.mmpeft.models.processing.InstructBlipProcessor p =
+                        dev.mmpeft.models.processing.InstructBlipProcessor.load(modelDir, m.config())) {
+            Ablation.Result r = Ablation.run(m, p, id, qa, captions, settings, out, console, execution);
+            console.printf("ablation: %d settings; table %s, plot %s%n", r.rows().size(), out.resolve("ablation.md"),
+                    out.resolve(dev.mmpeft.plots.EvaluationCharts.ABLATION_PNG));
+        }
+        return 0;
     }
 
     static List<Set<Component>> parseRows(CommandLine cl, String text) {

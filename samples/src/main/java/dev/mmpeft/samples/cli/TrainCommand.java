@@ -42,7 +42,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "A dataset folder (train, val and test splits).")
     Path data;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa", description = "scienceqa, iconqa or jsonl (default ${DEFAULT-VALUE}).")
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "scienceqa", description = "scienceqa, iconqa, jsonl, flickr30k, textcaps, okvqa, aokvqa or textvqa (default ${DEFAULT-VALUE}).")
     String format;
 
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder (locked while the run writes it).")
@@ -56,6 +56,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin FineTuningOptions tuning;
 
     @Mixin TemplateOption template;
+
+    @Mixin TaskOptions taskOptions = new TaskOptions();
 
     @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0",
             description = "Also write the resume checkpoint every N optimizer steps, not only at each epoch's end (default ${DEFAULT-VALUE}).")
@@ -81,7 +83,7 @@ public final class TrainCommand implements Callable<Integer> {
         String f = CliArgs.format(spec.commandLine(), format);
         Path modelDir = model.directory();
         TemplateOption.Chosen chosen = template.choose(f, modelDir);
-        TaskData task = chosen.apply(selection.apply(TaskData.of(f, data)));
+        TaskData task = taskOptions.apply(chosen.apply(selection.apply(TaskData.of(f, data))), setting.seed());
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
         console.println(chosen.describe());
         try (InstructBlip base = InstructBlip.load(modelDir, devices.get(0));
@@ -93,8 +95,9 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new dev.mmpeft.core.MmpeftException(e.getMessage() + " (a partial download: --missing-images skip trains on the"
                         + " records whose images are there)", e);
             }
-            console.printf("%s: %.2f%% on the test split (%,d trainable parameters); adapter %s%n", setting.slug(),
-                    o.accuracy(), o.trainableParameters(), output.toAbsolutePath().resolve("adapter"));
+            console.printf("%s on the test split (%,d trainable parameters):%n%s", setting.slug(), o.trainableParameters(),
+                    Experiment.indent("  ", o.result()));
+            console.printf("adapter %s%n", output.toAbsolutePath().resolve("adapter"));
         }
         return 0;
     }

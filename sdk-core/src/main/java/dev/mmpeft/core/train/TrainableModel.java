@@ -29,6 +29,14 @@ public interface TrainableModel<E> {
      */
     NDArray loss(List<E> batch, NDManager scope);
 
+    /**
+     * The named extra terms of the last {@link #loss} this model computed, as they entered it
+     * (PETAL's {@code sib}); none by default. The trainer logs them beside the loss of each step.
+     */
+    default Map<String, Double> lossTerms() {
+        return Map.of();
+    }
+
     /** Switches between training (dropout active) and evaluation. */
     void setTraining(boolean training);
 

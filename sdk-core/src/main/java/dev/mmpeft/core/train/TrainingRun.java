@@ -67,6 +67,7 @@ final class TrainingRun<E> {
     private long step;
     private long startStep;
     private final List<Double> losses = new ArrayList<>();
+    private final Map<String, Double> stepTerms = new java.util.TreeMap<>();
     private double bestValue = Double.NaN;
     private long bestStep = -1;
     private int badValidations;
@@ -246,7 +247,7 @@ final class TrainingRun<E> {
                     .samples(group.length).samplesPerSecond(group.length / Math.max(seconds, 1e-9))
                     .stepSeconds(seconds).elapsedSeconds(System.nanoTime() / 1e9 - runStart)
                     .etaSeconds(stepSecondsEma * (totalSteps - step))
-                    .skipped(skipped)
+                    .skipped(skipped).lossTerms(stepTerms)
                     .build();
             listeners.forEach(l -> l.onStep(ev));
 
@@ -292,6 +293,7 @@ final class TrainingRun<E> {
         String bad = null;
         double badValue = 0;
         int[] badItems = group;
+        stepTerms.clear();
         try (NDManager scope = replicas.primaryManager().newSubManager()) {
             int micro = 0;
             for (int from = 0; from < group.length; from += b, micro++) {
@@ -304,6 +306,7 @@ final class TrainingRun<E> {
                 Engine.getInstance().setRandomSeed(DataOrder.stepSeed(config.seed(), step, micro));
                 double weight = (double) idx.length / group.length;
                 double l = replicas.forwardBackward(items, weight, mixed == null ? 1.0 : mixed.scale());
+                replicas.primary().lossTerms().forEach((k, v) -> stepTerms.merge(k, v * weight, Double::sum));
                 if (!Double.isFinite(l)) {
                     bad = "loss";
                     badValue = l;

@@ -225,6 +225,30 @@ public abstract class SyntheticDataset {
     }
 
     /**
+     * Writes a captioning task into a new folder {@code dir} in Flickr30K's Karpathy layout
+     * ({@code dataset_flickr30k.json} + {@code flickr30k-images/}): every image with five reference
+     * captions in the default model's words ("a red circle", "3 blue shapes"), readable by
+     * {@code Flickr30k.reader()}.
+     *
+     * @return {@code dir}
+     */
+    public Path writeFlickr30k(Path dir, boolean replace) {
+        return new OpenLayoutWriter(this).writeFlickr30k(dir, replace);
+    }
+
+    /**
+     * Writes an open question-answering task into a new folder {@code dir} in TextVQA's layout
+     * ({@code TextVQA_0.5.1_{split}.json} + {@code train_images/}, {@code test_images/}): the
+     * records' questions, each with ten equal human answers (the test split too, so it can be
+     * scored), readable by {@code TextVqa.reader()}.
+     *
+     * @return {@code dir}
+     */
+    public Path writeTextVqa(Path dir, boolean replace) {
+        return new OpenLayoutWriter(this).writeTextVqa(dir, replace);
+    }
+
+    /**
      * Writes one JSONL file of {@code count} records that reuse {@code imagePool} images (saved in
      * images/pool/ beside the file): large files for memory and throughput tests without writing
      * a hundred thousand images. Record {@code k} repeats train record {@code k % imagePool} under

@@ -72,6 +72,8 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> {
     private final InstructBlipQFormerModel qformer;
     private final Linear languageProjection;
     private final LanguageModel languageModel;
+    private final dev.mmpeft.models.nn.Hooks<QueryFeatureHook> queryFeatureHooks =
+            new dev.mmpeft.models.nn.Hooks<>(QueryFeatureHook::isActive);
 
     private InstructBlip(InstructBlipConfig config) {
         super(config);
@@ -204,10 +206,38 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> {
         NDArray textMask = qformerAttentionMask == null
                 ? qformerInputIds.onesLike().toType(DataType.INT64, false)
                 : checkSameShape("qformer_attention_mask", qformerAttentionMask, qformerInputIds).toType(DataType.INT64, false);
-        NDArray mask = image.getManager().ones(new Shape(batch, q), DataType.INT64).concat(textMask, 1);
-        NDArray out = qformer.forward(qformerInputIds, mask, queries, image);
-        NDArray queryOutput = out.getShape().get(1) == q ? out : out.get(new NDIndex(":, :{}, :", q));
+        QueryFeatureHook hook = queryFeatureHooks.active();
+        NDArray queryOutput = hook == null
+                ? queryOutputs(image, queries, qformerInputIds, textMask)
+                : hook.queryOutputs((ids, m) -> queryOutputs(image, queries, ids, m), qformerInputIds.toType(DataType.INT64, false), textMask);
         return languageProjection.forward(queryOutput);
+    }
+
+    /** The Q-Former's first {@code num_query_tokens} outputs for one instruction. */
+    private NDArray queryOutputs(NDArray image, NDArray queries, NDArray instructionIds, NDArray textMask) {
+        int q = config().numQueryTokens();
+        long batch = image.getShape().get(0);
+        NDArray mask = image.getManager().ones(new Shape(batch, q), DataType.INT64).concat(textMask, 1);
+        NDArray out = qformer.forward(instructionIds, mask, queries, image);
+        return out.getShape().get(1) == q ? out : out.get(new NDIndex(":, :{}, :", q));
+    }
+
+    /**
+     * Attaches a query-feature hook under {@code name}; one that is an {@link dev.mmpeft.models.nn.HfBlock}
+     * also becomes a child, so its parameters are named {@code <name>...}.
+     */
+    public void attachQueryFeatureHook(String name, QueryFeatureHook hook) {
+        queryFeatureHooks.attach(name, hook, this::child);
+    }
+
+    /** Detaches a query-feature hook; returns whether one was attached under that name. */
+    public boolean detachQueryFeatureHook(String name) {
+        return queryFeatureHooks.detach(name, this::removeChild);
+    }
+
+    /** The attached query-feature hooks by name, in order. */
+    public Map<String, QueryFeatureHook> queryFeatureHooks() {
+        return queryFeatureHooks.byName();
     }
 
     /**

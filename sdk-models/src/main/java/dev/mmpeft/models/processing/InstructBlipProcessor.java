@@ -157,6 +157,11 @@ public final class InstructBlipProcessor implements AutoCloseable {
         return qformerTokenizer;
     }
 
+    /** The Q-Former's ids of an instruction, truncated from the left as for every batch ({@code max_txt_len}). */
+    public long[] instructionIds(String instruction) {
+        return qformerTokenizer.encode(instruction, maxTextLength, Side.LEFT);
+    }
+
     /** Whether image placeholders are put in front of the language model's ids. */
     public boolean expandsImageTokens() {
         return imageTokenId.isPresent();
@@ -327,7 +332,7 @@ public final class InstructBlipProcessor implements AutoCloseable {
     private InstructBlipInputs.Builder base(List<Prompt> prompts, List<RgbImage> images, NDManager manager) {
         List<long[]> q = new ArrayList<>();
         for (Prompt p : prompts) {
-            q.add(qformerTokenizer.encode(p.instruction(), maxTextLength, Side.LEFT));
+            q.add(instructionIds(p.instruction()));
         }
         Padded qf = Padded.of(q, qformerTokenizer.requirePadId(), Side.RIGHT);
         return InstructBlipInputs.builder()

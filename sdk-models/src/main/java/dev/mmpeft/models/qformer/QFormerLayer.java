@@ -50,7 +50,21 @@ public final class QFormerLayer extends HfBlock {
      * @param queryLength how many leading positions are query tokens (0 for plain BERT)
      */
     public NDArray forward(NDArray hidden, @Nullable NDArray mask, @Nullable NDArray encoderHidden, int queryLength) {
+        return forward(hidden, mask, encoderHidden, queryLength, null, 0);
+    }
+
+    /**
+     * As {@link #forward(NDArray, NDArray, NDArray, int)}, with the layer's output then rewritten by
+     * {@code adapter} (when not null) from the self-attention output, as layer {@code index}.
+     */
+    public NDArray forward(NDArray hidden, @Nullable NDArray mask, @Nullable NDArray encoderHidden, int queryLength,
+            @Nullable QFormerLayerAdapter adapter, int index) {
         NDArray attended = attention.forward(hidden, mask);
+        NDArray out = layerOutput(attended, encoderHidden, queryLength);
+        return adapter == null ? out : adapter.adapt(index, attended, out);
+    }
+
+    private NDArray layerOutput(NDArray attended, @Nullable NDArray encoderHidden, int queryLength) {
         if (queryLength == 0) {
             return feedForward(attended, intermediate, output);
         }

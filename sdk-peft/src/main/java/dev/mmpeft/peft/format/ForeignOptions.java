@@ -33,6 +33,10 @@ public final class ForeignOptions {
             m.put(k, "PREFIX_TUNING");
         }
         m.put("adapter_len", "ADAPTION_PROMPT");
+        for (String k : new String[] {"mode_approximation", "gamma_residual", "gamma_init_std", "aim_experts", "aim_instructions", "sib",
+                "sib_eta", "sib_weight"}) {
+            m.put(k, "MMPEFT_DMA");
+        }
         m.put("adapter_layers", "ADAPTION_PROMPT");
         return m;
     }

@@ -246,6 +246,13 @@ public final class AdapterSet<M> implements AutoCloseable {
 
     // ------------------------------------------------------------------ choosing
 
+    /** The named extra loss terms the layers report from the last training loss (see {@link AdapterLayer#lossTerms()}). */
+    public Map<String, Double> lossTerms() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        layers.values().forEach(l -> out.putAll(l.layer().lossTerms()));
+        return out;
+    }
+
     /** Makes {@code name} the adapter in use and the only trainable one (unless it was loaded frozen). */
     public void setActive(String name) {
         Adapter next = adapter(name);

@@ -42,4 +42,12 @@ public interface AdapterLayer {
     default boolean combinesWith(Class<? extends AdapterLayer> other) {
         return false;
     }
+
+    /**
+     * The named extra loss terms of the last training loss this layer took part in (PETAL's
+     * {@code sib}), as they entered the loss; none by default. The trainer logs them beside the loss.
+     */
+    default java.util.Map<String, Double> lossTerms() {
+        return java.util.Map.of();
+    }
 }

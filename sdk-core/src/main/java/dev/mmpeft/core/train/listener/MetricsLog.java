@@ -116,6 +116,7 @@ public final class MetricsLog implements TrainingListener {
         n.put("step_s", s.stepSeconds());
         n.put("elapsed_s", s.elapsedSeconds());
         n.put("skipped", s.skipped());
+        s.lossTerms().forEach((k, v) -> n.put(k + "_loss", v));
         write(jsonl, json(n));
         write(steps, String.format(Locale.ROOT, "%d,%d,%s,%s,%s,%d,%.3f,%.5f,%.3f,%b", s.step(), s.epoch(), num(s.loss()),
                 num(s.lr()), num(s.gradNorm()), s.samples(), s.samplesPerSecond(), s.stepSeconds(), s.elapsedSeconds(),

@@ -62,9 +62,11 @@ public final class ProgressBar implements TrainingListener {
             bar.append(i < filled ? '=' : (i == filled ? '>' : ' '));
         }
         bar.append(']');
-        return String.format(Locale.ROOT, "%s %3.0f%% step %d/%d epoch %d/%d loss %.4f lr %.3g %.1f samples/s ETA %s%s",
+        StringBuilder terms = new StringBuilder();
+        s.lossTerms().forEach((k, v) -> terms.append(String.format(Locale.ROOT, " %s %.4f", k, v)));
+        return String.format(Locale.ROOT, "%s %3.0f%% step %d/%d epoch %d/%d loss %.4f%s lr %.3g %.1f samples/s ETA %s%s",
                 bar, frac * 100, s.step(), s.totalSteps(), s.epoch() + 1, s.totalEpochs(),
-                Double.isNaN(smoothedLoss) ? s.loss() : smoothedLoss, s.lr(), s.samplesPerSecond(),
+                Double.isNaN(smoothedLoss) ? s.loss() : smoothedLoss, terms, s.lr(), s.samplesPerSecond(),
                 duration(s.etaSeconds()), s.skipped() ? " (skipped)" : "");
     }
 

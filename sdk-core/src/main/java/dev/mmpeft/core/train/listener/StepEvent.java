@@ -39,6 +39,12 @@ public abstract class StepEvent {
     /** Estimated seconds left. */
     public abstract double etaSeconds();
 
+    /**
+     * The named extra terms inside the loss (PETAL's {@code sib}), averaged over the step's
+     * micro-batches as the loss is, as the first replica computed them; empty for most models.
+     */
+    public abstract java.util.Map<String, Double> lossTerms();
+
     /** Whether the step was skipped for a non-finite loss or gradient. */
     @Value.Default
     public boolean skipped() {
