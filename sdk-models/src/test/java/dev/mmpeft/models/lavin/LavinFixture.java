@@ -10,23 +10,23 @@ import java.util.List;
 import javax.imageio.ImageIO;
 
 /** A tiny random LaVIN directory with a word-level tokenizer, two images and mixed prompts. */
-final class LavinFixture {
-    static final List<String> WORDS = List.of("image", ":", "n", "/", "a", "question", "context", "options", "(", ")", "response",
+public final class LavinFixture {
+    public static final List<String> WORDS = List.of("image", ":", "n", "/", "a", "question", "context", "options", "(", ")", "response",
             "the", "answer", "is", ".", "what", "color", "red", "blue", "green", "b", "c", "sky", "grass");
 
-    final Path dir;
-    final LavinConfig config;
-    final Path red;
-    final Path blue;
+    public final Path dir;
+    public final LavinConfig config;
+    public final Path red;
+    public final Path blue;
 
-    LavinFixture(Path dir, long seed) throws Exception {
+    public LavinFixture(Path dir, long seed) throws Exception {
         this.dir = dir;
         this.config = LavinPresets.writeTiny(dir, WORDS, seed, 0.5f);
         this.red = image(dir.resolve("red.png"), Color.RED, Color.WHITE);
         this.blue = image(dir.resolve("blue.png"), Color.BLUE, Color.YELLOW);
     }
 
-    static Path image(Path file, Color fill, Color spot) throws Exception {
+    public static Path image(Path file, Color fill, Color spot) throws Exception {
         BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setColor(fill);
@@ -39,7 +39,7 @@ final class LavinFixture {
     }
 
     /** An image prompt and a text-only one (with targets and candidates), in that order, plus a longer text-only one. */
-    List<Prompt> prompts() {
+    public List<Prompt> prompts() {
         return List.of(
                 prompt("img", List.of(red), "Question: what color is the image ? Options: (a) red (b) blue Response:", "the answer is a ."),
                 prompt("txt", List.of(), "Question: what color is the sky ? Context: blue Options: (a) green (b) blue Response:",
@@ -49,7 +49,7 @@ final class LavinFixture {
                         + " (b) red (c) blue Response:", "the answer is a ."));
     }
 
-    static Prompt prompt(String id, List<Path> images, String input, String target) {
+    public static Prompt prompt(String id, List<Path> images, String input, String target) {
         return Prompt.builder().exampleId(id).images(images).instruction(input).input(input).target(target)
                 .candidates(List.of("the answer is a .", "the answer is b .")).build();
     }

@@ -75,6 +75,11 @@ final class MmAdapterLayer implements AdapterLayer {
             this.routing = routing;
         }
 
+        /** The routing weights of the last pass that held the modality token ({@code [rows x 2]}), if any. */
+        float @Nullable [] lastModalityWeights() {
+            return cachedWeights == null ? null : cachedWeights.clone();
+        }
+
         NDArray apply(NDArray x, int isolatedLeading) {
             NDArray weights = routingWeights(x, isolatedLeading);
             NDArray h = Dropouts.apply(linear(x, convA), dropout, isTraining());
