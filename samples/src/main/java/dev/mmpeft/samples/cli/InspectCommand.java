@@ -77,6 +77,11 @@ public final class InspectCommand implements Callable<Integer> {
             description = "What gets LoRA: components (QFORMER_SELF_ATTN, QFORMER_CROSS_ATTN, QFORMER_FFN, QFORMER_ALL, LLM_ATTN, LLM_FFN, LLM_ALL, VISION_*) or Hugging Face module names, comma-separated.")
     List<String> targets;
 
+    @Option(names = "--method", paramLabel = "METHOD",
+            description = "The PEFT method to count: lora (default, with --lora-rank) or mm-adapter (LaVIN's MM-Adapter: before LLaMA and"
+                    + " CLIP self-attention unless --target says otherwise, with the modality embedding and the connector in full).")
+    String method;
+
     @Option(names = "--train", split = ",", paramLabel = "PART",
             description = "Also count tensors trained in full, e.g. QUERY_TOKENS,LANGUAGE_PROJECTION (the papers' extras) or a module name.")
     List<String> train;
@@ -87,7 +92,11 @@ public final class InspectCommand implements Callable<Integer> {
         if (!Files.exists(path)) {
             throw new MmpeftException(path + ": no such file or directory");
         }
-        if (loraRank != null || loraAlpha != null || targets != null || train != null) {
+        if ("mm-adapter".equals(method)) {
+            inspectMmAdapter(path, out);
+        } else if (method != null && !method.equals("lora")) {
+            throw new ParameterException(spec.commandLine(), "--method '" + method + "' is not countable here; expected lora or mm-adapter");
+        } else if (loraRank != null || loraAlpha != null || targets != null || train != null) {
             inspectPeft(path, out);
         } else if (isConfigFile(path)) {
             inspectConfig(path, out);
@@ -133,7 +142,8 @@ public final class InspectCommand implements Callable<Integer> {
         } else if (c instanceof BertConfig) {
             parts.put("model", new BertModel((BertConfig) c).parameterCount());
         } else {
-            throw new MmpeftException(config + ": structural counts for model_type '" + c.modelType() + "' are not supported");
+            // any registered multimodal family (llava, lavin, ...) counts its own top-level parts
+            parts.putAll(dev.mmpeft.models.family.Models.fromConfig(config).parameterCounts());
         }
         int width = Math.max(5, parts.keySet().stream().mapToInt(String::length).max().orElse(5));
         int countWidth = grouped(parts.values().stream().mapToLong(Long::longValue).sum()).length();
@@ -191,6 +201,54 @@ public final class InspectCommand implements Callable<Integer> {
                 described.isEmpty() ? "nothing" : String.join(", ", described),
                 extras.isEmpty() ? "" : "; trained in full: " + String.join(", ", extras));
         out.println(report);
+    }
+
+    /**
+     * The trainable-parameter report of LaVIN's MM-Adapter on a config (no weights allocated):
+     * PEFT's summary line and the per-part table (LaVIN-7B: 3,781,296).
+     */
+    void inspectMmAdapter(Path location, PrintWriter out) {
+        if (!Files.isDirectory(location) && !isConfigFile(location)) {
+            throw new MmpeftException(location + ": counting MM-Adapter parameters needs a config.json or a model directory");
+        }
+        dev.mmpeft.models.nn.HfModel<?> structure = dev.mmpeft.models.family.Models.fromConfig(location).model();
+        dev.mmpeft.peft.mmadapter.MmAdapterConfig.Builder mm = Peft.mmAdapter();
+        List<String> described = new ArrayList<>();
+        for (String t : targets == null ? List.<String>of() : targets) {
+            Object target = parseTarget(t);
+            if (target instanceof Component) {
+                mm.target((Component) target);
+            } else {
+                mm.target((String) target);
+            }
+            described.add(target.toString());
+        }
+        for (String t : train == null ? List.<String>of() : train) {
+            Object target = parseTarget(t);
+            if (target instanceof Component) {
+                mm.train((Component) target);
+            } else {
+                mm.train((String) target);
+            }
+        }
+        ParameterReport report = mm.report(adaptable(structure));
+        out.printf(Locale.ROOT, "config: %s (%s parameters, nothing allocated)%n", location, grouped(structure.parameterCount()));
+        out.printf(Locale.ROOT, "MM-Adapter on %s%n", described.isEmpty() ? "LLM_ATTN, VISION_ATTN (LaVIN's placement)" : String.join(", ", described));
+        out.println(report);
+    }
+
+    /** The PEFT view of a model structure of any family. */
+    private static dev.mmpeft.peft.AdaptableModel<?> adaptable(dev.mmpeft.models.nn.HfModel<?> structure) {
+        if (structure instanceof dev.mmpeft.models.lavin.Lavin) {
+            return dev.mmpeft.peft.Adaptables.lavin((dev.mmpeft.models.lavin.Lavin) structure);
+        }
+        if (structure instanceof dev.mmpeft.models.llava.Llava) {
+            return dev.mmpeft.peft.Adaptables.llava((dev.mmpeft.models.llava.Llava) structure);
+        }
+        if (structure instanceof InstructBlip) {
+            return dev.mmpeft.peft.Adaptables.instructBlip((InstructBlip) structure);
+        }
+        throw new MmpeftException("no PEFT view of a " + structure.getClass().getSimpleName());
     }
 
     /** A component name ({@code QFORMER_CROSS_ATTN}, case and - or _ free) or a Hugging Face module name. */
