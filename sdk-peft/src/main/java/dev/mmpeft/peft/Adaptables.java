@@ -101,6 +101,27 @@ public final class Adaptables {
     }
 
     /**
+     * The view of a model of any multimodal family ({@link InstructBlip}, {@link Llava},
+     * {@link Lavin}) without a processor: what commands that take any {@code Models.load} result
+     * need to apply, count or load adapters.
+     *
+     * @throws PeftException naming the model's class when no family view exists for it
+     */
+    public static AdaptableModel<?> of(HfModel<?> model) {
+        if (model instanceof InstructBlip) {
+            return instructBlip((InstructBlip) model);
+        }
+        if (model instanceof Llava) {
+            return llava((Llava) model);
+        }
+        if (model instanceof Lavin) {
+            return lavin((Lavin) model);
+        }
+        throw new PeftException("no PEFT view of a " + model.getClass().getSimpleName()
+                + " model; expected an InstructBLIP, LLaVA or LaVIN model");
+    }
+
+    /**
      * Any {@link HfModel} family: the model is its own block tree and knows its components; a new
      * structure comes from its config.
      */

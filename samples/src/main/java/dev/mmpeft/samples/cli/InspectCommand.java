@@ -231,24 +231,10 @@ public final class InspectCommand implements Callable<Integer> {
                 mm.train((String) target);
             }
         }
-        ParameterReport report = mm.report(adaptable(structure));
+        ParameterReport report = mm.report(dev.mmpeft.peft.Adaptables.of(structure));
         out.printf(Locale.ROOT, "config: %s (%s parameters, nothing allocated)%n", location, grouped(structure.parameterCount()));
         out.printf(Locale.ROOT, "MM-Adapter on %s%n", described.isEmpty() ? "LLM_ATTN, VISION_ATTN (LaVIN's placement)" : String.join(", ", described));
         out.println(report);
-    }
-
-    /** The PEFT view of a model structure of any family. */
-    private static dev.mmpeft.peft.AdaptableModel<?> adaptable(dev.mmpeft.models.nn.HfModel<?> structure) {
-        if (structure instanceof dev.mmpeft.models.lavin.Lavin) {
-            return dev.mmpeft.peft.Adaptables.lavin((dev.mmpeft.models.lavin.Lavin) structure);
-        }
-        if (structure instanceof dev.mmpeft.models.llava.Llava) {
-            return dev.mmpeft.peft.Adaptables.llava((dev.mmpeft.models.llava.Llava) structure);
-        }
-        if (structure instanceof InstructBlip) {
-            return dev.mmpeft.peft.Adaptables.instructBlip((InstructBlip) structure);
-        }
-        throw new MmpeftException("no PEFT view of a " + structure.getClass().getSimpleName());
     }
 
     /** A component name ({@code QFORMER_CROSS_ATTN}, case and - or _ free) or a Hugging Face module name. */
