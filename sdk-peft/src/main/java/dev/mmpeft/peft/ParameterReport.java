@@ -44,11 +44,15 @@ public abstract class ParameterReport {
     /** The per-component table, one line per row plus a total. */
     public String table() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-22s %-6s %8s %18s%n", "part", "method", "tensors", "trainable params"));
+        // the method column widens for names longer than "method" (mm-adapter) so the columns stay aligned
+        int width = Math.max(6, rows().stream().mapToInt(r -> r.method().length()).max().orElse(6));
+        String head = "%-22s %-" + width + "s %8s %18s%n";
+        String line = "%-22s %-" + width + "s %8d %,18d";
+        sb.append(String.format(Locale.ROOT, head, "part", "method", "tensors", "trainable params"));
         for (Row r : rows()) {
-            sb.append(String.format(Locale.ROOT, "%-22s %-6s %8d %,18d%n", r.part(), r.method(), r.tensors(), r.trainable()));
+            sb.append(String.format(Locale.ROOT, line + "%n", r.part(), r.method(), r.tensors(), r.trainable()));
         }
-        sb.append(String.format(Locale.ROOT, "%-22s %-6s %8d %,18d", "total", "", rows().stream().mapToInt(Row::tensors).sum(), trainable()));
+        sb.append(String.format(Locale.ROOT, line, "total", "", rows().stream().mapToInt(Row::tensors).sum(), trainable()));
         return sb.toString();
     }
 

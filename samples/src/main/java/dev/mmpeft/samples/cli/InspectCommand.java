@@ -168,8 +168,8 @@ public final class InspectCommand implements Callable<Integer> {
         if (!Files.isDirectory(location) && !isConfigFile(location)) {
             throw new MmpeftException(location + ": counting LoRA parameters needs a config.json or a model directory");
         }
-        InstructBlipConfig config = Configs.read(location, InstructBlipConfig.class);
-        InstructBlip structure = InstructBlip.fromConfig(config);
+        // any registered family (instructblip, llava, lavin): the structure from declared shapes alone
+        dev.mmpeft.models.nn.HfModel<?> structure = dev.mmpeft.models.family.Models.fromConfig(location).model();
         LoraConfig.Builder lora = Peft.lora().rank(loraRank == null ? 8 : loraRank);
         if (loraAlpha != null) {
             lora.alpha(loraAlpha);
@@ -195,7 +195,7 @@ public final class InspectCommand implements Callable<Integer> {
             extras.add(target.toString());
         }
         LoraConfig built = lora.build();
-        ParameterReport report = lora.report(structure);
+        ParameterReport report = lora.report(dev.mmpeft.peft.Adaptables.of(structure));
         out.printf(Locale.ROOT, "config: %s (%s parameters, nothing allocated)%n", location, grouped(structure.parameterCount()));
         out.printf(Locale.ROOT, "LoRA r=%d, alpha=%s on %s%s%n", built.r(), trimNumber(built.loraAlpha()),
                 described.isEmpty() ? "nothing" : String.join(", ", described),

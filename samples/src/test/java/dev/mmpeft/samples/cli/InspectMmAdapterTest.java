@@ -54,6 +54,22 @@ class InspectMmAdapterTest {
     }
 
     @Test
+    void loraCountsOnLavinAndLlavaConfigs() {
+        // LoRA r = 8 on q_proj, v_proj of 32 LLaMA-7B layers: 32 x 2 x 8 x (4096 + 4096); the connector in full
+        CliRunner r = CliRunner.run("inspect", "--lora-rank", "8", "--target", "LLM_ATTN", "--train", "connector",
+                config("lavin-7b").toString());
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(4_194_304L, trainable(r.out(), "LLM_ATTN"));
+        assertEquals(659_584L, trainable(r.out(), "LANGUAGE_PROJECTION"));
+        CliRunner llava = CliRunner.run("inspect", "--lora-rank", "8", "--target", "LLM_ATTN", config("llava-1.5-7b-hf").toString());
+        assertEquals(0, llava.code(), llava.toString());
+        assertEquals(4_194_304L, trainable(llava.out(), "LLM_ATTN"));
+        // the method column is as wide as "mm-adapter", so the table stays aligned
+        CliRunner mm = CliRunner.run("inspect", "--method", "mm-adapter", config("lavin-7b").toString());
+        assertTrue(mm.out().contains("part                   method      tensors"), mm.out());
+    }
+
+    @Test
     void unknownMethodAndMissingFieldAreNamed(@TempDir Path tmp) throws Exception {
         CliRunner r = CliRunner.run("inspect", "--method", "prompt", config("lavin-7b").toString());
         assertEquals(2, r.code(), r.toString());
