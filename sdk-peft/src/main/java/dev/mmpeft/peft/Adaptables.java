@@ -8,8 +8,11 @@ import dev.mmpeft.core.config.InstructBlipConfig;
 import dev.mmpeft.core.config.ModelConfig;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.instructblip.InstructBlipOutput;
+import dev.mmpeft.core.config.LavinConfig;
 import dev.mmpeft.core.config.LlavaConfig;
 import dev.mmpeft.models.llama.LlamaModel;
+import dev.mmpeft.models.lavin.Lavin;
+import dev.mmpeft.models.lavin.LavinProcessor;
 import dev.mmpeft.models.llava.Llava;
 import dev.mmpeft.models.llava.LlavaProcessor;
 import dev.mmpeft.models.nn.HfBlock;
@@ -82,6 +85,40 @@ public final class Adaptables {
      */
     public static AdaptableModel<Llava> llava(Llava model, LlavaProcessor processor, String nameOrPath) {
         return new LlavaAdaptable(model, processor, Optional.of(nameOrPath));
+    }
+
+    /** A LaVIN model: adapts, counts and saves, without a loss from prompts. */
+    public static AdaptableModel<Lavin> lavin(Lavin model) {
+        return new LavinAdaptable(model, null, Optional.empty());
+    }
+
+    /**
+     * A LaVIN model with the processor that turns prompts (text-only and image ones, mixed) into its
+     * inputs, loaded from {@code nameOrPath}: the adapted model trains on prompts.
+     */
+    public static AdaptableModel<Lavin> lavin(Lavin model, LavinProcessor processor, String nameOrPath) {
+        return new LavinAdaptable(model, processor, Optional.of(nameOrPath));
+    }
+
+    /**
+     * The view of a model of any multimodal family ({@link InstructBlip}, {@link Llava},
+     * {@link Lavin}) without a processor: what commands that take any {@code Models.load} result
+     * need to apply, count or load adapters.
+     *
+     * @throws PeftException naming the model's class when no family view exists for it
+     */
+    public static AdaptableModel<?> of(HfModel<?> model) {
+        if (model instanceof InstructBlip) {
+            return instructBlip((InstructBlip) model);
+        }
+        if (model instanceof Llava) {
+            return llava((Llava) model);
+        }
+        if (model instanceof Lavin) {
+            return lavin((Lavin) model);
+        }
+        throw new PeftException("no PEFT view of a " + model.getClass().getSimpleName()
+                + " model; expected an InstructBLIP, LLaVA or LaVIN model");
     }
 
     /**
@@ -165,6 +202,32 @@ public final class Adaptables {
             }
             return adapted.forward(processor.trainingInputs(batch, scope)).loss()
                     .orElseThrow(() -> new IllegalStateException("LLaVA returned no loss for labelled inputs"));
+        }
+    }
+
+    /** LaVIN, with the processor that turns prompts into its training inputs (when given). */
+    private static final class LavinAdaptable extends FamilyAdaptable<LavinConfig, Lavin> {
+        private final @Nullable LavinProcessor processor;
+
+        LavinAdaptable(Lavin model, @Nullable LavinProcessor processor, Optional<String> nameOrPath) {
+            super(model, Lavin::fromConfig, Optional.of("CAUSAL_LM"), nameOrPath);
+            this.processor = processor;
+        }
+
+        @Override
+        LavinAdaptable of(Lavin other) {
+            return new LavinAdaptable(other, processor, nameOrPath());
+        }
+
+        /** The mean token loss of the prompts' targets over a batch that may mix text-only and image prompts. */
+        @Override
+        public NDArray loss(Lavin adapted, List<Prompt> batch, NDManager scope) {
+            if (processor == null) {
+                throw new PeftException("this adapted LaVIN has no processor to turn prompts into inputs; "
+                        + "adapt Adaptables.lavin(model, processor, nameOrPath)");
+            }
+            return adapted.forward(processor.trainingInputs(batch, scope)).loss()
+                    .orElseThrow(() -> new IllegalStateException("LaVIN returned no loss for labelled inputs"));
         }
     }
 

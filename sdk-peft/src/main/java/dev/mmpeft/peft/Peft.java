@@ -81,6 +81,17 @@ public final class Peft {
         return dev.mmpeft.peft.dma.DmaConfig.builder();
     }
 
+    /**
+     * LaVIN's Mixture-of-Modality Adapters: RepAdapters with a modality router before
+     * self-attention in every LLaMA and CLIP layer (dimension, temperature and scale from a LaVIN
+     * model's config unless set), with the modality embedding and the visual adapter trained in
+     * full. Saved under this SDK's own {@code peft_type} {@value
+     * dev.mmpeft.peft.mmadapter.MmAdapterConfig#PEFT_TYPE}.
+     */
+    public static dev.mmpeft.peft.mmadapter.MmAdapterConfig.Builder mmAdapter() {
+        return dev.mmpeft.peft.mmadapter.MmAdapterConfig.builder();
+    }
+
     /** Full fine-tuning of chosen parts. */
     public static FullConfig.Builder full() {
         return FullConfig.builder();

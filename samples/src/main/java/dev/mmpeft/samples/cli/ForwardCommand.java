@@ -6,9 +6,13 @@ import ai.djl.ndarray.types.DataType;
 import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.core.safetensors.Checkpoint;
 import dev.mmpeft.core.safetensors.SafetensorsWriter;
+import dev.mmpeft.models.family.ModelInputs;
+import dev.mmpeft.models.family.ModelOutputs;
+import dev.mmpeft.models.family.MultimodalModel;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.instructblip.InstructBlipInputs;
 import dev.mmpeft.models.instructblip.InstructBlipOutput;
+import dev.mmpeft.peft.Adaptables;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftModel;
 import java.nio.file.Files;
@@ -25,19 +29,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ./mmpeft forward}: one forward pass of a Hugging Face InstructBLIP directory on inputs
- * named as transformers names them, read from a safetensors file; writes {@code logits} and (with
- * labels) {@code loss} to another. The way to check a port against Python numbers.
+ * {@code ./mmpeft forward}: one forward pass of a Hugging Face model directory of any registered
+ * family (InstructBLIP, LLaVA, LaVIN) on inputs named as transformers names them, read from a
+ * safetensors file; writes {@code logits}, (with labels) {@code loss} and the family's extras to
+ * another. The way to check a port against Python numbers.
  */
 @Command(
         name = "forward",
         header = "Runs one forward pass on inputs from a safetensors file; writes logits and loss.",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs one forward pass of an InstructBLIP model (optionally with a PEFT adapter applied) on inputs from a",
-            "safetensors file and writes logits and loss.",
-            "Inputs (transformers' names): pixel_values (float), qformer_input_ids, input_ids (int32 or int64),"
-                    + " optional qformer_attention_mask, attention_mask (also bool), labels, decoder_input_ids, decoder_attention_mask."
+            "Runs one forward pass of a model of any family (instructblip, llava, lavin; optionally with a PEFT adapter",
+            "applied) on inputs from a safetensors file and writes logits and loss (and image_hidden_states for llava/lavin).",
+            "InstructBLIP inputs (transformers' names): pixel_values (float), qformer_input_ids, input_ids (int32 or int64),"
+                    + " optional qformer_attention_mask, attention_mask (also bool), labels, decoder_input_ids, decoder_attention_mask.",
+            "LLaVA and LaVIN inputs: input_ids (LLaVA: image tokens expanded, one per feature), optional pixel_values,"
+                    + " attention_mask, labels."
         })
 public final class ForwardCommand implements Callable<Integer> {
     static final List<String> REQUIRED = List.of("pixel_values", "qformer_input_ids", "input_ids");
@@ -66,6 +73,9 @@ public final class ForwardCommand implements Callable<Integer> {
         if (!Files.isRegularFile(inputs)) {
             throw new MmpeftException(inputs + ": no such inputs file");
         }
+        if (!model.isInstructBlip()) {
+            return forwardAnyFamily(on);
+        }
         try (InstructBlip blip = model.load(on);
                 Checkpoint in = Checkpoint.open(inputs);
                 NDManager scope = NDManager.newBaseManager(on.toDjl())) {
@@ -88,6 +98,36 @@ public final class ForwardCommand implements Callable<Integer> {
             out.loss().ifPresent(l -> tensors.put("loss", l.toType(DataType.FLOAT32, false)));
             SafetensorsWriter.write(output, tensors);
             StringBuilder line = new StringBuilder("logits ").append(out.logits().getShape());
+            out.loss().ifPresent(l -> line.append(String.format(Locale.ROOT, ", loss %.6f", l.toType(DataType.FLOAT32, false).getFloat())));
+            spec.commandLine().getOut().println(line.append(" -> ").append(output));
+            spec.commandLine().getOut().flush();
+        }
+        return 0;
+    }
+
+    /**
+     * The family-neutral path ({@link MultimodalModel}): inputs checked by the family, every output
+     * it returns written as float32.
+     */
+    private int forwardAnyFamily(dev.mmpeft.core.Device on) throws java.io.IOException {
+        try (MultimodalModel loaded = model.loadAny(on);
+                NDManager scope = NDManager.newBaseManager(on.toDjl())) {
+            ModelOutputs out;
+            if (adapter == null) {
+                out = loaded.forward(ModelInputs.read(inputs, scope));
+            } else {
+                // PEFT adapts the loaded model's block tree in place; closing the PEFT model frees only the adapter
+                try (PeftModel<?> peft = Peft.load(Adaptables.of(loaded.model()), adapter, false)) {
+                    peft.loadReport(PeftModel.DEFAULT_ADAPTER).filter(r -> !r.isExact()).ifPresent(r -> spec.commandLine().getErr().println(
+                            "mmpeft forward: warning: adapter tensors missing " + r.missing() + ", unused " + r.unexpected()));
+                    out = loaded.forward(ModelInputs.read(inputs, scope));
+                    out.tensors().values().forEach(t -> t.attach(scope));
+                }
+            }
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            out.tensors().forEach((name, t) -> tensors.put(name, t.toType(DataType.FLOAT32, false)));
+            SafetensorsWriter.write(output, tensors);
+            StringBuilder line = new StringBuilder(loaded.family()).append(": logits ").append(out.logits().getShape());
             out.loss().ifPresent(l -> line.append(String.format(Locale.ROOT, ", loss %.6f", l.toType(DataType.FLOAT32, false).getFloat())));
             spec.commandLine().getOut().println(line.append(" -> ").append(output));
             spec.commandLine().getOut().flush();

@@ -1,36 +1,49 @@
 package dev.mmpeft.samples.cli;
 
 import ai.djl.ndarray.NDManager;
+import dev.mmpeft.core.MmpeftException;
+import dev.mmpeft.core.Prompt;
+import dev.mmpeft.models.family.MultimodalModel;
 import dev.mmpeft.models.generation.GenerationConfig;
 import dev.mmpeft.models.generation.GenerationResult;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.instructblip.InstructBlipInputs;
+import dev.mmpeft.models.lavin.Lavin;
+import dev.mmpeft.models.lavin.LavinProcessor;
+import dev.mmpeft.models.llava.Llava;
+import dev.mmpeft.models.llava.LlavaProcessor;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.models.processing.RgbImage;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ./mmpeft generate}: answers a prompt about an image with a Hugging Face InstructBLIP
- * directory (weights, {@code tokenizer.json}, {@code qformer_tokenizer/}), the way
- * {@code InstructBlipProcessor} + {@code model.generate} do in Python.
+ * {@code ./mmpeft generate}: answers a prompt about an image with a Hugging Face model directory of
+ * any registered family (InstructBLIP with {@code qformer_tokenizer/}, LLaVA, LaVIN; weights and
+ * {@code tokenizer.json}), the way the family's processor + {@code model.generate} do in Python.
  */
 @Command(
         name = "generate",
         header = "Generates text for an image and a prompt (greedy or beam search).",
         mixinStandardHelpOptions = true,
         description = {
-            "Generates text for an image and a prompt with an InstructBLIP model (greedy or beam search).",
-            "The prompt goes to the language model and, unless --instruction is given, to the Q-Former too.",
-            "--question (with --choices) renders the prompt with the template the adapter or model was",
-            "trained with (mmpeft_task.json), as evaluate does; --prompt is sent as it is."
+            "Generates text for an image and a prompt with a model of any family (instructblip, llava, lavin; greedy or beam search).",
+            "InstructBLIP: the prompt goes to the language model and, unless --instruction is given, to the Q-Former too;",
+            "--question (with --choices) renders the prompt with the template the adapter or model was trained with",
+            "(mmpeft_task.json), as evaluate does; --prompt is sent as it is.",
+            "LLaVA: the prompt is put in LLaVA-1.5's format (USER: <image>\\n{prompt} ASSISTANT:) unless it holds <image>.",
+            "LaVIN: LaVIN's prompt (Image: [features] {prompt}); without --image the question is text-only (Image: N/A)."
         })
 public final class GenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -39,7 +52,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Mixin DeviceOption device;
 
-    @Option(names = "--image", required = true, paramLabel = "IMAGE", description = "A PNG or JPEG image.")
+    @Option(names = "--image", paramLabel = "IMAGE", description = "A PNG or JPEG image (required for InstructBLIP; LLaVA and LaVIN also answer text-only prompts).")
     Path image;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "The prompt for the language model, as it is (no template).")
@@ -89,6 +102,23 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         dev.mmpeft.core.Device on = device.single();
         Path modelDir = model.directory();
+        GenerationConfig generation = GenerationConfig.builder()
+                .numBeams(numBeams)
+                .maxNewTokens(maxNewTokens)
+                .minNewTokens(minNewTokens)
+                .lengthPenalty(lengthPenalty)
+                .repetitionPenalty(repetitionPenalty)
+                .build();
+        if (!model.isInstructBlip()) {
+            if (question != null || adapter != null) {
+                throw new ParameterException(spec.commandLine(), "--question and --adapter work with InstructBLIP models here; give"
+                        + " LLaVA and LaVIN a --prompt");
+            }
+            return generateAnyFamily(on, generation);
+        }
+        if (image == null) {
+            throw new ParameterException(spec.commandLine(), "Missing required option: '--image=IMAGE' (InstructBLIP answers about an image)");
+        }
         if (adapter != null && !java.nio.file.Files.isDirectory(adapter)) {
             throw new dev.mmpeft.core.MmpeftException(adapter + ": no such adapter directory (--adapter)");
         }
@@ -104,27 +134,57 @@ public final class GenerateCommand implements Callable<Integer> {
             spec.commandLine().getErr().println(chosen.describe() + "; prompt: " + text);
         }
         RgbImage img = RgbImage.read(image);
-        GenerationConfig generation = GenerationConfig.builder()
-                .numBeams(numBeams)
-                .maxNewTokens(maxNewTokens)
-                .minNewTokens(minNewTokens)
-                .lengthPenalty(lengthPenalty)
-                .repetitionPenalty(repetitionPenalty)
-                .build();
         try (InstructBlip blip = model.load(on);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, blip.config());
                 dev.mmpeft.peft.PeftModel<InstructBlip> peft = adapter == null ? null
-                        : dev.mmpeft.peft.Peft.load(blip, adapter, false);
+                        : dev.mmpeft.peft.Peft.load(dev.mmpeft.peft.Adaptables.instructBlip(blip, processor, model.id()), adapter,
+                                false);
                 NDManager scope = NDManager.newBaseManager(on.toDjl())) {
             InstructBlipInputs inputs = processor.generationInputs(img, text, qformerText == null ? text : qformerText, scope);
-            GenerationResult result = (peft == null ? blip : peft.model()).generate(inputs, generation);
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(processor.decode(result.tokens(0)));
-            if (showTokens) {
-                out.printf(Locale.ROOT, "tokens: %s%nscore: %.6f%n", java.util.Arrays.toString(result.tokens(0)), result.score(0));
-            }
-            out.flush();
+            print((peft == null ? blip : peft.model()).generate(inputs, generation), processor::decode);
         }
         return 0;
+    }
+
+    /** LLaVA and LaVIN: the prompt as one {@link Prompt} through the family's processor. */
+    private int generateAnyFamily(dev.mmpeft.core.Device on, GenerationConfig generation) {
+        if (instruction != null) {
+            throw new ParameterException(spec.commandLine(), "--instruction is the Q-Former's text; only InstructBLIP models have a Q-Former");
+        }
+        if (image != null && !Files.isRegularFile(image)) {
+            throw new MmpeftException(image + ": no such image file");
+        }
+        Prompt.Builder p = Prompt.builder().exampleId("prompt").instruction("").input(prompt);
+        if (image != null) {
+            p.addImages(image);
+        }
+        List<Prompt> prompts = List.of(p.build());
+        try (MultimodalModel loaded = model.loadAny(on);
+                NDManager scope = NDManager.newBaseManager(on.toDjl())) {
+            Path dir = model.directory();
+            if (loaded.model() instanceof Llava) {
+                Llava llava = (Llava) loaded.model();
+                try (LlavaProcessor processor = LlavaProcessor.load(dir, llava.config())) {
+                    print(llava.generate(processor.generationInputs(prompts, scope), generation), processor::decode);
+                }
+            } else if (loaded.model() instanceof Lavin) {
+                Lavin lavin = (Lavin) loaded.model();
+                try (LavinProcessor processor = LavinProcessor.load(dir, lavin.config())) {
+                    print(lavin.generate(processor.generationInputs(prompts, scope), generation), processor::decode);
+                }
+            } else {
+                throw new MmpeftException(dir + ": generate has no processor for the " + loaded.family() + " family");
+            }
+        }
+        return 0;
+    }
+
+    private void print(GenerationResult result, Function<long[], String> decode) {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(decode.apply(result.tokens(0)));
+        if (showTokens) {
+            out.printf(Locale.ROOT, "tokens: %s%nscore: %.6f%n", java.util.Arrays.toString(result.tokens(0)), result.score(0));
+        }
+        out.flush();
     }
 }

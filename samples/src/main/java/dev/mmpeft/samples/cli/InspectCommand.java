@@ -82,11 +82,8 @@ public final class InspectCommand implements Callable<Integer> {
     @Mixin MethodOptions method = new MethodOptions();
 
     @Option(names = {"--lora-rank", "--rank"}, paramLabel = "R",
-            description = "Count the trainable parameters of LoRA at this rank (PEFT's r; default 8 when --target is given). Needs a config.json or model directory.")
+            description = "The method's rank: LoRA's r (default 8 when --target is given), DMA's R (default 64). Needs a config.json or model directory.")
     Integer loraRank;
-
-    @Option(names = "--rank", paramLabel = "R", description = "The method's rank (LoRA's r, DMA's R; = --lora-rank).")
-    Integer rank;
 
     @Option(names = "--aim", paramLabel = "N", description = "With --method dma: also count AIM's gate for N experts.")
     Integer aim;
@@ -111,7 +108,9 @@ public final class InspectCommand implements Callable<Integer> {
         if (!Files.exists(path)) {
             throw new MmpeftException(path + ": no such file or directory");
         }
-        if (method.dma() || rank != null || aim != null || sib || loraRank != null || loraAlpha != null || targets != null
+        if (method.mmAdapter()) {
+            inspectMmAdapter(path, out);
+        } else if (method.dma() || aim != null || sib || loraRank != null || loraAlpha != null || targets != null
                 || train != null || method.method().isPresent()
                 || !method.given(Set.of()).isEmpty() || !method.connectors().isEmpty()) {
             inspectPeft(path, out);
@@ -159,7 +158,8 @@ public final class InspectCommand implements Callable<Integer> {
         } else if (c instanceof BertConfig) {
             parts.put("model", new BertModel((BertConfig) c).parameterCount());
         } else {
-            throw new MmpeftException(config + ": structural counts for model_type '" + c.modelType() + "' are not supported");
+            // any registered multimodal family (llava, lavin, ...) counts its own top-level parts
+            parts.putAll(dev.mmpeft.models.family.Models.fromConfig(config).parameterCounts());
         }
         int width = Math.max(5, parts.keySet().stream().mapToInt(String::length).max().orElse(5));
         int countWidth = grouped(parts.values().stream().mapToLong(Long::longValue).sum()).length();
@@ -185,12 +185,6 @@ public final class InspectCommand implements Callable<Integer> {
         }
         if (aim != null || sib) {
             throw new ParameterException(spec.commandLine(), "--aim and --sib are PETAL's: add --method dma");
-        }
-        if (rank != null) {
-            if (loraRank != null && !loraRank.equals(rank)) {
-                throw new ParameterException(spec.commandLine(), "--rank and --lora-rank disagree (" + rank + " vs " + loraRank + "); give one");
-            }
-            loraRank = rank;
         }
         AdaptationMethod m = method.method().orElse(StandardMethods.LORA);
         Set<MethodOption> given = EnumSet.noneOf(MethodOption.class);
@@ -218,8 +212,8 @@ public final class InspectCommand implements Callable<Integer> {
         if (loraAlpha != null && !Double.isFinite(loraAlpha)) {
             throw new ParameterException(spec.commandLine(), "--lora-alpha must be a finite number, got " + loraAlpha);
         }
-        InstructBlipConfig config = Configs.read(location, InstructBlipConfig.class);
-        InstructBlip structure = InstructBlip.fromConfig(config);
+        // any registered family (instructblip, llava, lavin): the structure from declared shapes alone
+        dev.mmpeft.models.nn.HfModel<?> structure = dev.mmpeft.models.family.Models.fromConfig(location).model();
         FineTuning.Builder setting = FineTuning.builder().method(m).rank(loraRank == null ? 8 : loraRank)
                 .alpha(loraAlpha == null ? 8 : loraAlpha).dropout(0).tuneConnector(method.connectorTuned(false));
         List<String> described = new ArrayList<>();
@@ -247,7 +241,7 @@ public final class InspectCommand implements Callable<Integer> {
             extras.add(target.toString());
         }
         PeftConfig built = builder.build();
-        ParameterReport report = Peft.report(built, Adaptables.instructBlip(structure));
+        ParameterReport report = Peft.report(built, Adaptables.of(structure));
         out.printf(Locale.ROOT, "config: %s (%s parameters, nothing allocated)%n", location, grouped(structure.parameterCount()));
         // prefixes and adaption prompts take no targets: their description says where they go
         String on = !described.isEmpty() ? " on " + String.join(", ", described) : loraLike ? " on nothing"
@@ -262,7 +256,7 @@ public final class InspectCommand implements Callable<Integer> {
             throw new MmpeftException(location + ": counting DMA parameters needs a config.json or a model directory");
         }
         InstructBlip structure = InstructBlip.fromConfig(Configs.read(location, InstructBlipConfig.class));
-        Integer r = rank != null ? rank : loraRank;
+        Integer r = loraRank;
         List<String> described = new ArrayList<>();
         List<String> extras = new ArrayList<>();
         DmaConfig.Builder petal = Peft.dma().aimExperts(aim == null ? 0 : aim).sib(sib);
@@ -298,6 +292,40 @@ public final class InspectCommand implements Callable<Integer> {
             }
             extras.add(target.toString());
         }
+    }
+
+    /**
+     * The trainable-parameter report of LaVIN's MM-Adapter on a config (no weights allocated):
+     * PEFT's summary line and the per-part table (LaVIN-7B: 3,781,296).
+     */
+    void inspectMmAdapter(Path location, PrintWriter out) {
+        if (!Files.isDirectory(location) && !isConfigFile(location)) {
+            throw new MmpeftException(location + ": counting MM-Adapter parameters needs a config.json or a model directory");
+        }
+        dev.mmpeft.models.nn.HfModel<?> structure = dev.mmpeft.models.family.Models.fromConfig(location).model();
+        dev.mmpeft.peft.mmadapter.MmAdapterConfig.Builder mm = Peft.mmAdapter();
+        List<String> described = new ArrayList<>();
+        for (String t : targets == null ? List.<String>of() : targets) {
+            Object target = parseTarget(t);
+            if (target instanceof Component) {
+                mm.target((Component) target);
+            } else {
+                mm.target((String) target);
+            }
+            described.add(target.toString());
+        }
+        for (String t : train == null ? List.<String>of() : train) {
+            Object target = parseTarget(t);
+            if (target instanceof Component) {
+                mm.train((Component) target);
+            } else {
+                mm.train((String) target);
+            }
+        }
+        ParameterReport report = mm.report(dev.mmpeft.peft.Adaptables.of(structure));
+        out.printf(Locale.ROOT, "config: %s (%s parameters, nothing allocated)%n", location, grouped(structure.parameterCount()));
+        out.printf(Locale.ROOT, "MM-Adapter on %s%n", described.isEmpty() ? "LLM_ATTN, VISION_ATTN (LaVIN's placement)" : String.join(", ", described));
+        out.println(report);
     }
 
     /** A component name ({@code QFORMER_CROSS_ATTN}, case and - or _ free) or a Hugging Face module name. */

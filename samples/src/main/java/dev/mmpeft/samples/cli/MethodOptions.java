@@ -29,9 +29,14 @@ public final class MethodOptions {
     @Spec(Spec.Target.MIXEE) CommandSpec spec;
 
     @Option(names = "--method", paramLabel = "METHOD",
-            description = "PEFT method: lora, dora, ia3, adapter, prefix, adaption-prompt (LLaMA language models only) or dma"
-                    + " (PETAL's mode approximation on the Q-Former; train, inspect, sweep).")
+            description = "PEFT method: lora, dora, ia3, adapter, prefix, adaption-prompt (LLaMA language models only) dma"
+                    + " (PETAL's mode approximation on the Q-Former; train, inspect, sweep) or mm-adapter (LaVIN; inspect).")
     String method;
+
+    /** Whether {@code --method mm-adapter} (LaVIN's Mixture-of-Modality Adapter) was given: counted by inspect only. */
+    boolean mmAdapter() {
+        return method != null && method.strip().equalsIgnoreCase("mm-adapter");
+    }
 
     /** Whether {@code --method dma} (PETAL) was given: its own flags, not this table's methods. */
     boolean dma() {
@@ -72,8 +77,8 @@ public final class MethodOptions {
 
     /** The method {@code --method} names ({@code --dora} turns LoRA into DoRA), or empty when neither was given. */
     Optional<AdaptationMethod> method() {
-        if (dma()) {
-            throw new ParameterException(spec.commandLine(), "--method dma (PETAL) does not apply to this command");
+        if (dma() || mmAdapter()) {
+            throw new ParameterException(spec.commandLine(), "--method " + method.strip() + " does not apply to this command");
         }
         List<AdaptationMethod> named = method == null ? List.of() : parseMethods(method, "--method");
         if (named.size() > 1) {

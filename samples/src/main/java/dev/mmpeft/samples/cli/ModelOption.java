@@ -2,7 +2,11 @@ package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.core.Device;
 import dev.mmpeft.core.MmpeftException;
+import dev.mmpeft.models.family.ModelFamily;
+import dev.mmpeft.models.family.Models;
+import dev.mmpeft.models.family.MultimodalModel;
 import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.models.instructblip.InstructBlipFamily;
 import dev.mmpeft.samples.quickstart.EmbeddedModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,14 +16,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code --model DIR|embedded[:NAME]} option of every command that runs an InstructBLIP model,
+ * The {@code --model DIR|embedded[:NAME]} option of every command that runs a model (the family
+ * comes from {@code config.json}'s {@code model_type}),
  * as a picocli mixin ({@code @Mixin ModelOption model;}): one description, one resolver
  * ({@link EmbeddedModels}), one existence check with the same message, one way to load.
  */
 final class ModelOption {
     /** The option's description, shared with the commands whose {@code --model} is optional. */
-    static final String DESCRIPTION = "A Hugging Face InstructBLIP directory (config.json + safetensors; tokenizer.json and"
-            + " qformer_tokenizer/), or 'embedded' for the model packaged with mmpeft ('embedded:NAME' picks one by name).";
+    static final String DESCRIPTION = "A Hugging Face model directory of a registered family (instructblip, llava, lavin:"
+            + " config.json + safetensors; tokenizer.json, and qformer_tokenizer/ for InstructBLIP), or 'embedded' for the"
+            + " model packaged with mmpeft ('embedded:NAME' picks one by name).";
 
     @Spec(Spec.Target.MIXEE) CommandSpec mixee;
 
@@ -68,5 +74,25 @@ final class ModelOption {
     /** The model, loaded on {@code device}; the caller closes it. */
     InstructBlip load(Device device) {
         return InstructBlip.load(directory(), device);
+    }
+
+    /**
+     * The family of the directory, from its {@code config.json}'s {@code model_type}.
+     *
+     * @throws dev.mmpeft.core.config.ConfigException naming the file and the known model types
+     *     when the type is missing or no family loads it
+     */
+    ModelFamily family() {
+        return Models.familyOf(directory());
+    }
+
+    /** Whether the directory holds an InstructBLIP model (the commands' typed path). */
+    boolean isInstructBlip() {
+        return family().name().equals(InstructBlipFamily.NAME);
+    }
+
+    /** The model of any family, loaded on {@code device}; the caller closes it. */
+    MultimodalModel loadAny(Device device) {
+        return Models.load(directory(), device.toDjl());
     }
 }

@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 
 /**
  * Reads Hugging Face {@code config.json} files into typed configs, dispatching on
- * {@code model_type}: {@code instructblip}, {@code llava}, {@code t5}, {@code llama}, {@code bert},
+ * {@code model_type}: {@code instructblip}, {@code llava}, {@code lavin}, {@code t5}, {@code llama}, {@code bert},
  * {@code clip_vision_model}.
  */
 public final class Configs {
@@ -47,6 +47,8 @@ public final class Configs {
                 return InstructBlipConfig.read(r);
             case LlavaConfig.MODEL_TYPE:
                 return LlavaConfig.read(r);
+            case LavinConfig.MODEL_TYPE:
+                return LavinConfig.read(r);
             case ClipVisionConfig.MODEL_TYPE:
                 return ClipVisionConfig.read(r);
             case "bert":
@@ -55,7 +57,7 @@ public final class Configs {
             case "llama":
                 return readText(r);
             default:
-                throw new ConfigException(source + ": model_type '" + type + "' is not supported; expected instructblip, llava, t5, llama, bert or clip_vision_model");
+                throw new ConfigException(source + ": model_type '" + type + "' is not supported; expected instructblip, llava, lavin, t5, llama, bert or clip_vision_model");
         }
     }
 

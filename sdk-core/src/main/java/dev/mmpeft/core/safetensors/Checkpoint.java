@@ -108,7 +108,8 @@ public final class Checkpoint implements Closeable {
         if (weightMap == null || !weightMap.isObject()) {
             throw new SafetensorsException(index + ": missing 'weight_map' object");
         }
-        Path dir = index.toAbsolutePath().getParent();
+        // normalised like the shard paths below, so that a location reached through ".." is still inside
+        Path dir = index.toAbsolutePath().normalize().getParent();
         Map<String, SafetensorsFile> byFile = new LinkedHashMap<>();
         Map<String, SafetensorsFile> owner = new LinkedHashMap<>();
         try {

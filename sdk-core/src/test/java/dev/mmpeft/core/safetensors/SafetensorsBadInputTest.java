@@ -191,6 +191,13 @@ class SafetensorsBadInputTest {
         Files.writeString(index, "{\"weight_map\":{\"a\":\"../elsewhere.safetensors\"}}");
         fails(dir, index.toString(), "shard '../elsewhere.safetensors' lies outside the checkpoint directory");
 
+        // a directory reached through ".." (as the CLI's relative paths often are) still holds its own shards
+        Files.writeString(index, "{\"weight_map\":{\"a\":\"model-00001-of-00002.safetensors\"}}");
+        Path roundabout = dir.resolve("..").resolve(dir.getFileName());
+        try (Checkpoint c = Checkpoint.open(roundabout)) {
+            assertEquals(java.util.Set.of("a"), c.names());
+        }
+
         Files.writeString(index, "{\"weight_map\":{\"a\":\"x\", \"a\":\"y\"}}");
         fails(dir, index.toString(), "Duplicate field 'a'");
 

@@ -21,6 +21,12 @@ import java.util.function.Supplier;
 public final class PromptTemplates {
     /** ScienceQA's input template. */
     public static final String SCIENCEQA = "Context: {context} Question: {question} Options: {options} Answer:";
+    /**
+     * LaVIN's ScienceQA input ({@code util/base_prompt.py}, input format {@code QCM}, stripped as
+     * LaVIN strips it): question, context (the hint, {@code N/A} when empty), upper-case lettered
+     * options, each on its own line, then {@code Response:}.
+     */
+    public static final String LAVIN_SCIENCEQA = "Question: {question}\nContext: {context}\nOptions: {options}\nResponse:";
     /** IconQA's input template (multiple choice). */
     public static final String ICONQA = "Question: {question} Options: {options}. Short answer:";
     /** IconQA's input template for fill-in-the-blank questions (no options). */
@@ -89,6 +95,17 @@ public final class PromptTemplates {
     /** ScienceQA: context = hint and lecture (N/A when both are empty), lettered options, target {@code (b) choice}. */
     public static PromptTemplate scienceQa() {
         return PromptTemplate.builder().input(SCIENCEQA).openInput("Context: {context} Question: {question} Answer:").build();
+    }
+
+    /**
+     * LaVIN's ScienceQA prompt (released code, answer format {@code A}): {@link #LAVIN_SCIENCEQA}
+     * with options {@code (A) x (B) y} and the target {@code The answer is B.}; the candidates are
+     * the same sentence for each letter. Image-less questions render the same way: the LaVIN
+     * processor marks them text-only ({@code Image: N/A}) for mixture-of-modality training.
+     */
+    public static PromptTemplate lavinScienceQa() {
+        return PromptTemplate.builder().input(LAVIN_SCIENCEQA).target("The answer is {answer_label}.").labels(OptionLabels.UPPER)
+                .contextFields(java.util.List.of("hint")).build();
     }
 
     /** IconQA: lettered options, {@code Short answer:}; fill-in-the-blank without options. */

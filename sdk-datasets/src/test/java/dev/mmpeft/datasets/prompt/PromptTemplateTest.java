@@ -44,6 +44,21 @@ class PromptTemplateTest {
     }
 
     @Test
+    void lavinScienceQaTemplateFollowsTheReleasedCode() {
+        Prompt p = PromptTemplates.lavinScienceQa().render(GAS);
+        assertEquals("Question: Compare the average kinetic energies of the particles in each sample. Which sample has the higher"
+                + " temperature?\nContext: The diagrams below show two pure samples of gas.\nOptions: (A) neither; the samples have"
+                + " the same temperature (B) sample A (C) sample B\nResponse:", p.input());
+        assertEquals("The answer is B.", p.target().orElseThrow());
+        assertEquals(List.of("The answer is A.", "The answer is B.", "The answer is C."), p.candidates());
+        // a text-only question without a hint: context N/A, no image
+        MultimodalExample textOnly = MultimodalExample.builder().from(GAS).images(List.of()).context("").build();
+        Prompt t = PromptTemplates.lavinScienceQa().render(textOnly);
+        assertTrue(t.input().contains("\nContext: N/A\nOptions: (A)"), t.input());
+        assertEquals(List.of(), t.images());
+    }
+
+    @Test
     void emptyContextIsNaAndDoubleSpacesCollapse() {
         MultimodalExample bare = MultimodalExample.builder().from(GAS).context("").lecture("").build();
         assertTrue(PromptTemplates.scienceQa().render(bare).input().startsWith("Context: N/A Question: Compare"));

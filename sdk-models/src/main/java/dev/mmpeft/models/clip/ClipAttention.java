@@ -3,17 +3,19 @@ package dev.mmpeft.models.clip;
 import ai.djl.ndarray.NDArray;
 import dev.mmpeft.core.config.ClipVisionConfig;
 import dev.mmpeft.models.nn.Attention;
-import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.Linear;
+import dev.mmpeft.models.nn.SublayerBlock;
 
 /**
  * transformers' {@code CLIPAttention} for the vision tower: separate {@code q_proj}, {@code k_proj},
  * {@code v_proj} and {@code out_proj}, all with bias, scale {@code head_dim^-0.5}, no mask (every
  * patch sees every patch), dropout on the weights in training only.
  *
- * <p>Separate projections are what PEFT methods target by name ({@code VISION_ATTN}).
+ * <p>Separate projections are what PEFT methods target by name ({@code VISION_ATTN}); as a
+ * {@link SublayerBlock} it also takes adapters of its normalised input (LaVIN's adapters before
+ * the image encoder's attention) and at its residual.
  */
-public final class ClipAttention extends HfBlock {
+public final class ClipAttention extends SublayerBlock {
     private final int heads;
     private final float scale;
     private final float dropout;
@@ -23,6 +25,7 @@ public final class ClipAttention extends HfBlock {
     private final Linear outProj;
 
     public ClipAttention(ClipVisionConfig config) {
+        super(Kind.SELF_ATTENTION, config.hiddenSize());
         int hidden = config.hiddenSize();
         this.heads = config.numAttentionHeads();
         this.scale = (float) Math.pow(hidden / heads, -0.5);

@@ -8,6 +8,8 @@ import dev.mmpeft.models.nn.LayerNorm;
 /**
  * transformers' {@code CLIPEncoderLayer}, pre-norm: {@code h = x + self_attn(layer_norm1(x))},
  * then {@code h + mlp(layer_norm2(h))}, layer norms with the config's {@code layer_norm_eps}.
+ * Adapters attached to the two sub-layers ({@link dev.mmpeft.models.nn.SublayerBlock}) act on
+ * each normalised input and at each residual; with none attached the sums are the plain ones.
  */
 public final class ClipEncoderLayer extends HfBlock {
     private final ClipAttention selfAttn;
@@ -23,8 +25,16 @@ public final class ClipEncoderLayer extends HfBlock {
         this.layerNorm2 = child("layer_norm2", new LayerNorm(config.hiddenSize(), eps));
     }
 
+    public ClipAttention selfAttn() {
+        return selfAttn;
+    }
+
+    public ClipMlp mlp() {
+        return mlp;
+    }
+
     public NDArray forward(NDArray x) {
-        NDArray h = selfAttn.forward(layerNorm1.forward(x)).add(x);
-        return mlp.forward(layerNorm2.forward(h)).add(h);
+        NDArray h = selfAttn.residual(selfAttn.forward(selfAttn.adaptInput(layerNorm1.forward(x), 0)), x, null);
+        return mlp.residual(mlp.forward(mlp.adaptInput(layerNorm2.forward(h), 0)), h, null);
     }
 }

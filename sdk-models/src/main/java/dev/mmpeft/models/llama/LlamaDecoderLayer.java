@@ -32,9 +32,14 @@ public final class LlamaDecoderLayer extends HfBlock {
         return mlp;
     }
 
-    NDArray forward(
-            NDArray h, NDArray cos, NDArray sin, NDArray bias, @Nullable KvCache cache, int index, NDArray @Nullable [] prefix) {
-        NDArray x = selfAttn.residual(selfAttn.forward(inputLayernorm.forward(h), cos, sin, bias, cache, index, prefix), h, null);
-        return mlp.residual(mlp.forward(postAttentionLayernorm.forward(x)), x, null);
+    /**
+     * @param isolatedLeading leading positions of {@code h} that are isolated tokens in this pass,
+     *     passed to input adapters ({@link dev.mmpeft.models.nn.InputAdapter})
+     */
+    NDArray forward(NDArray h, NDArray cos, NDArray sin, NDArray bias, @Nullable KvCache cache, int index,
+            NDArray @Nullable [] prefix, int isolatedLeading) {
+        NDArray normed = selfAttn.adaptInput(inputLayernorm.forward(h), isolatedLeading);
+        NDArray x = selfAttn.residual(selfAttn.forward(normed, cos, sin, bias, cache, index, prefix), h, null);
+        return mlp.residual(mlp.forward(mlp.adaptInput(postAttentionLayernorm.forward(x), isolatedLeading)), x, null);
     }
 }

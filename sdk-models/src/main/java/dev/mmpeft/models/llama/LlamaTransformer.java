@@ -32,6 +32,7 @@ public final class LlamaTransformer extends HfBlock implements PrefixableStack {
     private final int headDim;
     private final int width;
     private final Hooks<KeyValuePrefixes> prefixes = new Hooks<>(KeyValuePrefixes::isActive);
+    private int isolatedLeading;
 
     LlamaTransformer(LlamaConfig config) {
         this.kvHeads = config.numKeyValueHeads();
@@ -100,6 +101,30 @@ public final class LlamaTransformer extends HfBlock implements PrefixableStack {
     }
 
     /**
+     * Makes the first {@code count} positions of every sequence isolated tokens: each attends only
+     * to itself and no other position attends to it (in the KV cache too), so the other positions
+     * compute exactly what they would without them. Input adapters are told, per pass, how many
+     * isolated positions lead the input ({@link dev.mmpeft.models.nn.InputAdapter#adapt}).
+     *
+     * <p>Why: LaVIN puts a learned modality token at position 0 for its MM-Adapters' routers to
+     * read in every layer, hidden from the text (released code: {@code mask[:, :, 1:, 0] = -inf}).
+     * A model family that owns such tokens sets this once, when it builds its language model.
+     *
+     * @throws IllegalArgumentException for a negative count
+     */
+    public void isolateLeadingPositions(int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("isolated leading positions must be >= 0, got " + count);
+        }
+        this.isolatedLeading = count;
+    }
+
+    /** The number of isolated leading positions (0 unless set). */
+    public int isolatedLeadingPositions() {
+        return isolatedLeading;
+    }
+
+    /**
      * Final hidden states {@code [batch, length, hidden]}.
      *
      * @param mask {@code [batch, pastLength + length]} or null (no padding)
@@ -112,7 +137,10 @@ public final class LlamaTransformer extends HfBlock implements PrefixableStack {
         int p = prefix == null ? 0 : prefix.length();
         int past = p + pastLength;
         NDArray fullMask = mask == null ? null : Masks.withPrefix(mask, p);
-        NDArray bias = Masks.causal(embeds.getManager(), fullMask, length, past + length, past);
+        NDArray bias = Masks.isolate(Masks.causal(embeds.getManager(), fullMask, length, past + length, past),
+                p, isolatedLeading, past);
+        // the isolated tokens lead the input only when nothing is cached before it
+        int leading = pastLength == 0 ? isolatedLeading : 0;
         NDArray[] cosSin = rotary.cosSin(p == 0 ? positions : positions.add(p));
         long batch = embeds.getShape().get(0);
         NDArray h = embeds;
@@ -122,10 +150,10 @@ public final class LlamaTransformer extends HfBlock implements PrefixableStack {
             if (cache == null) {
                 // no cache to fill: free each layer's intermediates when it is done
                 h = Scopes.perLayer(h, x -> layer.forward(x, cosSin[0], cosSin[1], bias, null, index,
-                        prefix == null ? null : prefix.keysAndValues(index, x, batch)));
+                        prefix == null ? null : prefix.keysAndValues(index, x, batch), leading));
             } else {
                 h = layer.forward(h, cosSin[0], cosSin[1], bias, cache, i,
-                        prefix == null ? null : prefix.keysAndValues(i, h, batch));
+                        prefix == null ? null : prefix.keysAndValues(i, h, batch), leading);
             }
         }
         return norm.forward(h);

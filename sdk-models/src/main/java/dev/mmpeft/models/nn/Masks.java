@@ -73,4 +73,36 @@ public final class Masks {
         }
         return a.neg().add(1f).mul(MIN);
     }
+
+    /**
+     * Isolates {@code count} key positions starting at key index {@code first}: each is visible only
+     * to the query at its own position, and such a query sees no other of them (keys before
+     * {@code first}, e.g. prefix-tuning positions, stay as {@code bias} has them). Query {@code i}
+     * sits at key index {@code queryStart + i}. Combined with {@code bias} by taking the minimum, so
+     * nothing masked becomes visible.
+     *
+     * <p>Why: LaVIN's modality token is token 0 of every sequence; its router reads it in every
+     * layer, while no other token attends to it (LaVIN's {@code mask[:, :, 1:, 0] = -inf}).
+     *
+     * @param bias {@code [batch or 1, 1, queries, keys]} additive
+     * @return {@code bias} itself when {@code count} is 0
+     */
+    public static NDArray isolate(NDArray bias, int first, int count, int queryStart) {
+        if (count == 0) {
+            return bias;
+        }
+        Shape s = bias.getShape();
+        int queries = (int) s.get(2);
+        int keys = (int) s.get(3);
+        float[] extra = new float[queries * keys];
+        for (int i = 0; i < queries; i++) {
+            for (int j = first; j < Math.min(keys, first + count); j++) {
+                if (queryStart + i != j) {
+                    extra[i * keys + j] = MIN;
+                }
+            }
+        }
+        NDArray e = bias.getManager().create(extra, new Shape(1, 1, queries, keys));
+        return bias.minimum(e);
+    }
 }

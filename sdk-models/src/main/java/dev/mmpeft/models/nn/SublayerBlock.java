@@ -26,6 +26,7 @@ public abstract class SublayerBlock extends HfBlock {
     private final Kind kind;
     private final int width;
     private final Hooks<ResidualAdapter> hooks = new Hooks<>(ResidualAdapter::isActive);
+    private final Hooks<InputAdapter> inputHooks = new Hooks<>(InputAdapter::isActive);
 
     /**
      * @param width the width of the residual stream ({@code d_model}, {@code hidden_size})
@@ -61,6 +62,37 @@ public abstract class SublayerBlock extends HfBlock {
     /** The attached adapters by name, in order. */
     public final Map<String, ResidualAdapter> residualAdapters() {
         return hooks.byName();
+    }
+
+    /**
+     * Attaches an adapter of the sub-layer's normalised input under {@code name} (a name distinct
+     * from the residual adapters'); one that is an {@link HfBlock} also becomes a child.
+     */
+    public final void attachInputAdapter(String name, InputAdapter adapter) {
+        inputHooks.attach(name, adapter, this::child);
+    }
+
+    /** Detaches an input adapter; returns whether one was attached under that name. */
+    public final boolean detachInputAdapter(String name) {
+        return inputHooks.detach(name, this::removeChild);
+    }
+
+    /** The attached input adapters by name, in order. */
+    public final Map<String, InputAdapter> inputAdapters() {
+        return inputHooks.byName();
+    }
+
+    /**
+     * The input the sub-layer computes with: {@code normalized} itself (the very array) unless an
+     * input adapter is attached and active.
+     *
+     * @param isolatedLeading leading positions of {@code normalized} that are isolated tokens in
+     *     this pass (see {@link InputAdapter#adapt})
+     * @throws IllegalStateException when more than one attached input adapter is active
+     */
+    public final NDArray adaptInput(NDArray normalized, int isolatedLeading) {
+        InputAdapter active = inputHooks.active();
+        return active == null ? normalized : active.adapt(normalized, isolatedLeading);
     }
 
     /**

@@ -21,14 +21,15 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The family registry: both built-in families found by ServiceLoader, picked by model_type, run alike. */
+/** The family registry: the built-in families found by ServiceLoader, picked by model_type, run alike. */
 class ModelsTest {
     @Test
-    void bothBuiltInFamiliesAreFound() {
-        assertEquals(List.of("instructblip", "llava"), Models.families().stream().map(ModelFamily::name).toList());
+    void theBuiltInFamiliesAreFound() {
+        assertEquals(List.of("instructblip", "lavin", "llava"), Models.families().stream().map(ModelFamily::name).toList());
         assertInstanceOf(LlavaFamily.class, Models.forModelType("llava").orElseThrow());
         assertInstanceOf(InstructBlipFamily.class, Models.forModelType("instructblip").orElseThrow());
-        assertTrue(Models.forModelType("lavin").isEmpty());
+        assertInstanceOf(dev.mmpeft.models.lavin.LavinFamily.class, Models.forModelType("lavin").orElseThrow());
+        assertTrue(Models.forModelType("minigpt4").isEmpty());
         assertEquals(Set.of("llava"), Models.forName("llava").orElseThrow().modelTypes());
         assertInstanceOf(LlavaFamily.class, Models.familyOf(TestResources.hfConfig("llava-1.5-7b-hf")));
         assertInstanceOf(InstructBlipFamily.class, Models.familyOf(TestResources.hfConfig("instructblip-vicuna-7b")));

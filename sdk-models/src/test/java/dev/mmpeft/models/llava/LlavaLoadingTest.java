@@ -93,7 +93,7 @@ class LlavaLoadingTest {
         Files.writeString(config, "{\"model_type\": \"blip-2\"}");
         ConfigException e = assertThrows(ConfigException.class, () -> Models.load(tmp));
         assertEquals(config + ": model_type 'blip-2' is not a known model family; known model types: instructblip (family instructblip),"
-                + " llava (family llava)", e.getMessage());
+                + " lavin (family lavin), llava (family llava)", e.getMessage());
         Files.writeString(config, "{\"architectures\": [\"LlavaForConditionalGeneration\"]}");
         e = assertThrows(ConfigException.class, () -> Models.fromConfig(config));
         assertTrue(e.getMessage().startsWith(config + ": required field 'model_type' is missing; expected one of the known model types instructblip"),

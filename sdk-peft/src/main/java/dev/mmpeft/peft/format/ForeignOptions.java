@@ -32,6 +32,9 @@ public final class ForeignOptions {
                 "prefix_projection"}) {
             m.put(k, "PREFIX_TUNING");
         }
+        for (String k : new String[] {"adapter_dim", "temperature", "adapter_scale", "groups", "train_connector"}) {
+            m.put(k, "MMPEFT_MM_ADAPTER");
+        }
         m.put("adapter_len", "ADAPTION_PROMPT");
         for (String k : new String[] {"mode_approximation", "gamma_residual", "gamma_init_std", "aim_experts", "aim_instructions", "sib",
                 "sib_eta", "sib_weight"}) {
