@@ -53,6 +53,14 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
         return m.closingOnFailure(() -> m.addAdapter(DEFAULT_ADAPTER, config));
     }
 
+    /**
+     * A model with no adapter yet, computing exactly what {@code model} computes until adapters are
+     * loaded or added by name: the start of a service that loads its adapters at run time.
+     */
+    public static <M> PeftModel<M> withoutAdapters(AdaptableModel<M> model) {
+        return new PeftModel<>(new AdapterSet<>(model, 0));
+    }
+
     /** Adapts {@code model} with the adapter saved in {@code dir}, named {@link #DEFAULT_ADAPTER}. */
     static <M> PeftModel<M> load(AdaptableModel<M> model, Path dir, boolean trainable) {
         PeftModel<M> m = new PeftModel<>(new AdapterSet<>(model, 0));
