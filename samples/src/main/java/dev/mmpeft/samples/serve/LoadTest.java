@@ -99,14 +99,7 @@ public final class LoadTest {
             }
         }
         console.printf(Locale.ROOT, "isolation reference: %d requests served one at a time ...%n", templates.size());
-        List<Answer> expected = new ArrayList<>();
-        for (Template t : templates) {
-            HttpResponse<String> r = post(client, settings.server().resolve("/v1/generate"), t.body());
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException("reference request for adapter " + t.adapter() + " failed: " + r.statusCode() + " " + r.body());
-            }
-            expected.add(answer(r.body()));
-        }
+        List<Answer> expected = reference(client, settings.server(), templates);
         int distinct = distinctPerQuestion(templates, expected, questions.size());
         JsonNode before = metrics(client, settings.server());
 
@@ -121,24 +114,8 @@ public final class LoadTest {
             }
         });
         int[] churn = new int[2];
-        Thread churner = settings.churnAdapter() == null ? null : daemon("loadtest-churn", () -> {
-            boolean loaded = isLoaded(client, settings.server(), settings.churnAdapter());
-            while (running.get()) {
-                sleep(settings.churnEvery().toMillis());
-                if (!running.get()) {
-                    break;
-                }
-                URI uri = settings.server().resolve("/v1/adapters/" + settings.churnAdapter());
-                HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60));
-                HttpResponse<String> r = send(client, loaded ? b.DELETE().build() : b.POST(HttpRequest.BodyPublishers.noBody()).build());
-                churn[0]++;
-                if (r == null || r.statusCode() / 100 != 2) {
-                    churn[1]++;
-                } else {
-                    loaded = !loaded;
-                }
-            }
-        });
+        Thread churner = settings.churnAdapter() == null ? null
+                : daemon("loadtest-churn", () -> churn(client, settings, settings.churnAdapter(), running, churn));
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
         AtomicLong mismatches = new AtomicLong();
@@ -177,6 +154,39 @@ public final class LoadTest {
         sampler.join();
         JsonNode after = metrics(client, settings.server());
         return report(settings, seconds, latencies, errors, mismatches.get(), before, after, churn, rss, distinct);
+    }
+
+    /** Each request served alone, one at a time, before the load: what every later answer must equal. */
+    private static List<Answer> reference(HttpClient client, URI server, List<Template> templates) throws IOException, InterruptedException {
+        List<Answer> expected = new ArrayList<>();
+        for (Template t : templates) {
+            HttpResponse<String> r = post(client, server.resolve("/v1/generate"), t.body());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("reference request for adapter " + t.adapter() + " failed: " + r.statusCode() + " " + r.body());
+            }
+            expected.add(answer(r.body()));
+        }
+        return expected;
+    }
+
+    /** Unloads and loads {@code adapter} every {@code churnEvery} while running; counts operations and failures in {@code churn}. */
+    private static void churn(HttpClient client, Settings settings, String adapter, AtomicBoolean running, int[] churn) {
+        boolean loaded = isLoaded(client, settings.server(), adapter);
+        while (running.get()) {
+            sleep(settings.churnEvery().toMillis());
+            if (!running.get()) {
+                break;
+            }
+            URI uri = settings.server().resolve("/v1/adapters/" + adapter);
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60));
+            HttpResponse<String> r = send(client, loaded ? b.DELETE().build() : b.POST(HttpRequest.BodyPublishers.noBody()).build());
+            churn[0]++;
+            if (r == null || r.statusCode() / 100 != 2) {
+                churn[1]++;
+            } else {
+                loaded = !loaded;
+            }
+        }
     }
 
     private static Report report(Settings settings, double seconds, ConcurrentLinkedQueue<Long> latencies,
