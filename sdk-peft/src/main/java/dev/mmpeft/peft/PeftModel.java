@@ -31,7 +31,8 @@ import java.util.Set;
  * active adapter's tensors, named as in the adapter file; every other parameter is frozen, so
  * frozen weights get neither gradients nor optimizer state.
  *
- * <p>Not thread-safe. Close it to free the adapters' arrays (the base model's arrays stay).
+ * <p>Not thread-safe: one thread at a time may use it and {@link #model()} (DJL's blocks and
+ * arrays are not thread-safe); a service confines it to one worker thread. Close it to free the adapters' arrays (the base model's arrays stay).
  *
  * @param <M> the adapted model's type (for example {@code InstructBlip})
  */
@@ -50,6 +51,14 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
     public static <M> PeftModel<M> adapt(AdaptableModel<M> model, PeftConfig config, long seed) {
         PeftModel<M> m = new PeftModel<>(new AdapterSet<>(model, seed));
         return m.closingOnFailure(() -> m.addAdapter(DEFAULT_ADAPTER, config));
+    }
+
+    /**
+     * A model with no adapter yet, computing exactly what {@code model} computes until adapters are
+     * loaded or added by name: the start of a service that loads its adapters at run time.
+     */
+    public static <M> PeftModel<M> withoutAdapters(AdaptableModel<M> model) {
+        return new PeftModel<>(new AdapterSet<>(model, 0));
     }
 
     /** Adapts {@code model} with the adapter saved in {@code dir}, named {@link #DEFAULT_ADAPTER}. */
@@ -159,6 +168,36 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
         checkOpen();
         set.disable();
         return new AdaptersDisabled(set::enable);
+    }
+
+    /**
+     * Computes each example of a batch with its own adapter until the returned handle is closed:
+     * {@code adapterPerExample.get(b)} names the adapter of example {@code b}, null for the base
+     * model alone. Each example's outputs equal those it gets alone with that adapter active (and
+     * with adapters disabled for null), for forward passes, generation (greedy and beams: the rows
+     * a beam search expands follow their example) and candidate scoring. The base weights are never
+     * changed; the active adapter is untouched and computes again after {@code close()}.
+     *
+     * <p>A batch whose examples all use one adapter may use any adapter; a mixed batch may use only
+     * adapters that {@link #routesRows(String) route rows} (LoRA, DoRA, IA3).
+     *
+     * @throws PeftException naming the adapter when it is unknown or cannot share the batch, or
+     *     when adapters are merged or disabled
+     */
+    public RowRouting routeRows(List<? extends @org.jspecify.annotations.Nullable String> adapterPerExample) {
+        checkOpen();
+        return new RowRouting(set.route(dev.mmpeft.peft.spi.RowRoutes.of(adapterPerExample)));
+    }
+
+    /**
+     * Whether an adapter can share a batch with other adapters in {@link #routeRows}: every layer it
+     * has computes row by row and it trains no tensor in full ({@code modules_to_save}).
+     *
+     * @throws PeftException when there is no such adapter
+     */
+    public boolean routesRows(String adapter) {
+        checkOpen();
+        return set.routesRows(adapter);
     }
 
     /** Whether adapters are currently disabled. */

@@ -24,6 +24,8 @@ final class Commands {
         commands.add(new TrainCommand());
         commands.add(new EvaluateCommand());
         commands.add(new SweepCommand());
+        commands.add(new ServeCommand());
+        commands.add(new LoadtestCommand());
         return commands;
     }
 }

@@ -50,7 +50,7 @@ class BuildLayoutTest {
     void theReactorBuildsEveryModuleInDependencyOrder() throws Exception {
         // sdk-plots is the only module with a chart library; sdk-experiments composes peft, datasets, eval and plots
         assertEquals(List.of("bom", "sdk-core", "sdk-models", "sdk-peft", "sdk-datasets", "sdk-eval", "sdk-plots",
-                "sdk-experiments", "samples", "samples/user-project"), modules());
+                "sdk-experiments", "sdk-serving", "samples", "samples/user-project"), modules());
     }
 
     @Test

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * <pre>
  * core <- models <- peft          core <- datasets          core <- eval
  * experiments -> peft, datasets, eval, plots          plots -> core, eval
+ * serving -> peft
  * samples -> everything
  * </pre>
  */
@@ -33,7 +34,8 @@ class ModuleBoundariesTest {
                 .add(module("plots", "dev.mmpeft.plots", Set.of("core", "eval"), dev.mmpeft.plots.EvaluationCharts.class))
                 .add(module("experiments", "dev.mmpeft.experiments", Set.of("peft", "datasets", "eval", "plots"),
                         dev.mmpeft.experiments.Experiment.class))
-                .add(module("samples", "dev.mmpeft.samples", Set.of("experiments"), dev.mmpeft.samples.cli.MmpeftCli.class));
+                .add(module("serving", "dev.mmpeft.serving", Set.of("peft"), dev.mmpeft.serving.ServingEngine.class))
+                .add(module("samples", "dev.mmpeft.samples", Set.of("experiments", "serving"), dev.mmpeft.samples.cli.MmpeftCli.class));
     }
 
     private static Module module(String name, String root, Set<String> arrows, Class<?> anchor) {
@@ -45,7 +47,8 @@ class ModuleBoundariesTest {
         ModuleBoundaries sdk = sdk();
         assertEquals(Set.of("core", "models"), sdk.reachable("peft"));
         assertEquals(Set.of("core", "models", "peft", "datasets", "eval", "plots"), sdk.reachable("experiments"));
-        for (String m : List.of("core", "models", "peft", "datasets", "eval", "plots", "experiments", "samples")) {
+        assertEquals(Set.of("core", "models", "peft"), sdk.reachable("serving"));
+        for (String m : List.of("core", "models", "peft", "datasets", "eval", "plots", "experiments", "serving", "samples")) {
             ModuleBoundaries.Module module = sdk.module(m);
             assertTrue(ModuleBoundaries.classes(module).size() >= 3, m + ": no classes found at " + module.classes());
         }

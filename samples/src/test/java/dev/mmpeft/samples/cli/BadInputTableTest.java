@@ -70,7 +70,7 @@ class BadInputTableTest {
                         "--lr", "-0.1"),
                 bad(2, "invalid --missing-images 'keep' (expected one of [fail, skip])", "train", "--model", "embedded", "--data",
                         "{SQA}", "--output", "{TMP}/o", "--missing-images", "keep"),
-                bad(2, "unknown --format 'coco'; expected scienceqa, iconqa or jsonl", "evaluate", "--model", "embedded", "--data",
+                bad(2, "unknown --format 'coco'; expected one of aokvqa, flickr30k, iconqa, jsonl, okvqa, scienceqa, textcaps, textvqa", "evaluate", "--model", "embedded", "--data",
                         "{SQA}", "--format", "coco"),
                 bad(2, "--model: unknown embedded model 'embedded:nope'", "evaluate", "--model", "embedded:nope", "--data", "{SQA}"),
                 bad(2, "--template: unknown template name 'sciqa'", "evaluate", "--model", "embedded", "--data", "{SQA}",

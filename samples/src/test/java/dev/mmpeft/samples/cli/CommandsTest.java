@@ -22,7 +22,7 @@ class CommandsTest {
         CommandLine cl = MmpeftCli.commandLine();
         Set<String> names = cl.getSubcommands().keySet();
         for (String promised : List.of("inspect", "forward", "generate", "train", "evaluate", "sweep", "merge", "quickstart",
-                "dataset", "score", "bench", "default-model")) {
+                "dataset", "score", "bench", "default-model", "serve", "loadtest")) {
             assertTrue(names.contains(promised), "missing command " + promised + " in " + names);
         }
         for (String name : names) {

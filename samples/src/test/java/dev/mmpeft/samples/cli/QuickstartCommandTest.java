@@ -89,8 +89,8 @@ class QuickstartCommandTest {
         CliRunner train = CliRunner.run("train", "--model", "embedded", "--data", out.resolve("data").toString(), "--output",
                 tmp.resolve("train").toString());
         assertEquals(0, train.code(), train.toString());
-        assertTrue(train.out().contains(String.format(Locale.ROOT, "lora-qformer_cross_attn+llm_ffn-r2: %.2f%% on the test split",
-                fineTuned)), train.out());
+        assertTrue(train.out().contains(String.format(Locale.ROOT, "lora-qformer_cross_attn+llm_ffn-r2 on the test split (6,528 trainable"
+                + " parameters):%n  accuracy: %.2f%%", fineTuned)), train.out());
     }
 
     private static String headline(CliRunner r) {

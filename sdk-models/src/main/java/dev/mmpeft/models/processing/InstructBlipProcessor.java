@@ -176,13 +176,49 @@ public final class InstructBlipProcessor implements AutoCloseable {
      * Inputs for generation or scoring: pixel values, Q-Former ids and the prompt ids (no labels).
      */
     public InstructBlipInputs generationInputs(List<Prompt> prompts, NDManager manager) {
-        List<RgbImage> images = images(prompts);
-        List<long[]> texts = new ArrayList<>();
-        for (Prompt p : prompts) {
-            texts.add(withImageTokens(tokenizer.encode(p.input())));
+        return generationInputs(images(prompts), inputs(prompts), instructions(prompts), manager);
+    }
+
+    /**
+     * Inputs for generation from images in memory (a service's requests): {@code prompts.get(i)}
+     * for the language model and {@code instructions.get(i)} for the Q-Former, with image
+     * {@code i}; padded as {@link #generationInputs(List, NDManager)} pads.
+     */
+    public InstructBlipInputs generationInputs(List<RgbImage> images, List<String> prompts, List<String> instructions,
+            NDManager manager) {
+        return textInputs(images, prompts, instructions, encoderDecoder ? Side.RIGHT : Side.LEFT, manager);
+    }
+
+    /** Inputs for candidate scoring from images in memory; prompts right-padded as {@link #scoringInputs(List, NDManager)}. */
+    public InstructBlipInputs scoringInputs(List<RgbImage> images, List<String> prompts, List<String> instructions,
+            NDManager manager) {
+        return textInputs(images, prompts, instructions, Side.RIGHT, manager);
+    }
+
+    private InstructBlipInputs textInputs(List<RgbImage> images, List<String> prompts, List<String> instructions, Side side,
+            NDManager manager) {
+        if (images.isEmpty() || images.size() != prompts.size() || prompts.size() != instructions.size()) {
+            throw new MmpeftException("a batch needs one image, prompt and instruction per example; got " + images.size()
+                    + " images, " + prompts.size() + " prompts, " + instructions.size() + " instructions");
         }
-        Padded llm = Padded.of(texts, tokenizer.requirePadId(), encoderDecoder ? Side.RIGHT : Side.LEFT);
-        return base(prompts, images, manager).inputIds(llm.idsArray(manager)).attentionMask(llm.maskArray(manager)).build();
+        List<long[]> texts = new ArrayList<>();
+        for (String p : prompts) {
+            texts.add(withImageTokens(tokenizer.encode(p)));
+        }
+        Padded llm = Padded.of(texts, tokenizer.requirePadId(), side);
+        return base(instructions, images, manager).inputIds(llm.idsArray(manager)).attentionMask(llm.maskArray(manager)).build();
+    }
+
+    private static List<String> inputs(List<Prompt> prompts) {
+        List<String> out = new ArrayList<>();
+        prompts.forEach(p -> out.add(p.input()));
+        return out;
+    }
+
+    private static List<String> instructions(List<Prompt> prompts) {
+        List<String> out = new ArrayList<>();
+        prompts.forEach(p -> out.add(p.instruction()));
+        return out;
     }
 
     /**
@@ -209,7 +245,7 @@ public final class InstructBlipProcessor implements AutoCloseable {
      */
     public InstructBlipInputs trainingInputs(List<Prompt> prompts, NDManager manager) {
         List<RgbImage> images = images(prompts);
-        InstructBlipInputs.Builder b = base(prompts, images, manager);
+        InstructBlipInputs.Builder b = base(instructions(prompts), images, manager);
         List<String> targets = new ArrayList<>();
         for (Prompt p : prompts) {
             targets.add(p.target().orElseThrow(() -> new MmpeftException("example '" + p.exampleId() + "': no target text to train on")));
@@ -296,13 +332,7 @@ public final class InstructBlipProcessor implements AutoCloseable {
      * LAVIS's {@code _predict_class} pads them.
      */
     public InstructBlipInputs scoringInputs(List<Prompt> prompts, NDManager manager) {
-        List<RgbImage> images = images(prompts);
-        List<long[]> texts = new ArrayList<>();
-        for (Prompt p : prompts) {
-            texts.add(withImageTokens(tokenizer.encode(p.input())));
-        }
-        Padded llm = Padded.of(texts, tokenizer.requirePadId(), Side.RIGHT);
-        return base(prompts, images, manager).inputIds(llm.idsArray(manager)).attentionMask(llm.maskArray(manager)).build();
+        return scoringInputs(images(prompts), inputs(prompts), instructions(prompts), manager);
     }
 
     private long[] withImageTokens(long[] ids) {
@@ -329,10 +359,10 @@ public final class InstructBlipProcessor implements AutoCloseable {
         return out;
     }
 
-    private InstructBlipInputs.Builder base(List<Prompt> prompts, List<RgbImage> images, NDManager manager) {
+    private InstructBlipInputs.Builder base(List<String> instructions, List<RgbImage> images, NDManager manager) {
         List<long[]> q = new ArrayList<>();
-        for (Prompt p : prompts) {
-            q.add(instructionIds(p.instruction()));
+        for (String instruction : instructions) {
+            q.add(instructionIds(instruction));
         }
         Padded qf = Padded.of(q, qformerTokenizer.requirePadId(), Side.RIGHT);
         return InstructBlipInputs.builder()

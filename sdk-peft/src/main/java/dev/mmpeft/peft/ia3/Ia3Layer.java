@@ -8,7 +8,9 @@ import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.Linear;
 import dev.mmpeft.models.nn.LinearAdapter;
 import dev.mmpeft.peft.spi.AdapterBlock;
-import dev.mmpeft.peft.spi.AdapterLayer;
+import dev.mmpeft.peft.spi.LinearAdapterLayer;
+import dev.mmpeft.peft.spi.RowGroups;
+import dev.mmpeft.peft.spi.RowRoutes;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -27,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * columns for feed-forward, bias unchanged), as PEFT's merge computes them; unmerging points it back
  * at the originals, bit for bit (PEFT divides, which is inexact).
  */
-final class Ia3Layer implements AdapterLayer {
+final class Ia3Layer implements LinearAdapterLayer {
     static final String CONTAINER = "ia3_l";
 
     private final String moduleName;
@@ -36,6 +38,7 @@ final class Ia3Layer implements AdapterLayer {
     private final List<String> adapters = new ArrayList<>();
     private Vectors vectors;
     private List<String> active = List.of();
+    private @Nullable RowRoutes routes;
     private boolean disabled;
     private @Nullable NDArray originalWeight;
     private @Nullable NDArray originalBias;
@@ -125,6 +128,16 @@ final class Ia3Layer implements AdapterLayer {
     }
 
     @Override
+    public boolean routesRows() {
+        return true;
+    }
+
+    @Override
+    public void route(@Nullable RowRoutes newRoutes) {
+        this.routes = newRoutes;
+    }
+
+    @Override
     public boolean canMerge() {
         return true;
     }
@@ -195,11 +208,32 @@ final class Ia3Layer implements AdapterLayer {
     private NDArray scale(NDManager scope) {
         NDArray s = null;
         for (String name : active) {
-            NDArray v = vectors.parameter(name).getArray().reshape(-1);
-            v.attach(scope);
+            NDArray v = vector(name, scope);
             s = s == null ? v : s.mul(v);
         }
         return s;
+    }
+
+    /** One adapter's vector, flattened, in {@code scope}. */
+    private NDArray vector(String name, NDManager scope) {
+        NDArray v = vectors.parameter(name).getArray().reshape(-1);
+        v.attach(scope);
+        return v;
+    }
+
+    /** {@code x} scaled by the active vectors, or row by row by each row's adapter's vector when routed. */
+    private NDArray scaled(NDArray x) {
+        if (routes == null) {
+            return x.mul(scale(x.getManager()));
+        }
+        return RowGroups.apply(routes, adapters::contains, x, x, (name, in, rows) -> rows.mul(vector(name, rows.getManager())));
+    }
+
+    private boolean applies() {
+        if (disabled || isMerged()) {
+            return false;
+        }
+        return routes == null ? !active.isEmpty() : routes.adapters().stream().anyMatch(adapters::contains);
     }
 
     /** PEFT's {@code ParameterDict} of per-adapter vectors, and the hooks that apply them. */
@@ -212,17 +246,17 @@ final class Ia3Layer implements AdapterLayer {
 
         @Override
         public NDArray transformInput(NDArray input) {
-            return feedforward ? input.mul(scale(input.getManager())) : input;
+            return feedforward ? scaled(input) : input;
         }
 
         @Override
         public NDArray adapt(NDArray input, NDArray output) {
-            return feedforward ? output : output.mul(scale(output.getManager()));
+            return feedforward ? output : scaled(output);
         }
 
         @Override
         public boolean isActive() {
-            return !disabled && !isMerged() && !active.isEmpty();
+            return applies();
         }
     }
 }

@@ -11,6 +11,7 @@ import dev.mmpeft.peft.spi.AdapterLayer;
 import dev.mmpeft.peft.spi.AttachContext;
 import dev.mmpeft.peft.spi.Attachment;
 import dev.mmpeft.peft.spi.FullTensor;
+import dev.mmpeft.peft.spi.RowRoutes;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,6 +45,7 @@ public final class AdapterSet<M> implements AutoCloseable {
     private @Nullable String active;
     private int disabledDepth;
     private boolean merged;
+    private boolean routing;
 
     /** A layer a method attached to a module, with the method it belongs to. */
     private record LayerEntry(String module, String method, AdapterLayer layer) {}
@@ -55,6 +57,8 @@ public final class AdapterSet<M> implements AutoCloseable {
         final Attachment attachment;
         /** Copies of tensors trained in full, by parameter name. */
         final Map<String, NDArray> copies = new LinkedHashMap<>();
+        /** The keys of the layers it has parts in. */
+        final Set<String> layerKeys = new LinkedHashSet<>();
         boolean trainable;
         @Nullable LoadReport loadReport;
 
@@ -101,6 +105,7 @@ public final class AdapterSet<M> implements AutoCloseable {
         if (merged) {
             throw new PeftException("cannot add adapter '" + name + "' while adapters are merged; unmerge first");
         }
+        checkNotRouting("add adapter '" + name + "'");
         if (trainsBiases(plan)) {
             for (Adapter other : adapters.values()) {
                 if (trainsBiases(other.plan)) {
@@ -112,9 +117,11 @@ public final class AdapterSet<M> implements AutoCloseable {
         }
         Attachment attachment;
         List<NDArray> copies = new ArrayList<>();
+        Set<String> layerKeys = new LinkedHashSet<>();
         try (NDManager created = manager.newSubManager()) {
-            attachment = plan.method().attach(plan.methodPlan(), context(name, plan.method().label(), created));
+            attachment = plan.method().attach(plan.methodPlan(), context(name, plan.method().label(), created, layerKeys));
             Adapter a = new Adapter(name, plan, attachment, trainable);
+            a.layerKeys.addAll(layerKeys);
             for (FullTensor f : plan.fullTensors().values()) {
                 NDArray copy = ParameterArrays.copy(weights.shared(f.name()), created);
                 copy.setRequiresGradient(false);
@@ -195,37 +202,17 @@ public final class AdapterSet<M> implements AutoCloseable {
         return plan.fullTensors().values().stream().anyMatch(f -> f.kind().equals("bias"));
     }
 
-    private AttachContext context(String adapter, String method, NDManager arrays) {
-        return new AttachContext() {
+    private AttachContext context(String adapter, String method, NDManager arrays, Set<String> layerKeys) {
+        return new LayerContext(adapter, seed, arrays, twin.root(), new LayerContext.Layers() {
             @Override
-            public String adapter() {
-                return adapter;
+            public <L extends AdapterLayer> L layerFor(String module, Class<L> type, Function<HfBlock, L> create) {
+                return AdapterSet.this.layerFor(module, method, type, create);
             }
-
-            @Override
-            public long seed() {
-                return seed;
-            }
-
-            @Override
-            public NDManager manager() {
-                return arrays;
-            }
-
-            @Override
-            public HfBlock module(String name) {
-                return twin.root().module(name).orElseThrow(() -> new PeftException("the model has no module '" + name + "'"));
-            }
-
-            @Override
-            public <L extends AdapterLayer> L layer(String module, Class<L> type, Function<HfBlock, L> create) {
-                return layerFor(module, method, type, create);
-            }
-        };
+        }, layerKeys);
     }
 
     private <L extends AdapterLayer> L layerFor(String module, String method, Class<L> type, Function<HfBlock, L> create) {
-        String key = module + "#" + type.getName();
+        String key = LayerContext.key(module, type);
         LayerEntry existing = layers.get(key);
         if (existing != null) {
             return type.cast(existing.layer());
@@ -259,6 +246,7 @@ public final class AdapterSet<M> implements AutoCloseable {
         if (merged) {
             throw new PeftException("cannot switch adapters while merged; unmerge first");
         }
+        checkNotRouting("switch to adapter '" + name + "'");
         Adapter previous = active == null ? null : adapters.get(active);
         if (previous != null) {
             pointAtOriginals(previous);
@@ -290,6 +278,7 @@ public final class AdapterSet<M> implements AutoCloseable {
         if (merged) {
             throw new PeftException("cannot delete adapter '" + name + "' while merged; unmerge first");
         }
+        checkNotRouting("delete adapter '" + name + "'");
         if (name.equals(active)) {
             pointAtOriginals(a);
             active = null;
@@ -385,6 +374,84 @@ public final class AdapterSet<M> implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ routing rows
+
+    /** Whether an adapter can share a batch with others ({@link #route}): its layers compute row by row, it trains no tensor in full. */
+    public boolean routesRows(String name) {
+        return whyNotRouted(adapter(name)) == null;
+    }
+
+    private @Nullable String whyNotRouted(Adapter a) {
+        if (!a.copies.isEmpty()) {
+            return "it trains " + a.copies.size() + " tensors in full (modules_to_save: " + a.copies.keySet() + ")";
+        }
+        for (String key : a.layerKeys) {
+            LayerEntry l = layers.get(key);
+            if (l != null && !l.layer().routesRows()) {
+                return l.method() + " on '" + l.module() + "' does not compute row by row";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Computes each example with the adapter {@code routes} gives it (none: the base model), whatever
+     * the active adapter, until the returned action runs. A batch of one adapter may use any adapter;
+     * a mixed batch only adapters that {@link #routesRows route rows}.
+     *
+     * @throws PeftException naming the adapter and the reason when the batch cannot be routed
+     */
+    public Runnable route(RowRoutes routes) {
+        if (merged || disabledDepth > 0) {
+            throw new PeftException("cannot route rows while adapters are " + (merged ? "merged" : "disabled"));
+        }
+        checkNotRouting("route rows");
+        String only = routes.uniform().flatMap(u -> u).orElse(null);
+        for (String name : routes.adapters()) {
+            String why = whyNotRouted(adapter(name));
+            if (only == null && why != null) {
+                throw new PeftException("adapter '" + name + "' cannot share a batch with other adapters: " + why
+                        + "; serve it in batches of its own");
+            }
+        }
+        Adapter current = active == null ? null : adapters.get(active);
+        Adapter solo = only == null ? null : adapters.get(only);
+        swapCopies(current, solo);
+        routeLayers(routes, solo == null ? List.of() : List.of(solo.name));
+        routing = true;
+        return () -> {
+            routeLayers(null, active == null ? List.of() : List.of(active));
+            swapCopies(solo, current);
+            routing = false;
+        };
+    }
+
+    /** Routable layers follow {@code routes}; the others compute {@code others} (when routes are set) or the active adapter. */
+    private void routeLayers(@Nullable RowRoutes routes, List<String> others) {
+        for (LayerEntry l : layers.values()) {
+            if (l.layer().routesRows()) {
+                l.layer().route(routes);
+            } else {
+                l.layer().setActive(others);
+            }
+        }
+    }
+
+    private void swapCopies(@Nullable Adapter from, @Nullable Adapter to) {
+        if (from != null) {
+            pointAtOriginals(from);
+        }
+        if (to != null) {
+            pointAtCopies(to);
+        }
+    }
+
+    private void checkNotRouting(String what) {
+        if (routing) {
+            throw new PeftException("cannot " + what + " while rows are routed; close the routing first");
+        }
+    }
+
     // ------------------------------------------------------------------ merging
 
     /** Folds the active adapter into new weight arrays; the base arrays are never written. */
@@ -395,6 +462,7 @@ public final class AdapterSet<M> implements AutoCloseable {
         if (disabledDepth > 0) {
             throw new PeftException("cannot merge while adapters are disabled");
         }
+        checkNotRouting("merge");
         for (LayerEntry l : layers.values()) {
             if (!l.layer().canMerge()) {
                 throw new PeftException("cannot merge: " + l.method() + " on '" + l.module() + "' does not fold into the base weights");

@@ -8,7 +8,9 @@ import dev.mmpeft.models.nn.Linear;
 import dev.mmpeft.models.nn.LinearAdapter;
 import dev.mmpeft.models.nn.Scalars;
 import dev.mmpeft.peft.spi.AdapterBlock;
-import dev.mmpeft.peft.spi.AdapterLayer;
+import dev.mmpeft.peft.spi.LinearAdapterLayer;
+import dev.mmpeft.peft.spi.RowGroups;
+import dev.mmpeft.peft.spi.RowRoutes;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -31,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Merging points the layer's weight at a new array {@code W + sum(scaling * B A)}; unmerging
  * points it back at the original array, so the base model's shared arrays are never written.
  */
-final class LoraLayer implements AdapterLayer {
+final class LoraLayer implements LinearAdapterLayer {
     private final String moduleName;
     private final Linear base;
     private final Dict loraA = new Dict(true);
@@ -39,6 +41,7 @@ final class LoraLayer implements AdapterLayer {
     private final Dict magnitudes = new Dict(false);
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private List<String> active = List.of();
+    private @Nullable RowRoutes routes;
     private boolean disabled;
     private @Nullable NDArray originalWeight;
     private @Nullable NDArray originalBias;
@@ -258,26 +261,46 @@ final class LoraLayer implements AdapterLayer {
         if (disabled || isMerged()) {
             return y;
         }
+        if (routes != null) {
+            return RowGroups.apply(routes, slots::containsKey, x, y, this::adaptOne);
+        }
         NDArray out = y;
-        boolean training = loraA.isTraining();
         for (String name : active) {
-            Slot s = slots.get(name);
-            if (s.magnitude != null) {
-                out = Dora.forward(x, out, base, s.a, s.b, s.magnitude, s.scaling, s.dropout, training);
-                continue;
-            }
-            // nn.Dropout(p) in training mode, nn.Identity otherwise (PEFT uses Identity for p = 0)
-            NDArray in = s.dropout > 0 && training ? Dropout.dropout(x, (float) s.dropout, true).singletonOrThrow() : x;
-            NDArray ba = s.b.forward(s.a.forward(in));
-            // an engine-owned scalar: autograd saves it, and DJL's mul(Number) scalar can be freed before backward
-            NDArray d = ba.mul(Scalars.of(ba, (float) s.scaling));
-            out = out.add(d);
+            out = adaptOne(name, x, out);
         }
         return out;
     }
 
+    /** {@code y} plus one adapter's branch (or DoRA's output from it). */
+    private NDArray adaptOne(String name, NDArray x, NDArray y) {
+        Slot s = slots.get(name);
+        boolean training = loraA.isTraining();
+        if (s.magnitude != null) {
+            return Dora.forward(x, y, base, s.a, s.b, s.magnitude, s.scaling, s.dropout, training);
+        }
+        // nn.Dropout(p) in training mode, nn.Identity otherwise (PEFT uses Identity for p = 0)
+        NDArray in = s.dropout > 0 && training ? Dropout.dropout(x, (float) s.dropout, true).singletonOrThrow() : x;
+        NDArray ba = s.b.forward(s.a.forward(in));
+        // an engine-owned scalar: autograd saves it, and DJL's mul(Number) scalar can be freed before backward
+        NDArray d = ba.mul(Scalars.of(ba, (float) s.scaling));
+        return y.add(d);
+    }
+
+    @Override
+    public boolean routesRows() {
+        return true;
+    }
+
+    @Override
+    public void route(@Nullable RowRoutes newRoutes) {
+        this.routes = newRoutes;
+    }
+
     private boolean applies() {
-        return !disabled && !isMerged() && !active.isEmpty();
+        if (disabled || isMerged()) {
+            return false;
+        }
+        return routes == null ? !active.isEmpty() : routes.adapters().stream().anyMatch(slots::containsKey);
     }
 
     /** PEFT's {@code ModuleDict} of per-adapter linear layers; the {@code lora_A} one computes. */

@@ -50,4 +50,26 @@ public interface AdapterLayer {
     default java.util.Map<String, Double> lossTerms() {
         return java.util.Map.of();
     }
+
+    /**
+     * Whether this layer can compute each batch row with its own adapter ({@link #route}); false by
+     * default, for methods whose computation is not per row (prefixes, prompts).
+     */
+    default boolean routesRows() {
+        return false;
+    }
+
+    /**
+     * From now on computes each batch row with the adapter {@code routes} gives its example, ignoring
+     * the active adapters: rows of adapters this layer does not hold, and rows without adapter,
+     * compute as the base layer does. {@code null} goes back to the active adapters. Every row's
+     * output equals what the row computes alone with its adapter active.
+     *
+     * @throws dev.mmpeft.peft.PeftException when the method cannot route rows (the default; see
+     *     {@link #routesRows()})
+     */
+    default void route(@org.jspecify.annotations.Nullable RowRoutes routes) {
+        throw new dev.mmpeft.peft.PeftException(getClass().getSimpleName()
+                + " cannot compute batch rows with different adapters; serve its adapters in batches of their own");
+    }
 }

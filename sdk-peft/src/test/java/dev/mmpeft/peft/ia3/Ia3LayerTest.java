@@ -20,6 +20,7 @@ import dev.mmpeft.peft.PeftException;
 import dev.mmpeft.peft.PeftModel;
 import dev.mmpeft.peft.TargetNotFoundException;
 import dev.mmpeft.peft.format.AdapterFiles;
+import dev.mmpeft.peft.lora.InitLoraWeights;
 import dev.mmpeft.peft.lora.LoraConfig;
 import dev.mmpeft.peft.testing.ToyModel;
 import java.io.IOException;
@@ -211,15 +212,28 @@ class Ia3LayerTest {
         assertThrows(TargetNotFoundException.class, () -> Peft.ia3().target("querry").on(base));
         PeftException ff = assertThrows(PeftException.class, () -> Peft.ia3().targetRegex(".*value").feedforward("fc9").on(base));
         assertTrue(ff.getMessage().startsWith("IA3Config.feedforward_modules entry 'fc9' matches none of the"), ff.getMessage());
-        // two methods on one module, and one module treated both ways by two IA3 adapters
+        // one module treated both ways by two IA3 adapters
         try (PeftModel<ToyModel.Net> peft = Peft.ia3().target("fc2").feedforward("fc2").on(base)) {
-            PeftException combined = assertThrows(PeftException.class,
-                    () -> peft.addAdapter("lora", LoraConfig.builder().r(2).addTargetModules("fc2").build()));
-            assertTrue(combined.getMessage().contains("already carries a ia3 adapter; lora cannot be combined with it"), combined.getMessage());
             PeftException shape = assertThrows(PeftException.class,
                     () -> peft.addAdapter("other", Ia3Config.builder().addTargetModules("fc2").feedforwardModules(List.of()).build()));
             assertTrue(shape.getMessage().contains("treats it as feed-forward; adapter 'other' treats it as attention"), shape.getMessage());
             assertEquals(List.of("default"), List.copyOf(peft.adapterNames()), "a failed add leaves nothing behind");
+        }
+    }
+
+    @Test
+    void loraBesideIa3OnOneModuleComputesOneAdapterAtATime() {
+        NDArray input = manager.randomUniform(-1, 1, new Shape(2, 3, ToyModel.IN));
+        float[] baseOut = ToyModel.outputs(base.model(), input);
+        try (PeftModel<ToyModel.Net> peft = Peft.ia3().target("fc2").feedforward("fc2").init(false).seed(1).on(base)) {
+            float[] ia3 = ToyModel.outputs(peft.model(), input);
+            peft.addAdapter("lora", LoraConfig.builder().r(2).addTargetModules("fc2").initLoraWeights(InitLoraWeights.RANDOM).build());
+            assertArrayEquals(ia3, ToyModel.outputs(peft.model(), input), "the LoRA beside it computes nothing while IA3 is active");
+            peft.setActiveAdapter("lora");
+            float[] lora = ToyModel.outputs(peft.model(), input);
+            assertTrue(maxDiff(lora, ia3) > 1e-3 && maxDiff(lora, baseOut) > 1e-3, "LoRA computes its own output");
+            peft.deleteAdapter("default");
+            assertArrayEquals(lora, ToyModel.outputs(peft.model(), input), "IA3 on the same module took no part in LoRA's output");
         }
     }
 
