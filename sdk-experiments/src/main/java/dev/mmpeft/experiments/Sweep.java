@@ -145,12 +145,21 @@ public final class Sweep {
 
     /** A finished cell's {@code summary.json} as a table entry. */
     public static Cell cellOf(Path summaryFile) {
-        JsonNode n = Json.read(summaryFile);
+        return cellOf(Json.read(summaryFile));
+    }
+
+    /** A finished cell's parsed {@code summary.json} as a table entry (for summaries read from elsewhere, e.g. a Hadoop filesystem). */
+    public static Cell cellOf(JsonNode n) {
         return new Cell(n.get("setting").asText(), n.get("components").asText(), n.get("rank").asInt(),
                 n.get("trainable_parameters").asLong(), n.get("accuracy").asDouble());
     }
 
-    private static void writeTables(List<Cell> cells, Path out, String modelId, TaskData data) throws IOException {
+    /**
+     * Writes the sweep's tables and plot for {@code cells} (in run order) into {@code out}: {@code sweep.md},
+     * {@code runs.md}/{@code runs.csv} and {@code accuracy-vs-parameters.png}. Public so that other runners of the
+     * same cells (sdk-spark) produce exactly the same files.
+     */
+    public static void writeTables(List<Cell> cells, Path out, String modelId, TaskData data) throws IOException {
         // every trained cell goes into the table and the scatter (full fine-tuning as rank "full");
         // the zero-shot baseline trains nothing, so it is a line of its own
         List<RunSummary> trained = cells.stream().filter(c -> c.trainableParameters() > 0)
