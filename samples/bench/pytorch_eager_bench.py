@@ -412,27 +412,38 @@ def init_like_mmpeft(model, std):
 
 
 # ----------------------------------------------------------------------------- timing
+DEVICE = torch.device("cpu")
+
+
+def sync():
+    """GPU kernels run asynchronously: wait for them before reading the clock."""
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize(DEVICE)
+
+
 def batch(c, b, prompt, answer):
     image = c["vision"]["image"]
-    pixels = torch.randn(b, 3, image, image)
-    q_ids = torch.randint(1, c["qformer"]["vocab"], (b, prompt))
-    ids = torch.randint(1, c["t5"]["vocab"], (b, prompt))
-    labels = torch.randint(1, c["t5"]["vocab"], (b, answer))
+    pixels = torch.randn(b, 3, image, image, device=DEVICE)
+    q_ids = torch.randint(1, c["qformer"]["vocab"], (b, prompt), device=DEVICE)
+    ids = torch.randint(1, c["t5"]["vocab"], (b, prompt), device=DEVICE)
+    labels = torch.randint(1, c["t5"]["vocab"], (b, answer), device=DEVICE)
     return pixels, q_ids, torch.ones_like(q_ids), ids, torch.ones_like(ids), labels
 
 
 def median_seconds(warmup, runs, fn):
     times = []
     for i in range(warmup + runs):
+        sync()
         t0 = time.perf_counter()
         fn()
+        sync()
         if i >= warmup:
             times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
 
 def matmul_gflops(n, runs):
-    a, b = torch.randn(n, n), torch.randn(n, n)
+    a, b = torch.randn(n, n, device=DEVICE), torch.randn(n, n, device=DEVICE)
     a @ b
     return 2.0 * n ** 3 / median_seconds(1, runs, lambda: a @ b) / 1e9
 
@@ -491,7 +502,13 @@ def main(argv):
     ap.add_argument("--answer", type=int, default=8)
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="intra-op threads (default: every core, as DJL)")
     ap.add_argument("--check", metavar="DIR", help="compare with a reference checkpoint instead of timing")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda[:N] (default cpu)")
     a = ap.parse_args(argv)
+    global DEVICE
+    DEVICE = torch.device(a.device)
+    if DEVICE.type == "cuda" and not torch.cuda.is_available():
+        print(f"--device {a.device}: this torch {torch.__version__} has no usable CUDA", file=sys.stderr)
+        return 2
     if a.check:
         return 0 if check(a.check) < 1e-4 else 1
     if a.threads > 0:
@@ -503,6 +520,7 @@ def main(argv):
     init_like_mmpeft(model, 0.02)
     if not a.full:
         add_lora(model, a.rank, 2.0 * a.rank)
+    model.to(DEVICE)
     params = list(model.named_parameters())
     trainable = [(n, p) for n, p in params if p.requires_grad]
     model.train()
@@ -549,6 +567,9 @@ def main(argv):
         "matmul_gflops": round(matmul, 1),
         "intra_op_threads": torch.get_num_threads(),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
+        "device": str(DEVICE),
+        **({"peak_gpu_allocated_mb": torch.cuda.max_memory_allocated(DEVICE) // (1024 * 1024)}
+           if DEVICE.type == "cuda" else {}),
     }))
 
 

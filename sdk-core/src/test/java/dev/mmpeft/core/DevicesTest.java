@@ -30,6 +30,21 @@ class DevicesTest {
     }
 
     @Test
+    void parsesDeviceSelectionsAsTheCommandLineTakesThem() {
+        assertEquals(List.of(Devices.auto()), Devices.parse("auto"));
+        assertEquals(List.of(Device.cpu()), Devices.parse(" CPU "));
+        assertEquals(List.of(Device.gpu(0)), Devices.parse("gpu"));
+        assertEquals(List.of(Device.gpu(2)), Devices.parse("gpu:2"));
+        assertEquals(List.of(Device.gpu(0), Device.gpu(3)), Devices.parse("gpu:0,cuda:3"));
+        for (String bad : new String[] {"tpu", "gpu:0,", "gpu:1,gpu:1", "cpu,gpu:0", "gpu:x"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Devices.parse(bad), bad);
+            assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
+        }
+        // parsing does not check presence; require does, for every device of a list
+        assertEquals(List.of(Device.cpu()), Devices.require(Devices.parse("cpu")));
+    }
+
+    @Test
     void convertsToAndFromDjl() {
         assertEquals(ai.djl.Device.cpu(), Device.cpu().toDjl());
         assertEquals(ai.djl.Device.gpu(1), Device.gpu(1).toDjl());
@@ -47,8 +62,16 @@ class DevicesTest {
             // this machine: CPU engine, no GPU; training falls back to the CPU, a GPU request fails loudly
             assertEquals(List.of(Device.cpu()), Devices.all());
             MmpeftException e = assertThrows(MmpeftException.class, () -> Devices.require(Device.gpu(0)));
-            assertEquals("device gpu:0 is not available: this machine has 0 GPU(s) visible to the engine"
-                    + " (a CPU-only PyTorch engine, or no CUDA driver; use cpu, or see README 'Engines and devices')", e.getMessage());
+            // the message names what is missing: this build loads the CPU-only libtorch from pytorch-native-cpu
+            assertTrue(e.getMessage().startsWith("device gpu:0 is not available: this machine has 0 GPU(s) visible to the engine:"
+                    + " the PyTorch library in use is a CPU-only build ("), e.getMessage());
+            assertTrue(e.getMessage().contains("cpu-linux-x86_64"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("point PYTORCH_LIBRARY_PATH at a CUDA build's lib folder (with PYTORCH_VERSION=2.7.1"
+                    + " PYTORCH_FLAVOR=cu128) or build with -Pcuda, see docs/training-and-devices.md"), e.getMessage());
+            assertEquals(Device.cpu(), Devices.auto());
+            MmpeftException all = assertThrows(MmpeftException.class, () -> Devices.parse("gpus"));
+            assertTrue(all.getMessage().startsWith("device 'gpus' asks for every GPU, but this machine has 0 GPU(s)"), all.getMessage());
+            assertThrows(MmpeftException.class, () -> Devices.require(List.of(Device.cpu(), Device.gpu(0))));
         } else {
             assertEquals(Devices.gpus(), Devices.all());
             assertFalse(Devices.all().contains(Device.cpu()));

@@ -88,6 +88,16 @@ public final class Experiment {
      */
     public static Outcome run(InstructBlip base, InstructBlipProcessor processor, String modelId, TaskData data,
             FineTuning setting, Path out, boolean withZeroShot, boolean resume, PrintStream console) throws IOException {
+        return run(base, processor, modelId, data, setting, out, withZeroShot, resume, console, ExecutionOptions.defaults());
+    }
+
+    /**
+     * As {@link #run(InstructBlip, InstructBlipProcessor, String, TaskData, FineTuning, Path, boolean, boolean,
+     * PrintStream)}, training where and how {@code execution} says (devices, precision, checkpoint cadence).
+     */
+    public static Outcome run(InstructBlip base, InstructBlipProcessor processor, String modelId, TaskData data,
+            FineTuning setting, Path out, boolean withZeroShot, boolean resume, PrintStream console,
+            ExecutionOptions execution) throws IOException {
         Files.createDirectories(out);
         AtomicFiles.deleteRecursively(out.resolve(SUMMARY));
         List<MultimodalExample> test = data.examples("test");
@@ -115,7 +125,7 @@ public final class Experiment {
             String report = params.summary() + "\n\n" + params.table();
             console.println(report);
             AtomicFiles.writeString(out.resolve("trainable-parameters.txt"), report + "\n");
-            TrainingResult training = train(model, modelId, data, setting, out.resolve("training"), resume, console);
+            TrainingResult training = train(model, modelId, data, setting, out.resolve("training"), resume, console, execution);
 
             EvaluationResult result = evaluate(model.peft().model(), processor, data, test);
             writeResult(result, out.resolve("fine-tuned"));
@@ -134,7 +144,7 @@ public final class Experiment {
 
     /** The recipe: AdamW, linear decay per epoch, validation each epoch on the task's evaluator, the best adapter kept. */
     private static TrainingResult train(TaskModel model, String modelId, TaskData data, FineTuning setting, Path dir,
-            boolean resume, PrintStream console) {
+            boolean resume, PrintStream console, ExecutionOptions execution) {
         List<Prompt> train = data.prompts("train");
         List<MultimodalExample> val = data.examples("val");
         Trainer.Builder trainer = Trainer.builder()
@@ -142,6 +152,7 @@ public final class Experiment {
                 .schedule(Schedules.linearDecayPerEpoch())
                 .epochs(setting.epochs()).batchSize(setting.batchSize()).seed(setting.seed())
                 .validateEachEpoch().saveBest(true).restoreBest(true).resume(resume)
+                .devices(execution.devices()).mixedPrecision(execution.precision()).checkpointEvery(execution.checkpointEvery())
                 .outputDir(dir)
                 .model(modelId, null).dataset(data.format() + ":" + data.root())
                 .console(console).listeners("progress", "metrics", "loss-plot");

@@ -2,6 +2,7 @@ package dev.mmpeft.experiments;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mmpeft.core.Component;
+import dev.mmpeft.core.Device;
 import dev.mmpeft.core.io.AtomicFiles;
 import dev.mmpeft.core.io.Json;
 import dev.mmpeft.eval.report.ResultsTable;
@@ -112,15 +113,32 @@ public final class Sweep {
      */
     public static Result run(Path modelDir, String modelId, TaskData data, Grid grid, FineTuning loraRecipe,
             FineTuning fullRecipe, Path out, PrintStream console) throws IOException {
-        try (InstructBlip model = InstructBlip.load(modelDir);
+        return run(modelDir, modelId, data, grid, loraRecipe, fullRecipe, out, console, ExecutionOptions.defaults());
+    }
+
+    /**
+     * As {@link #run(Path, String, TaskData, Grid, FineTuning, FineTuning, Path, PrintStream)}, with the
+     * model loaded on the first of {@code execution}'s devices (the CPU when it names none) and every
+     * cell trained as it says.
+     */
+    public static Result run(Path modelDir, String modelId, TaskData data, Grid grid, FineTuning loraRecipe,
+            FineTuning fullRecipe, Path out, PrintStream console, ExecutionOptions execution) throws IOException {
+        Device device = execution.devices().isEmpty() ? Device.cpu() : execution.devices().get(0);
+        try (InstructBlip model = InstructBlip.load(modelDir, device);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, model.config())) {
-            return run(model, processor, modelId, data, grid.settings(loraRecipe, fullRecipe), out, console);
+            return run(model, processor, modelId, data, grid.settings(loraRecipe, fullRecipe), out, console, execution);
         }
     }
 
     /** Runs (or resumes) {@code settings}, in order, on a loaded model (left untouched and open). */
     public static Result run(InstructBlip model, InstructBlipProcessor processor, String modelId, TaskData data,
             List<FineTuning> settings, Path out, PrintStream console) throws IOException {
+        return run(model, processor, modelId, data, settings, out, console, ExecutionOptions.defaults());
+    }
+
+    /** As {@link #run(InstructBlip, InstructBlipProcessor, String, TaskData, List, Path, PrintStream)}, trained as {@code execution} says. */
+    public static Result run(InstructBlip model, InstructBlipProcessor processor, String modelId, TaskData data,
+            List<FineTuning> settings, Path out, PrintStream console, ExecutionOptions execution) throws IOException {
         Files.createDirectories(out);
         List<Cell> cells = new ArrayList<>();
         int ran = 0;
@@ -134,7 +152,7 @@ public final class Sweep {
                 skipped++;
             } else {
                 console.printf(Locale.ROOT, "[%d/%d] %s ...%n", i + 1, settings.size(), s.slug());
-                Experiment.run(model, processor, modelId, data, s, cell, false, true, console);
+                Experiment.run(model, processor, modelId, data, s, cell, false, true, console, execution);
                 ran++;
             }
             cells.add(cellOf(summary));

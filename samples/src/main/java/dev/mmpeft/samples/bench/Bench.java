@@ -37,9 +37,9 @@ public final class Bench {
 
     /** One benchmark run: matmul probe, forward, forward+backward, then training steps. */
     public static BenchResult run(BenchSettings s) {
-        double matmul = MatmulProbe.gflops(s.matmulSize(), 5);
+        double matmul = MatmulProbe.gflops(s.matmulSize(), 5, s.device());
         InstructBlipConfig config = s.config();
-        try (InstructBlip base = InstructBlip.random(config, s.seed(), 0.02f)) {
+        try (InstructBlip base = InstructBlip.random(config, s.seed(), 0.02f, s.device())) {
             InstructBlip net;
             Map<String, Parameter> trainable;
             PeftModel<InstructBlip> peft = null;
@@ -62,7 +62,9 @@ public final class Bench {
             double[] passes = forwardAndBackwardSeconds(model, trainable, s);
             double forward = passes[0];
             double forwardBackward = passes[1];
-            List<Double> stepSeconds = trainStepSeconds(model, s);
+            long[] peakGpu = {-1};
+            double[] lastLoss = {Double.NaN};
+            List<Double> stepSeconds = trainStepSeconds(model, s, peakGpu, lastLoss);
             double[] timed = stepSeconds.subList(s.warmup(), stepSeconds.size()).stream().mapToDouble(d -> d).toArray();
             double trainStep = median(timed);
             double fbFlops = BenchFlops.forwardBackward(config, s.batch(), s.promptTokens(), s.answerTokens(), s.full());
@@ -89,7 +91,11 @@ public final class Bench {
                     fbFlops / 1e9,
                     fbFlops / forwardBackward / 1e9,
                     JniUtils.getNumThreads(),
-                    System.getenv().getOrDefault("OMP_WAIT_POLICY", "default"));
+                    System.getenv().getOrDefault("OMP_WAIT_POLICY", "default"),
+                    s.device().toString(),
+                    s.precision().toString(),
+                    peakGpu[0],
+                    lastLoss[0]);
         }
     }
 
@@ -98,12 +104,12 @@ public final class Bench {
     // forward alone (no graph), then forward + backward (no optimizer)
     model.setTraining(true);
     double forward = median(s.warmup(), s.steps(), () -> {
-        try (Autograd.GradMode off = Autograd.gradMode(false); NDManager scope = NDManager.newBaseManager()) {
+        try (Autograd.GradMode off = Autograd.gradMode(false); NDManager scope = NDManager.newBaseManager(s.device().toDjl())) {
             model.loss(s.batch(), scope).getFloat();
         }
     });
     double forwardBackward = median(s.warmup(), s.steps(), () -> {
-        try (NDManager scope = NDManager.newBaseManager()) {
+        try (NDManager scope = NDManager.newBaseManager(s.device().toDjl())) {
             NDArray loss;
             try (Autograd.GradMode on = Autograd.gradMode(true)) {
                 loss = model.loss(s.batch(), scope);
@@ -117,7 +123,7 @@ public final class Bench {
     }
 
     /** Seconds of every training step through the SDK's trainer (AdamW, clipping, per-step scopes). */
-    private static List<Double> trainStepSeconds(BenchModel model, BenchSettings s) {
+    private static List<Double> trainStepSeconds(BenchModel model, BenchSettings s, long[] peakGpu, double[] lastLoss) {
     // training steps through the SDK's trainer (AdamW, clipping, per-step scopes)
     List<Double> stepSeconds = new ArrayList<>();
     List<Integer> items = IntStream.range(0, s.batch()).boxed().toList();
@@ -128,10 +134,14 @@ public final class Bench {
             .batchSize(s.batch())
             .clipGradNorm(1.0)
             .seed(s.seed())
+            .devices(s.device())
+            .mixedPrecision(s.precision())
             .listener(new TrainingListener() {
                 @Override
                 public void onStep(StepEvent e) {
                     stepSeconds.add(e.stepSeconds());
+                    lastLoss[0] = e.loss();
+                    MemoryStats.gpuUsedMb(s.device()).ifPresent(mb -> peakGpu[0] = Math.max(peakGpu[0], mb));
                 }
             })
             .build()

@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * analytic forward+backward FLOP count ({@link BenchFlops}) over the measured forward+backward
  * time, and {@code fbVsMatmul} its ratio to the matmul rate measured in the same run.
  * {@code ompWaitPolicy} is the OpenMP wait policy the engine ran with ("default" when unset): it
- * moves step times by 10-20%, so runs compare only under the same one.
+ * moves step times by 10-20%, so runs compare only under the same one. On a GPU,
+ * {@code peakGpuMb} is the most device memory in use after any training step (cudaMemGetInfo:
+ * includes PyTorch's cache); -1 on the CPU. {@code finalLoss} is the training loss of the last
+ * step (warm-up plus timed steps), to compare precisions on the same batches.
  */
 public record BenchResult(
         String mode,
@@ -30,7 +33,11 @@ public record BenchResult(
         double forwardBackwardGflop,
         double fbGflops,
         int intraOpThreads,
-        String ompWaitPolicy) {
+        String ompWaitPolicy,
+        String device,
+        String precision,
+        long peakGpuMb,
+        double finalLoss) {
 
     /** The one JSON line {@code ./mmpeft bench} prints. */
     public String toJsonLine() {
@@ -58,6 +65,12 @@ public record BenchResult(
         n.put("forward_backward_vs_matmul", round(fbGflops / matmulGflops, 3));
         n.put("intra_op_threads", intraOpThreads);
         n.put("omp_wait_policy", ompWaitPolicy);
+        n.put("device", device);
+        n.put("precision", precision);
+        if (peakGpuMb >= 0) {
+            n.put("peak_gpu_mb", peakGpuMb);
+        }
+        n.put("final_loss", round(finalLoss, 5));
         return n.toString();
     }
 

@@ -11,7 +11,12 @@ public final class MatmulProbe {
 
     /** GFLOP/s of an {@code n x n} fp32 matmul: the median of {@code reps} timed runs after one warm-up. */
     public static double gflops(int n, int reps) {
-        try (NDManager m = NDManager.newBaseManager()) {
+        return gflops(n, reps, dev.mmpeft.core.Device.cpu());
+    }
+
+    /** As {@link #gflops(int, int)}, on {@code device}. */
+    public static double gflops(int n, int reps, dev.mmpeft.core.Device device) {
+        try (NDManager m = NDManager.newBaseManager(device.toDjl())) {
             NDArray a = m.randomUniform(-1, 1, new Shape(n, n));
             NDArray b = m.randomUniform(-1, 1, new Shape(n, n));
             double[] t = new double[reps];

@@ -48,13 +48,20 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--answer", defaultValue = "8", description = "answer tokens (default ${DEFAULT-VALUE})")
     int answer;
 
+    @CommandLine.Mixin DeviceOption device;
+
+    @CommandLine.Mixin PrecisionOption precision;
+
     @Override
     public Integer call() {
+        dev.mmpeft.core.Device on = device.single();
+        dev.mmpeft.core.train.Precision compute = precision.on(java.util.List.of(on));
         if (rank < 1 || steps < 1 || warmup < 0 || batch < 1 || prompt < 1 || answer < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--rank, --steps, --batch, --prompt and --answer must be >= 1 and --warmup >= 0");
         }
-        BenchSettings s = new BenchSettings(InstructBlipPresets.bench(), full, rank, 2.0 * rank, steps, warmup, batch, prompt, answer, 0, 2048);
+        BenchSettings s = new BenchSettings(InstructBlipPresets.bench(), full, rank, 2.0 * rank, steps, warmup, batch, prompt, answer, 0, 2048,
+                on, compute);
         String line = Bench.run(s).toJsonLine();
         PrintWriter out = spec.commandLine().getOut();
         out.println(line);

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ./mmpeft evaluate}: a model (optionally with an adapter) on a dataset split, by candidate scoring, with the official breakdown. */
@@ -45,18 +46,21 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--split", paramLabel = "S", defaultValue = "test", description = "Split to evaluate (default ${DEFAULT-VALUE}).")
     String split;
 
+    @Mixin DeviceOption device;
+
     @Option(names = "--report-dir", paramLabel = "DIR", description = "Write result JSON, Markdown, CSV, records and a bar chart here.")
     Path reportDir;
 
     @Override
     public Integer call() throws Exception {
+        dev.mmpeft.core.Device on = device.single();
         TaskData task = TaskData.of(CliArgs.format(format), data);
         List<MultimodalExample> examples = task.examples(split);
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("no " + task.format() + " examples in split '" + split + "' under " + data);
         }
         EvaluationResult result;
-        try (InstructBlip base = InstructBlip.load(model);
+        try (InstructBlip base = InstructBlip.load(model, on);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(model, base.config())) {
             if (adapter != null) {
                 try (PeftModel<InstructBlip> peft = Peft.load(base, adapter, false)) {

@@ -48,6 +48,8 @@ public final class ForwardCommand implements Callable<Integer> {
 
     @Mixin ModelOption model;
 
+    @Mixin DeviceOption device;
+
     @Option(names = "--inputs", required = true, paramLabel = "IN.safetensors", description = "Model inputs under transformers' names.")
     Path inputs;
 
@@ -59,13 +61,14 @@ public final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        dev.mmpeft.core.Device on = device.single();
         model.directory();
         if (!Files.isRegularFile(inputs)) {
             throw new MmpeftException(inputs + ": no such inputs file");
         }
-        try (InstructBlip blip = model.load();
+        try (InstructBlip blip = model.load(on);
                 Checkpoint in = Checkpoint.open(inputs);
-                NDManager scope = NDManager.newBaseManager()) {
+                NDManager scope = NDManager.newBaseManager(on.toDjl())) {
             InstructBlipInputs batch = read(in, scope);
             InstructBlipOutput out;
             if (adapter == null) {

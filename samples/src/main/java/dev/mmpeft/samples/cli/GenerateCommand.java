@@ -35,6 +35,8 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Mixin ModelOption model;
 
+    @Mixin DeviceOption device;
+
     @Option(names = "--image", required = true, paramLabel = "IMAGE", description = "A PNG or JPEG image.")
     Path image;
 
@@ -64,6 +66,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        dev.mmpeft.core.Device on = device.single();
         Path modelDir = model.directory();
         RgbImage img = RgbImage.read(image);
         GenerationConfig generation = GenerationConfig.builder()
@@ -73,9 +76,9 @@ public final class GenerateCommand implements Callable<Integer> {
                 .lengthPenalty(lengthPenalty)
                 .repetitionPenalty(repetitionPenalty)
                 .build();
-        try (InstructBlip blip = model.load();
+        try (InstructBlip blip = model.load(on);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, blip.config());
-                NDManager scope = NDManager.newBaseManager()) {
+                NDManager scope = NDManager.newBaseManager(on.toDjl())) {
             InstructBlipInputs inputs = processor.generationInputs(img, prompt, instruction == null ? prompt : instruction, scope);
             GenerationResult result = blip.generate(inputs, generation);
             PrintWriter out = spec.commandLine().getOut();

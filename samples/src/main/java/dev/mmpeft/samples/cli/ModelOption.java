@@ -1,5 +1,6 @@
 package dev.mmpeft.samples.cli;
 
+import dev.mmpeft.core.Device;
 import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import java.nio.file.Files;
@@ -32,5 +33,10 @@ final class ModelOption {
     /** The model, loaded on the CPU; the caller closes it. */
     InstructBlip load() {
         return InstructBlip.load(directory());
+    }
+
+    /** The model, loaded on {@code device}; the caller closes it. */
+    InstructBlip load(Device device) {
+        return InstructBlip.load(directory(), device);
     }
 }

@@ -1,8 +1,11 @@
 package dev.mmpeft.samples.cli;
 
+import dev.mmpeft.core.Device;
+import dev.mmpeft.experiments.ExecutionOptions;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.samples.quickstart.Quickstart;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -43,13 +46,19 @@ public final class QuickstartCommand implements Callable<Integer> {
             description = "Format of --data: scienceqa, iconqa or jsonl (default ${DEFAULT-VALUE}).")
     String format;
 
+    @Mixin DeviceOption device;
+
+    @Mixin PrecisionOption precision;
+
     @Mixin FineTuningOptions tuning = new FineTuningOptions(Quickstart.Options.defaultSetting());
 
     @Override
     public Integer call() throws Exception {
+        List<Device> devices = device.devices();
+        ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices)).build();
         FineTuning setting = tuning.setting();
         Quickstart.run(new Quickstart.Options(Optional.ofNullable(model), Optional.ofNullable(data),
-                CliArgs.format(format), output, setting), console());
+                CliArgs.format(format), output, setting), console(), execution);
         return 0;
     }
 

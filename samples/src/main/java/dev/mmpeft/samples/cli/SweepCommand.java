@@ -1,6 +1,8 @@
 package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.core.Component;
+import dev.mmpeft.core.Device;
+import dev.mmpeft.experiments.ExecutionOptions;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.Sweep;
 import dev.mmpeft.experiments.TaskData;
@@ -13,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ./mmpeft sweep}: the papers' component x rank grid as resumable runs, with the results table and scatter plot. */
@@ -71,8 +74,14 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--patience", paramLabel = "N", defaultValue = "3", description = "Early-stopping patience (default ${DEFAULT-VALUE}; 0: off).")
     int patience;
 
+    @Mixin DeviceOption device;
+
+    @Mixin PrecisionOption precision;
+
     @Override
     public Integer call() throws Exception {
+        List<Device> devices = device.devices();
+        ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices)).build();
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
         Sweep.Grid papers = Sweep.Grid.papers();
         List<Set<Component>> rows = components == null ? papers.componentSets() : parseRows(components);
@@ -82,7 +91,8 @@ public final class SweepCommand implements Callable<Integer> {
         Path out = output.toAbsolutePath();
         TaskData task = Quickstart.taskData(Optional.ofNullable(data), CliArgs.format(format), out, console);
         Path modelDir = model != null ? model : DefaultModel.directory();
-        Sweep.Result r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, grid, lora, full, out, console);
+        Sweep.Result r = Sweep.run(modelDir, Quickstart.modelId(Optional.ofNullable(model)), task, grid, lora, full, out, console,
+                execution);
         console.printf("sweep: %d cells (%d run now, %d done before); table %s, plot %s%n", r.cells().size(), r.ran(), r.skipped(),
                 out.resolve("sweep.md"), out.resolve("accuracy-vs-parameters.png"));
         return 0;

@@ -1,6 +1,9 @@
 package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.core.Component;
+import dev.mmpeft.core.Device;
+import dev.mmpeft.core.train.Precision;
+import dev.mmpeft.experiments.ExecutionOptions;
 import dev.mmpeft.experiments.Experiment;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.TaskData;
@@ -8,6 +11,7 @@ import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,18 +49,36 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--zero-shot", description = "Also evaluate the model before training and compare.")
     boolean zeroShot;
 
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0",
+            description = "Also write the resume checkpoint every N optimizer steps, not only at each epoch's end (default ${DEFAULT-VALUE}).")
+    long checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue the run an interrupted train left in OUTPUT/training (same flags), bit for bit.")
+    boolean resume;
+
+    @Mixin DeviceOption device;
+
+    @Mixin PrecisionOption precision;
+
     @Mixin FineTuningOptions tuning = new FineTuningOptions(
             FineTuning.lora(EnumSet.of(Component.QFORMER_CROSS_ATTN, Component.LLM_FFN), 2));
 
     @Override
     public Integer call() throws Exception {
+        List<Device> devices = device.devices();
+        Precision compute = precision.on(devices);
         FineTuning setting = tuning.setting();
+        if (checkpointEvery < 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint-every must be >= 0, got " + checkpointEvery);
+        }
+        ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(compute)
+                .checkpointEvery(checkpointEvery).build();
         TaskData task = TaskData.of(CliArgs.format(format), data);
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
-        try (InstructBlip base = InstructBlip.load(model);
+        try (InstructBlip base = InstructBlip.load(model, devices.get(0));
                 InstructBlipProcessor processor = InstructBlipProcessor.load(model, base.config())) {
             Experiment.Outcome o = Experiment.run(base, processor, model.toString(), task, setting, output.toAbsolutePath(),
-                    zeroShot, false, console);
+                    zeroShot, resume, console, execution);
             console.printf("%s: %.2f%% on the test split (%,d trainable parameters); adapter %s%n", setting.slug(),
                     o.accuracy(), o.trainableParameters(), output.toAbsolutePath().resolve("adapter"));
         }

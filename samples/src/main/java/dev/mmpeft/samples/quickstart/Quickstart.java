@@ -1,10 +1,12 @@
 package dev.mmpeft.samples.quickstart;
 
 import dev.mmpeft.core.Component;
+import dev.mmpeft.core.Device;
 import dev.mmpeft.core.io.AtomicFiles;
 import dev.mmpeft.datasets.synthetic.SyntheticDataset;
 import dev.mmpeft.datasets.synthetic.Variant;
 import dev.mmpeft.eval.report.Comparison;
+import dev.mmpeft.experiments.ExecutionOptions;
 import dev.mmpeft.experiments.Experiment;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.TaskData;
@@ -81,15 +83,25 @@ public final class Quickstart {
 
     /** Runs the quickstart; returns the experiment's outcome (the report is in {@code output/report.md}). */
     public static Experiment.Outcome run(Options options, PrintStream console) throws IOException {
+        return run(options, console, ExecutionOptions.defaults());
+    }
+
+    /**
+     * As {@link #run(Options, PrintStream)}, with the model loaded on the first of
+     * {@code execution}'s devices (the CPU when it names none) and trained as it says.
+     */
+    public static Experiment.Outcome run(Options options, PrintStream console, ExecutionOptions execution) throws IOException {
         Path out = options.output().toAbsolutePath();
         Files.createDirectories(out);
         Path modelDir = options.model().orElseGet(DefaultModel::directory);
         String modelId = modelId(options.model());
         TaskData data = taskData(options.data(), options.format(), out, console);
-        console.printf(Locale.ROOT, "loading %s ...%n", modelId);
-        try (InstructBlip model = InstructBlip.load(modelDir);
+        Device device = execution.devices().isEmpty() ? Device.cpu() : execution.devices().get(0);
+        console.printf(Locale.ROOT, "loading %s on %s ...%n", modelId, device);
+        try (InstructBlip model = InstructBlip.load(modelDir, device);
                 InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, model.config())) {
-            Experiment.Outcome outcome = Experiment.run(model, processor, modelId, data, options.setting(), out, true, false, console);
+            Experiment.Outcome outcome = Experiment.run(model, processor, modelId, data, options.setting(), out, true, false, console,
+                    execution);
             AtomicFiles.writeString(out.resolve("report.md"), report(outcome, modelId, data));
             console.println();
             console.printf(Locale.ROOT, "zero-shot accuracy:  %6.2f%%%n", outcome.zeroShot().orElseThrow().headline());

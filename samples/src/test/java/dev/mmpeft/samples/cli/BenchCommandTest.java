@@ -17,7 +17,7 @@ import picocli.CommandLine;
 
 /**
  * {@code ./mmpeft bench}: the run itself on a tiny InstructBLIP (the bench model takes minutes on
- * two cores; it is run by hand, see README "Training"), its flags, and its FLOP count.
+ * two cores; it is run by hand, see docs/benchmarks.md), its flags, and its FLOP count.
  */
 class BenchCommandTest {
     @Test

@@ -111,7 +111,7 @@ public abstract class ClipVisionConfig implements ModelConfig {
         if (!type.equals(MODEL_TYPE)) {
             throw r.invalid("model_type", "is '" + type + "'; expected '" + MODEL_TYPE + "' (a CLIP vision tower)");
         }
-        ImmutableClipVisionConfig.Builder b = ImmutableClipVisionConfig.builder();
+        Builder b = builder();
         r.optInt("hidden_size").ifPresent(b::hiddenSize);
         r.optInt("intermediate_size").ifPresent(b::intermediateSize);
         r.optInt("projection_dim").ifPresent(b::projectionDim);
@@ -144,9 +144,12 @@ public abstract class ClipVisionConfig implements ModelConfig {
         return n;
     }
 
-    public static ImmutableClipVisionConfig.Builder builder() {
-        return ImmutableClipVisionConfig.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** The builder of a {@link ClipVisionConfig}. */
+    public static class Builder extends ImmutableClipVisionConfig.Builder {}
 
     /**
      * The vision config transformers' {@code LlavaConfig} uses when the file has no

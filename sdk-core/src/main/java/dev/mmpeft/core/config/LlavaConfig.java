@@ -151,7 +151,7 @@ public abstract class LlavaConfig implements ModelConfig {
     }
 
     static LlavaConfig read(ConfigReader r) {
-        ImmutableLlavaConfig.Builder b = ImmutableLlavaConfig.builder();
+        Builder b = builder();
         b.visionConfig(r.optObject("vision_config").map(ClipVisionConfig::read).orElseGet(ClipVisionConfig::llavaDefault));
         Optional<ConfigReader> text = r.optObject("text_config");
         if (text.isPresent()) {
@@ -220,7 +220,10 @@ public abstract class LlavaConfig implements ModelConfig {
         return n;
     }
 
-    public static ImmutableLlavaConfig.Builder builder() {
-        return ImmutableLlavaConfig.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** The builder of a {@link LlavaConfig}. */
+    public static class Builder extends ImmutableLlavaConfig.Builder {}
 }

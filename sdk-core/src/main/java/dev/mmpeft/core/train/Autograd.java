@@ -28,6 +28,23 @@ public final class Autograd {
         return new GradMode(previous);
     }
 
+    /**
+     * {@code x} as float32, differentiably. DJL's {@code toType} (like {@code toDevice}) runs
+     * under PyTorch's no-grad guard, so a cast with it cuts the graph: a float16 loss cast that
+     * way back-propagates nothing. Multiplying by a one-element float32 tensor of ones promotes
+     * the type through an op autograd records; the shape is kept.
+     */
+    public static NDArray toFloat32(NDArray x) {
+        if (x.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32) {
+            return x;
+        }
+        try (NDArray one = x.getManager().ones(new ai.djl.ndarray.types.Shape(1), ai.djl.ndarray.types.DataType.FLOAT32,
+                x.getDevice())) {
+            NDArray wide = x.mul(one);
+            return x.getShape().dimension() == 0 ? wide.reshape(x.getShape()) : wide;
+        }
+    }
+
     /** Back-propagates a scalar (d loss / d loss = 1) into the {@code .grad} of every leaf. */
     public static void backward(NDArray loss) {
         PtNDArray l = pt(loss);

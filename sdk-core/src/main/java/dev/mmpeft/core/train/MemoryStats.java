@@ -23,6 +23,22 @@ public final class MemoryStats {
         return field("VmHWM:");
     }
 
+    /**
+     * Memory in use on a GPU in MiB ({@code cudaMemGetInfo}: total minus free, so it includes
+     * what PyTorch's caching allocator holds and other processes' use), when the device is a GPU
+     * the CUDA runtime sees.
+     */
+    public static OptionalLong gpuUsedMb(dev.mmpeft.core.Device device) {
+        if (!device.isGpu()) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(ai.djl.util.cuda.CudaUtils.getGpuMemory(device.toDjl()).getUsed() / (1024 * 1024));
+        } catch (RuntimeException | LinkageError e) {
+            return OptionalLong.empty();
+        }
+    }
+
     private static OptionalLong field(String name) {
         Path status = Path.of("/proc/self/status");
         if (!Files.isReadable(status)) {

@@ -55,4 +55,23 @@ public interface TrainableModel<E> {
                         + " for data-parallel training (it does not implement TrainableModel.replicate);"
                         + " train on its own device only");
     }
+
+    /**
+     * Puts the model's floating-point tensors (frozen and trainable, on every device it uses) into
+     * {@code precision} for forward and backward passes, and makes {@link #loss} cast its inputs
+     * to match (losses and softmaxes may stay float32). The trainer calls it with
+     * {@link Precision#FP16} before a mixed-precision run, keeping float32 master copies of the
+     * trainable tensors itself, and with {@link Precision#FP32} at the end, then copies the master
+     * values back: after {@code fit} the model is float32 again. After a call,
+     * {@link #trainableParameters()} returns the new arrays (still requiring gradients).
+     * Models that do not support it keep this default, which refuses with a clear message.
+     *
+     * @throws TrainingException when the model cannot compute in {@code precision}
+     */
+    default void computeIn(Precision precision) {
+        if (precision != Precision.FP32) {
+            throw new TrainingException(getClass().getSimpleName() + " cannot compute in " + precision
+                    + " (it does not implement TrainableModel.computeIn); train it with mixedPrecision(FP32)");
+        }
+    }
 }

@@ -136,6 +136,11 @@ public abstract class Trainer extends TrainerConfig {
             return devices(Arrays.asList(devices));
         }
 
+        /** Train on one device (the model is replicated there when it lives elsewhere). */
+        public Builder device(Device device) {
+            return devices(List.of(device));
+        }
+
         /** Validate at the end of each epoch (the default). */
         public Builder validateEachEpoch() {
             return validateEvery(0);

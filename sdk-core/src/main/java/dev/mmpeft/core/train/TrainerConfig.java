@@ -73,10 +73,24 @@ public abstract class TrainerConfig {
         return true;
     }
 
-    /** Devices to train on; several GPUs train data-parallel. */
+    /**
+     * Devices to train on; several GPUs train data-parallel. Empty (the default): where the
+     * model's trainable tensors live, so a model loaded on a GPU trains there and one on the CPU
+     * trains on the CPU; nothing moves to another device unless asked.
+     */
     @Value.Default
     public List<Device> devices() {
-        return List.of(Device.cpu());
+        return List.of();
+    }
+
+    /**
+     * The precision forward and backward passes compute in: {@link Precision#FP32} (default) or,
+     * on GPUs, {@link Precision#FP16} with float32 master weights and dynamic loss scaling. The
+     * model must support it ({@link TrainableModel#computeIn}).
+     */
+    @Value.Default
+    public Precision mixedPrecision() {
+        return Precision.FP32;
     }
 
     /** Validate every this many steps; 0 means once per epoch. */
@@ -143,7 +157,9 @@ public abstract class TrainerConfig {
         TrainingException.check(batchSize() >= 1, "batchSize", batchSize(), ">= 1");
         TrainingException.check(gradientAccumulation() >= 1, "gradientAccumulation", gradientAccumulation(), ">= 1");
         maxGradNorm().ifPresent(n -> TrainingException.check(n > 0, "maxGradNorm", n, "> 0"));
-        TrainingException.check(!devices().isEmpty(), "devices", "an empty list", "at least one device");
+        if (mixedPrecision() == Precision.BF16) {
+            throw new TrainingException("mixedPrecision BF16: " + Precision.bf16Unavailable());
+        }
         TrainingException.check(validateEvery() >= 0, "validateEvery", validateEvery(), ">= 0 (0: each epoch)");
         TrainingException.check(checkpointEvery() >= 0, "checkpointEvery", checkpointEvery(), ">= 0 (0: each epoch)");
         boolean gpus = devices().stream().anyMatch(Device::isGpu);
@@ -168,7 +184,8 @@ public abstract class TrainerConfig {
         out.put("seed", seed());
         out.put("shuffle", shuffle());
         out.put("drop_last", dropLast());
-        out.put("devices", devices().stream().map(Device::toString).toList());
+        out.put("devices", devices().isEmpty() ? "the model's" : devices().stream().map(Device::toString).toList());
+        out.put("precision", mixedPrecision().toString());
         out.put("validate_every", validateEvery() == 0 ? "epoch" : validateEvery());
         earlyStopping().ifPresent(es -> {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -6,15 +6,15 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.common.collect.ImmutableMap;
 import dev.mmpeft.core.eval.EvaluationResult;
 import dev.mmpeft.core.io.AtomicFiles;
 import dev.mmpeft.core.io.Json;
 import dev.mmpeft.core.provenance.Hashes;
-import dev.mmpeft.core.provenance.RunProvenance;
 import dev.mmpeft.core.safetensors.SafetensorsFile;
 import dev.mmpeft.core.safetensors.SafetensorsWriter;
+import dev.mmpeft.core.Device;
 import dev.mmpeft.core.train.internal.DataOrder;
+import dev.mmpeft.core.train.internal.MixedPrecision;
 import dev.mmpeft.core.train.internal.Replicas;
 import dev.mmpeft.core.train.internal.ResumeCheckpoint;
 import dev.mmpeft.core.train.internal.Tensors;
@@ -76,6 +76,11 @@ final class TrainingRun<E> {
     private @Nullable String finishedReason;
     private Instant startedAt = Instant.now();
 
+    // what the optimizer updates: the model's trainable arrays, or their float32 masters under FP16
+    private Map<String, NDArray> stepped = Map.of();
+    private @Nullable MixedPrecision mixed;
+    private boolean inHalf;
+
     TrainingRun(Trainer trainer, TrainableModel<E> model, List<E> train, @Nullable Validator<E> validator) {
         this.trainer = trainer;
         this.config = trainer.config();
@@ -95,45 +100,38 @@ final class TrainingRun<E> {
                     + config.batchSize() + " x " + config.gradientAccumulation() + " = " + perStep
                     + "); lower batchSize/gradientAccumulation or set dropLast(false)");
         }
-        long totalSteps;
-        if (config.maxSteps().isPresent()) {
-            totalSteps = config.epochs().isPresent()
-                    ? Math.min(config.maxSteps().getAsLong(), config.epochs().getAsInt() * stepsPerEpoch)
-                    : config.maxSteps().getAsLong();
-        } else {
-            totalSteps = config.epochs().orElse(1) * stepsPerEpoch;
-        }
+        long totalSteps = totalSteps(stepsPerEpoch);
         int totalEpochs = (int) ((totalSteps + stepsPerEpoch - 1) / stepsPerEpoch);
-        if (config.earlyStopping().isPresent() && validator == null) {
-            throw new TrainingException("earlyStopping is set but fit(...) was given no validator to watch");
-        }
-        if (config.restoreBest() && (validator == null || out.isEmpty())) {
-            throw new TrainingException("restoreBest needs a validator and an outputDir (the best tensors are kept there)");
-        }
-
+        checkValidatorSettings();
         List<String> ids = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             ids.add(trainer.idOf(train.get(i), i));
         }
 
-        try (Replicas<E> replicas = Replicas.of(model, config.devices());
+        List<Device> devices = config.devices().isEmpty() ? List.of(Replicas.deviceOf(model)) : config.devices();
+        Precision precision = config.mixedPrecision();
+        if (precision == Precision.FP16) {
+            MixedPrecision.enter(model, devices);
+            inHalf = true;
+        }
+        try (Replicas<E> replicas = Replicas.of(model, devices, inHalf);
                 NDManager loadManager = NDManager.newBaseManager(replicas.primaryManager().getDevice())) {
             Map<String, NDArray> params = replicas.primaryParameters();
+            if (inHalf) {
+                mixed = new MixedPrecision(params, MixedPrecision.INIT_SCALE);
+            }
+            stepped = mixed == null ? params : mixed.masters();
             OptimizerSpec spec = config.optimizer();
-            String initialHash = Hashes.sha256(params);
-            long trainableCount = params.values().stream().mapToLong(NDArray::size).sum();
-            try (Optimizer optimizer = spec.create(params)) {
-                if (out.isPresent() && config.resume()) {
-                    Optional<ResumeCheckpoint> ckpt = ResumeCheckpoint.read(out.get().resolve(CHECKPOINT_DIR), loadManager);
-                    if (ckpt.isPresent()) {
-                        restore(ckpt.get(), params, optimizer, n, stepsPerEpoch);
-                        replicas.broadcast();
-                    }
-                }
+            String initialHash = Hashes.sha256(stepped);
+            long trainableCount = stepped.values().stream().mapToLong(NDArray::size).sum();
+            try (Optimizer optimizer = spec.create(stepped)) {
+                resumeIfAny(replicas, optimizer, loadManager, stepsPerEpoch);
                 startStep = step;
                 startedAt = Instant.now();
                 openListeners();
-                ProvenanceWriter provenance = new ProvenanceWriter(ids, initialHash, trainableCount);
+                ProvenanceWriter provenance = new ProvenanceWriter(config, model.getClass().getName(),
+                        Map.of("devices", devices.stream().map(Device::toString).toList(), "precision", precision.toString()),
+                        ids, initialHash, trainableCount, startedAt, startStep);
                 provenance.write("running", null);
                 RunStart start = RunStart.builder()
                         .totalSteps(totalSteps)
@@ -164,6 +162,45 @@ final class TrainingRun<E> {
             }
         } catch (IOException e) {
             throw new TrainingException("cannot write to " + out.map(Path::toString).orElse("the output folder") + ": " + e.getMessage(), e);
+        } finally {
+            leaveHalf();
+            if (mixed != null) {
+                mixed.close();
+            }
+        }
+    }
+
+    /** Optimizer steps of the whole run: epochs and/or maxSteps, the smaller limit winning. */
+    private long totalSteps(long stepsPerEpoch) {
+        if (config.maxSteps().isPresent()) {
+            return config.epochs().isPresent()
+                    ? Math.min(config.maxSteps().getAsLong(), config.epochs().getAsInt() * stepsPerEpoch)
+                    : config.maxSteps().getAsLong();
+        }
+        return config.epochs().orElse(1) * stepsPerEpoch;
+    }
+
+    private void checkValidatorSettings() {
+        if (config.earlyStopping().isPresent() && validator == null) {
+            throw new TrainingException("earlyStopping is set but fit(...) was given no validator to watch");
+        }
+        if (config.restoreBest() && (validator == null || out.isEmpty())) {
+            throw new TrainingException("restoreBest needs a validator and an outputDir (the best tensors are kept there)");
+        }
+    }
+
+    /** Continues from the output folder's checkpoint when there is one (and resume is on). */
+    private void resumeIfAny(Replicas<E> replicas, Optimizer optimizer, NDManager loadManager, long stepsPerEpoch) {
+        if (out.isEmpty() || !config.resume()) {
+            return;
+        }
+        Optional<ResumeCheckpoint> ckpt = ResumeCheckpoint.read(out.get().resolve(CHECKPOINT_DIR), loadManager);
+        if (ckpt.isPresent()) {
+            restore(ckpt.get(), stepped, optimizer, train.size(), stepsPerEpoch);
+            if (mixed != null) {
+                mixed.copyTo(replicas.primaryParameters());
+            }
+            replicas.broadcast();
         }
     }
 
@@ -266,7 +303,7 @@ final class TrainingRun<E> {
                 // every random draw of this micro-batch (dropout) is a function of (seed, step, micro)
                 Engine.getInstance().setRandomSeed(DataOrder.stepSeed(config.seed(), step, micro));
                 double weight = (double) idx.length / group.length;
-                double l = replicas.forwardBackward(items, weight);
+                double l = replicas.forwardBackward(items, weight, mixed == null ? 1.0 : mixed.scale());
                 if (!Double.isFinite(l)) {
                     bad = "loss";
                     badValue = l;
@@ -278,9 +315,19 @@ final class TrainingRun<E> {
             double norm = Double.NaN;
             if (bad == null) {
                 Map<String, NDArray> grads = replicas.reduceGradients(scope);
+                if (mixed != null) {
+                    grads = mixed.unscale(grads, scope);
+                }
                 norm = GradientClipping.globalNorm(grads.values(), scope);
+                if (mixed != null && !Double.isFinite(norm)) {
+                    // a scaled float16 gradient overflowed: skip this step and halve the scale (GradScaler)
+                    LOG.debug("step {}: loss scale {} overflowed; step skipped, scale halved", step, mixed.scale());
+                    mixed.update(false);
+                    replicas.zeroGradients();
+                    return new double[] {loss, Double.NaN};
+                }
                 if (!Double.isFinite(norm)) {
-                    bad = "gradient norm (non-finite in " + nonFinite(grads) + ")";
+                    bad = "gradient norm (non-finite in " + Tensors.nonFiniteNames(grads) + ")";
                     badValue = norm;
                 } else {
                     if (config.maxGradNorm().isPresent()) {
@@ -290,6 +337,10 @@ final class TrainingRun<E> {
                         }
                     }
                     optimizer.step(lr, grads);
+                    if (mixed != null) {
+                        mixed.update(true);
+                        mixed.copyTo(replicas.primaryParameters());
+                    }
                     replicas.broadcast();
                 }
             }
@@ -310,21 +361,6 @@ final class TrainingRun<E> {
         SkippedBatch sb = SkippedBatch.builder().step(step).epoch(epoch).what(bad).value(badValue).exampleIds(badIds).build();
         listeners.forEach(l -> l.onSkippedBatch(sb));
         return new double[] {Double.isFinite(badValue) ? Double.NaN : badValue, Double.NaN};
-    }
-
-    /** Names of the tensors whose gradient holds NaN or Inf (the first five), for the report. */
-    private static String nonFinite(Map<String, NDArray> grads) {
-        List<String> names = new ArrayList<>();
-        for (Map.Entry<String, NDArray> e : grads.entrySet()) {
-            NDArray g = e.getValue();
-            try (NDArray bad = g.isNaN().logicalOr(g.isInfinite()); NDArray any = bad.any()) {
-                if (any.getBoolean()) {
-                    names.add(e.getKey());
-                }
-            }
-        }
-        return names.size() <= 5 ? names.toString()
-                : names.subList(0, 5) + " and " + (names.size() - 5) + " more";
     }
 
     private String metricName() {
@@ -378,7 +414,7 @@ final class TrainingRun<E> {
     /** The model's own format ({@code saveTrainable}) plus our tensors and a metrics file, atomically. */
     private void saveTrainableDir(Path dir, Replicas<E> replicas, Map<String, Object> metrics) throws IOException {
         replicas.syncUserModel();
-        Map<String, NDArray> params = replicas.primaryParameters();
+        Map<String, NDArray> params = stepped;
         AtomicFiles.writeDirectory(dir, tmp -> {
             model.saveTrainable(tmp);
             SafetensorsWriter.write(tmp.resolve(BEST_TENSORS), params, Map.of("format", "pt"));
@@ -400,6 +436,10 @@ final class TrainingRun<E> {
         s.put("shuffle", config.shuffle());
         s.put("optimizer", optimizer.kind());
         s.put("rng", "engine reseeded per micro-batch from (seed, step, micro); data order from (seed, epoch)");
+        s.put("precision", config.mixedPrecision().toString());
+        if (mixed != null) {
+            mixed.writeState(s);
+        }
         ObjectNode steps = s.putObject("optimizer_steps");
         optimizer.stepCounts().forEach(steps::put);
         ArrayNode ls = s.putArray("losses");
@@ -417,7 +457,7 @@ final class TrainingRun<E> {
         }
         s.put("started_at", startedAt.toString());
         Path dir = out.get().resolve(CHECKPOINT_DIR);
-        ResumeCheckpoint.write(dir, s, replicas.primaryParameters(), optimizer.stateTensors());
+        ResumeCheckpoint.write(dir, s, stepped, optimizer.stateTensors());
         listeners.forEach(l -> l.onCheckpoint(dir, step));
     }
 
@@ -429,6 +469,14 @@ final class TrainingRun<E> {
         mustMatch(s, "gradient_accumulation", config.gradientAccumulation(), where);
         mustMatch(s, "seed", config.seed(), where);
         mustMatch(s, "steps_per_epoch", stepsPerEpoch, where);
+        String precision = s.path("precision").asText(Precision.FP32.toString());
+        if (!precision.equals(config.mixedPrecision().toString())) {
+            throw new TrainingException(where + ": field 'precision' is '" + precision + "' but this run uses "
+                    + config.mixedPrecision() + "; resume with the same precision or use another outputDir");
+        }
+        if (mixed != null) {
+            mixed.readState(s);
+        }
         if (!optimizer.kind().equals(s.path("optimizer").asText())) {
             throw new TrainingException(where + ": field 'optimizer' is '" + s.path("optimizer").asText()
                     + "' but this run uses " + optimizer.kind());
@@ -482,6 +530,7 @@ final class TrainingRun<E> {
             throws IOException {
         replicas.setTraining(false);
         replicas.syncUserModel();
+        leaveHalf();
         Optional<Path> lastDir = Optional.empty();
         Optional<Path> bestDir = Optional.empty();
         if (out.isPresent()) {
@@ -533,64 +582,16 @@ final class TrainingRun<E> {
         LOG.info("restored the best validation's trainable tensors (step {})", bestStep);
     }
 
+    /** Puts the model back into float32 with the master values (once; also after a failure). */
+    private void leaveHalf() {
+        if (inHalf) {
+            inHalf = false;
+            MixedPrecision.leave(model, mixed);
+        }
+    }
+
     private void openListeners() {
         listeners.addAll(trainer.programmaticListeners());
         listeners.addAll(Listeners.create(trainer, out));
-    }
-
-    /** Writes provenance.json beside the checkpoints. */
-    private final class ProvenanceWriter {
-        private final List<String> ids;
-        private final String initialHash;
-        private final long trainableCount;
-
-        ProvenanceWriter(List<String> ids, String initialHash, long trainableCount) {
-            this.ids = ids;
-            this.initialHash = initialHash;
-            this.trainableCount = trainableCount;
-        }
-
-        void write(String status, @Nullable TrainingResult result) throws IOException {
-            if (out.isEmpty()) {
-                return;
-            }
-            Map<String, Object> dataset = new LinkedHashMap<>();
-            dataset.put("name", config.datasetName().orElse("unnamed"));
-            dataset.put("train_size", ids.size());
-            dataset.put("train_ids_sha256", Hashes.sha256(ids));
-            Map<String, Object> metrics = new LinkedHashMap<>();
-            if (result != null) {
-                metrics.put("steps", result.steps());
-                metrics.put("epochs", result.epochs());
-                metrics.put("stop_reason", result.stopReason());
-                double last = result.meanLossOfLast(10);
-                if (Double.isFinite(last)) {
-                    metrics.put("train_loss_last_10_steps", last);
-                }
-                metrics.put("skipped_steps", result.skippedSteps());
-                result.metric().ifPresent(m -> metrics.put("best_metric", m));
-                result.bestValue().ifPresent(v -> metrics.put("best_value", v));
-                result.bestStep().ifPresent(v -> metrics.put("best_step", v));
-                if (!result.lastValidation().isEmpty()) {
-                    metrics.put("last_validation", result.lastValidation());
-                }
-                metrics.put("seconds", result.seconds());
-            }
-            RunProvenance p = RunProvenance.builder()
-                    .modelId(config.modelId().orElse(model.getClass().getName()))
-                    .modelHash(config.modelHash())
-                    .initialTrainableHash(initialHash)
-                    .trainableParameters(trainableCount)
-                    .dataset(dataset)
-                    .seed(config.seed())
-                    .config(ImmutableMap.copyOf(config.describe()))
-                    .startedAt(startedAt)
-                    .endedAt(Optional.ofNullable(result == null && !status.startsWith("failed") ? null : Instant.now()))
-                    .status(status)
-                    .resumedFromStep(startStep)
-                    .finalMetrics(metrics)
-                    .build();
-            p.write(out.get().resolve(RunProvenance.FILE_NAME));
-        }
     }
 }

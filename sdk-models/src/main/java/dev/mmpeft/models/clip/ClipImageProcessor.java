@@ -102,9 +102,12 @@ public abstract class ClipImageProcessor {
         }
     }
 
-    public static ImmutableClipImageProcessor.Builder builder() {
-        return ImmutableClipImageProcessor.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** The builder of a {@link ClipImageProcessor}. */
+    public static class Builder extends ImmutableClipImageProcessor.Builder {}
 
     /** The processor for a vision tower of {@code imageSize}: shortest edge and crop both that size. */
     public static ClipImageProcessor ofSize(int imageSize) {
@@ -126,7 +129,7 @@ public abstract class ClipImageProcessor {
         } catch (Json.JsonFileException e) {
             throw new MmpeftException(e.getMessage(), e);
         }
-        ImmutableClipImageProcessor.Builder b = builder();
+        Builder b = builder();
         JsonNode size = n.get("size");
         if (size != null && !size.isNull()) {
             if (size.isInt()) {

@@ -123,7 +123,12 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> {
      * in arrays it owns, for tests and tiny generated models.
      */
     public static InstructBlip random(InstructBlipConfig config, long seed, float std) {
-        return owning(NDManager.newBaseManager(), manager -> withRandomWeights(new InstructBlip(config), manager, seed, std));
+        return random(config, seed, std, dev.mmpeft.core.Device.cpu());
+    }
+
+    /** {@link #random(InstructBlipConfig, long, float)} with its arrays on {@code device}. */
+    public static InstructBlip random(InstructBlipConfig config, long seed, float std, dev.mmpeft.core.Device device) {
+        return owning(NDManager.newBaseManager(device.toDjl()), manager -> withRandomWeights(new InstructBlip(config), manager, seed, std));
     }
 
     /** {@link #load(Path, Device)} on the CPU. */
@@ -144,6 +149,15 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> {
      */
     public static InstructBlip load(Path directory, Device device) {
         return owning(NDManager.newBaseManager(device), manager -> read(directory, InstructBlipConfig.class, InstructBlip::new, manager));
+    }
+
+    /**
+     * {@link #load(Path, Device)} on an SDK device ({@code Device.parse("gpu:1")}, {@code Devices.auto()}).
+     *
+     * @throws MmpeftException as the DJL-device variant, or naming the device when the machine lacks it
+     */
+    public static InstructBlip load(Path directory, dev.mmpeft.core.Device device) {
+        return load(directory, dev.mmpeft.core.Devices.require(device).toDjl());
     }
 
     /** By name, plus the older vision {@code q_bias}/{@code v_bias} layout ({@link InstructBlipWeights}). */

@@ -119,7 +119,7 @@ public final class LlavaFamily implements ModelFamily {
         private LlavaInputs inputs(ModelInputs in, boolean labels) {
             requireWeights();
             in.check(NAME, REQUIRED, labels ? OPTIONAL : OPTIONAL.subList(0, 2));
-            ImmutableLlavaInputs.Builder b = LlavaInputs.builder().inputIds(in.requireInts("input_ids"));
+            LlavaInputs.Builder b = LlavaInputs.builder().inputIds(in.requireInts("input_ids"));
             in.floats("pixel_values").ifPresent(b::pixelValues);
             in.ints("attention_mask").ifPresent(b::attentionMask);
             in.ints("labels").ifPresent(b::labels);

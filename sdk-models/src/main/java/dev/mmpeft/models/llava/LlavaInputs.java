@@ -27,7 +27,10 @@ public abstract class LlavaInputs {
     /** Target ids {@code [batch, len]} aligned with {@code input_ids}, -100 where no loss is taken. */
     public abstract Optional<NDArray> labels();
 
-    public static ImmutableLlavaInputs.Builder builder() {
-        return ImmutableLlavaInputs.builder();
+    public static Builder builder() {
+        return new Builder();
     }
+
+    /** The builder of a {@link LlavaInputs}. */
+    public static class Builder extends ImmutableLlavaInputs.Builder {}
 }

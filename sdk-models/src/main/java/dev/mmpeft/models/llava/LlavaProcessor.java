@@ -171,7 +171,7 @@ public final class LlavaProcessor implements AutoCloseable {
                 }
             }
         }
-        ImmutableLlavaInputs.Builder b = LlavaInputs.builder()
+        LlavaInputs.Builder b = LlavaInputs.builder()
                 .inputIds(all.idsArray(manager))
                 .attentionMask(all.maskArray(manager))
                 .labels(manager.create(labels));
@@ -185,13 +185,13 @@ public final class LlavaProcessor implements AutoCloseable {
             texts.add(promptIds(promptText(p), p.images().size(), p.exampleId()));
         }
         Padded padded = Padded.of(texts, tokenizer.requirePadId(), side);
-        ImmutableLlavaInputs.Builder b = LlavaInputs.builder().inputIds(padded.idsArray(manager)).attentionMask(padded.maskArray(manager));
+        LlavaInputs.Builder b = LlavaInputs.builder().inputIds(padded.idsArray(manager)).attentionMask(padded.maskArray(manager));
         images(prompts, manager, b);
         return b.build();
     }
 
     /** Every prompt's images, in order, as one {@code pixel_values} (none for a text-only batch). */
-    private void images(List<Prompt> prompts, NDManager manager, ImmutableLlavaInputs.Builder b) {
+    private void images(List<Prompt> prompts, NDManager manager, LlavaInputs.Builder b) {
         if (prompts.isEmpty()) {
             throw new MmpeftException("an empty batch: no prompts");
         }

@@ -71,7 +71,25 @@ public final class WordLevelTokenizer {
         }
         root.putObject("normalizer").put("type", "Lowercase");
         root.putObject("pre_tokenizer").put("type", "Whitespace");
-        ObjectNode post = root.putObject("post_processor");
+        postProcessor(root.putObject("post_processor"), family, vocab);
+        ObjectNode decoder = root.putObject("decoder");
+        decoder.put("type", "WordPiece");
+        decoder.put("prefix", "##");
+        decoder.put("cleanup", true);
+        ObjectNode model = root.putObject("model");
+        model.put("type", "WordLevel");
+        model.set("vocab", vocab);
+        model.put("unk_token", bert ? "[UNK]" : "<unk>");
+        AtomicFiles.writeString(dir.resolve("tokenizer.json"), Json.write(root));
+        ObjectNode cfg = tokenizerConfig(family);
+        AtomicFiles.writeString(dir.resolve("tokenizer_config.json"), Json.write(cfg));
+        return id;
+    }
+
+    /** The template post-processor: BERT's [CLS] A [SEP], LLaMA's <s> A, T5's A </s>. */
+    private static void postProcessor(ObjectNode post, Family family, ObjectNode vocab) {
+        boolean llama = family == Family.LLAMA;
+        boolean bert = family == Family.BERT;
         post.put("type", "TemplateProcessing");
         String marker = llama ? "<s>" : bert ? "[SEP]" : "</s>";
         ArrayNode single = post.putArray("single");
@@ -107,15 +125,12 @@ public final class WordLevelTokenizer {
         st.put("id", marker);
         st.putArray("ids").add(vocab.get(marker).intValue());
         st.putArray("tokens").add(marker);
-        ObjectNode decoder = root.putObject("decoder");
-        decoder.put("type", "WordPiece");
-        decoder.put("prefix", "##");
-        decoder.put("cleanup", true);
-        ObjectNode model = root.putObject("model");
-        model.put("type", "WordLevel");
-        model.set("vocab", vocab);
-        model.put("unk_token", bert ? "[UNK]" : "<unk>");
-        AtomicFiles.writeString(dir.resolve("tokenizer.json"), Json.write(root));
+    }
+
+    /** {@code tokenizer_config.json}: the family's special tokens. */
+    private static ObjectNode tokenizerConfig(Family family) {
+        boolean llama = family == Family.LLAMA;
+        boolean bert = family == Family.BERT;
         ObjectNode cfg = Json.mapper().createObjectNode();
         if (bert) {
             cfg.put("pad_token", "[PAD]");
@@ -131,8 +146,7 @@ public final class WordLevelTokenizer {
                 cfg.put("bos_token", "<s>");
             }
         }
-        AtomicFiles.writeString(dir.resolve("tokenizer_config.json"), Json.write(cfg));
-        return id;
+        return cfg;
     }
 
     private static void special(ArrayNode added, String content, int id) {

@@ -103,7 +103,7 @@ class ClipImageProcessorTest {
                 + " \"processor_class\": \"LlavaProcessor\", \"resample\": 3, \"rescale_factor\": 0.00392156862745098,"
                 + " \"size\": {\"shortest_edge\": 336}}");
         ClipImageProcessor p = ClipImageProcessor.read(file);
-        assertEquals(ImmutableClipImageProcessor.copyOf(ClipImageProcessor.ofSize(336)).withRescaleFactor(0.00392156862745098), p);
+        assertEquals(ClipImageProcessor.builder().from(ClipImageProcessor.ofSize(336)).rescaleFactor(0.00392156862745098).build(), p);
         assertEquals(PilResampling.Filter.BICUBIC, p.resample());
 
         Files.writeString(file, "{\"size\": {\"height\": 336, \"width\": 336}}");

@@ -38,13 +38,13 @@ public final class Replicas<E> implements AutoCloseable {
     private final List<NDManager> managers;
     private final ExecutorService pool;
 
-    private Replicas(TrainableModel<E> userModel, List<TrainableModel<E>> models, List<Device> devices) {
+    private Replicas(TrainableModel<E> userModel, List<TrainableModel<E>> models, List<Device> devices, DataType type) {
         this.userModel = userModel;
         this.models = models;
         this.parameters = new ArrayList<>();
         this.managers = new ArrayList<>();
         for (int i = 0; i < models.size(); i++) {
-            parameters.add(arrays(models.get(i), devices.get(i)));
+            parameters.add(arrays(models.get(i), devices.get(i), type));
             managers.add(NDManager.newBaseManager(devices.get(i).toDjl()));
         }
         boolean gpus = devices.stream().anyMatch(Device::isGpu);
@@ -60,6 +60,14 @@ public final class Replicas<E> implements AutoCloseable {
      * the first device, copies ({@link TrainableModel#replicate}) elsewhere.
      */
     public static <E> Replicas<E> of(TrainableModel<E> model, List<Device> devices) {
+        return of(model, devices, false);
+    }
+
+    /**
+     * As {@link #of(TrainableModel, List)}; with {@code half}, the trainable tensors must be
+     * float16 (a mixed-precision run, whose float32 masters the trainer keeps).
+     */
+    public static <E> Replicas<E> of(TrainableModel<E> model, List<Device> devices, boolean half) {
         for (Device d : devices) {
             Devices.require(d);
         }
@@ -69,7 +77,7 @@ public final class Replicas<E> implements AutoCloseable {
             Device d = devices.get(i);
             models.add(i == 0 && d.equals(home) ? model : model.replicate(d));
         }
-        return new Replicas<>(model, models, devices);
+        return new Replicas<>(model, models, devices, half ? DataType.FLOAT16 : DataType.FLOAT32);
     }
 
     /** The device the model's trainable tensors live on. */
@@ -82,7 +90,7 @@ public final class Replicas<E> implements AutoCloseable {
         return Device.fromDjl(ps.values().iterator().next().getArray().getDevice());
     }
 
-    private static Map<String, NDArray> arrays(TrainableModel<?> model, Device device) {
+    private static Map<String, NDArray> arrays(TrainableModel<?> model, Device device, DataType type) {
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : model.trainableParameters().entrySet()) {
             Parameter p = e.getValue();
@@ -94,9 +102,11 @@ public final class Replicas<E> implements AutoCloseable {
                 throw new TrainingException("trainable parameter '" + e.getKey()
                         + "' does not require a gradient; the model must mark exactly its trainable tensors");
             }
-            if (a.getDataType() != DataType.FLOAT32) {
+            if (a.getDataType() != type) {
                 throw new TrainingException("trainable parameter '" + e.getKey() + "' is " + a.getDataType()
-                        + "; the trainer updates float32 tensors only");
+                        + "; the trainer expects " + type + (type == DataType.FLOAT32
+                                ? " tensors (float16 ones only under mixedPrecision(FP16))"
+                                : " tensors after TrainableModel.computeIn(FP16)"));
             }
             if (!Device.fromDjl(a.getDevice()).equals(device)) {
                 throw new TrainingException("trainable parameter '" + e.getKey() + "' lives on "
@@ -146,6 +156,14 @@ public final class Replicas<E> implements AutoCloseable {
      * (NaN or infinite when any shard's is, in which case no backward pass ran for that shard).
      */
     public double forwardBackward(List<E> micro, double weight) {
+        return forwardBackward(micro, weight, 1.0);
+    }
+
+    /**
+     * As {@link #forwardBackward(List, double)}, with the loss multiplied by {@code lossScale}
+     * before the backward pass (mixed precision); the returned loss is unscaled.
+     */
+    public double forwardBackward(List<E> micro, double weight, double lossScale) {
         int r = Math.min(models.size(), micro.size());
         int m = micro.size();
         List<List<E>> shards = new ArrayList<>();
@@ -158,13 +176,13 @@ public final class Replicas<E> implements AutoCloseable {
         double[] losses = new double[r];
         if (pool == null) {
             for (int i = 0; i < r; i++) {
-                losses[i] = shard(i, shards.get(i), weight * shards.get(i).size() / m);
+                losses[i] = shard(i, shards.get(i), weight * shards.get(i).size() / m, lossScale);
             }
         } else {
             List<Future<Double>> futures = new ArrayList<>();
             for (int i = 0; i < r; i++) {
                 int k = i;
-                futures.add(pool.submit(() -> shard(k, shards.get(k), weight * shards.get(k).size() / m)));
+                futures.add(pool.submit(() -> shard(k, shards.get(k), weight * shards.get(k).size() / m, lossScale)));
             }
             for (int i = 0; i < r; i++) {
                 try {
@@ -188,7 +206,7 @@ public final class Replicas<E> implements AutoCloseable {
         return total;
     }
 
-    private double shard(int replica, List<E> items, double weight) {
+    private double shard(int replica, List<E> items, double weight, double lossScale) {
         try (Autograd.GradMode on = Autograd.gradMode(true);
                 NDManager scope = managers.get(replica).newSubManager()) {
             NDArray loss = models.get(replica).loss(items, scope);
@@ -199,7 +217,10 @@ public final class Replicas<E> implements AutoCloseable {
             if (!Double.isFinite(value)) {
                 return value;
             }
-            NDArray scaled = weight == 1.0 ? loss : loss.mul(scope.create((float) weight).toDevice(loss.getDevice(), false));
+            // a float16 loss is widened first: times a loss scale of 2^16 it would overflow float16
+            NDArray wide = Autograd.toFloat32(loss);
+            double factor = weight * lossScale;
+            NDArray scaled = factor == 1.0 ? wide : wide.mul(scope.create((float) factor).toDevice(loss.getDevice(), false));
             Autograd.backward(scaled);
             return value;
         }

@@ -2,6 +2,9 @@ package dev.mmpeft.core.train.internal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import dev.mmpeft.core.train.Autograd;
 import dev.mmpeft.core.train.TrainingException;
 
@@ -28,5 +31,20 @@ public final class Tensors {
                 src.close();
             }
         }
+    }
+
+    /** Names of the tensors whose gradient holds NaN or Inf (the first five), for the report. */
+    public static String nonFiniteNames(Map<String, NDArray> grads) {
+        List<String> names = new ArrayList<>();
+        for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+            NDArray g = e.getValue();
+            try (NDArray bad = g.isNaN().logicalOr(g.isInfinite()); NDArray any = bad.any()) {
+                if (any.getBoolean()) {
+                    names.add(e.getKey());
+                }
+            }
+        }
+        return names.size() <= 5 ? names.toString()
+                : names.subList(0, 5) + " and " + (names.size() - 5) + " more";
     }
 }

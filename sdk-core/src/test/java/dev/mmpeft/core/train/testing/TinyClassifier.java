@@ -2,6 +2,7 @@ package dev.mmpeft.core.train.testing;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
@@ -10,6 +11,8 @@ import ai.djl.nn.norm.Dropout;
 import dev.mmpeft.core.Device;
 import dev.mmpeft.core.io.AtomicFiles;
 import dev.mmpeft.core.safetensors.SafetensorsWriter;
+import dev.mmpeft.core.train.Autograd;
+import dev.mmpeft.core.train.Precision;
 import dev.mmpeft.core.train.TrainableModel;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -39,6 +42,7 @@ public final class TinyClassifier implements TrainableModel<TinyClassifier.Sampl
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Set<String> trainable;
     private boolean training;
+    private DataType dtype = DataType.FLOAT32;
     /** When set, the loss of a batch containing this id is NaN (to test the non-finite policy). */
     public volatile String poisonId;
     /** The copies {@link #replicate} made, in order. */
@@ -104,7 +108,7 @@ public final class TinyClassifier implements TrainableModel<TinyClassifier.Sampl
         for (int i = 0; i < batch.size(); i++) {
             System.arraycopy(batch.get(i).x(), 0, flat, i * in, in);
         }
-        NDArray x = scope.create(flat, new Shape(batch.size(), in));
+        NDArray x = scope.create(flat, new Shape(batch.size(), in)).toType(dtype, false);
         NDArray h = Linear.linear(x, w("fc1.weight"), w("fc1.bias")).singletonOrThrow();
         h = Activation.relu(h).mul(w("norm.weight"));
         if (dropout > 0) {
@@ -115,7 +119,8 @@ public final class TinyClassifier implements TrainableModel<TinyClassifier.Sampl
 
     @Override
     public NDArray loss(List<Sample> batch, NDManager scope) {
-        NDArray logp = logits(batch, scope).logSoftmax(1);
+        // the log-softmax in float32 (a differentiable widening: toType would cut the graph)
+        NDArray logp = Autograd.toFloat32(logits(batch, scope)).logSoftmax(1);
         float[] labels = new float[batch.size()];
         for (int i = 0; i < batch.size(); i++) {
             labels[i] = batch.get(i).label();
@@ -157,13 +162,44 @@ public final class TinyClassifier implements TrainableModel<TinyClassifier.Sampl
         AtomicFiles.writeString(directory.resolve("tiny_config.json"), "{\"hidden\": " + hidden + "}\n");
     }
 
+    /** Every tensor converted to float16 or back to float32 (new arrays; trainable ones require gradients). */
+    @Override
+    public void computeIn(Precision precision) {
+        DataType target = precision == Precision.FP16 ? DataType.FLOAT16 : DataType.FLOAT32;
+        if (precision == Precision.BF16) {
+            throw new IllegalArgumentException("bf16 cannot be represented by this engine");
+        }
+        if (target == dtype) {
+            return;
+        }
+        for (String name : List.copyOf(params.keySet())) {
+            NDArray old = params.get(name).getArray();
+            NDArray converted;
+            try (Autograd.GradMode off = Autograd.gradMode(false)) {
+                converted = old.toType(target, true); // a new leaf, not a node of old's graph
+            }
+            converted.attach(manager);
+            put(name, converted);
+            old.close();
+        }
+        dtype = target;
+    }
+
+    /** The floating-point type the model computes in now. */
+    public DataType dataType() {
+        return dtype;
+    }
+
     @Override
     public TrainableModel<Sample> replicate(Device device) {
         TinyClassifier copy = new TinyClassifier(device, in, hidden, classes, dropout, 0, trainable);
         params.forEach((k, p) -> {
-            float[] v = p.getArray().toFloatArray();
+            float[] v = p.getArray().toType(DataType.FLOAT32, false).toFloatArray();
             copy.params.get(k).getArray().set(v);
         });
+        if (dtype == DataType.FLOAT16) {
+            copy.computeIn(Precision.FP16);
+        }
         copy.poisonId = poisonId;
         replicas.add(copy);
         return copy;
