@@ -149,6 +149,21 @@ class SparkSweepTest {
                 assertTrue(Files.isRegularFile(cell.resolve(file)), f + "/" + file);
             }
         }
+        // the tiny random model answers every cell alike (the same accuracy in all four), so the cells are also
+        // compared where they differ: each training step's loss and gradient norm, and each test answer
+        for (int i = 0; i < settings.size(); i++) {
+            Path singleCell = single.resolve(Sweep.CELLS).resolve(settings.get(i).slug());
+            Path sparkCell = out.resolve(Sweep.CELLS).resolve(r.folders().get(i));
+            List<String> steps = trainingSteps(singleCell);
+            assertEquals(2 * 2, steps.size(), "2 epochs x 2 steps of 8 in " + singleCell);
+            assertEquals(steps, trainingSteps(sparkCell), settings.get(i).slug() + ": loss and gradient norm per step");
+            assertEquals(Files.readString(singleCell.resolve("fine-tuned/result.json")),
+                    Files.readString(sparkCell.resolve("fine-tuned/result.json")), settings.get(i).slug() + ": per-example answers");
+        }
+        assertEquals(4, java.util.stream.IntStream.range(0, settings.size())
+                .mapToObj(i -> trainingSteps(single.resolve(Sweep.CELLS).resolve(settings.get(i).slug())).get(0)).distinct().count(),
+                "the four cells train differently from their first step");
+
         List<String> csv = Files.readAllLines(out.resolve(SparkSweep.CELLS_CSV));
         assertEquals(5, csv.size());
         assertTrue(csv.get(3).startsWith("lora-llm_ffn-r1,"), csv.get(3));
@@ -163,6 +178,22 @@ class SparkSweepTest {
         assertEquals(r.cells(), second.cells());
         assertEquals(1, INJECTED.get(), "no task ran again");
         assertTrue(again.toString(StandardCharsets.UTF_8).contains("[4/4] lora-llm_ffn-r2: done before, skipping"));
+    }
+
+    /** {@code step loss grad_norm} of each training step in a cell's metrics (timings left out: they differ run to run). */
+    static List<String> trainingSteps(Path cell) {
+        try {
+            List<String> steps = new ArrayList<>();
+            for (String line : Files.readAllLines(cell.resolve("training/metrics.jsonl"))) {
+                com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+                if (n.path("event").asText().equals("step")) {
+                    steps.add(n.get("step").asInt() + " " + n.get("loss").asDouble() + " " + n.get("grad_norm").asDouble());
+                }
+            }
+            return steps;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
