@@ -107,8 +107,10 @@ final class MainArgs {
         try {
             body.run(args);
         } catch (SparkJobException e) {
-            System.err.println(command + ": " + e.getMessage());
-            System.exit(e.getMessage().startsWith(command + ":") ? 2 : 1);
+            // a bad flag's message already starts with the command's name (exit 2); a failed job's does not (exit 1)
+            boolean badFlag = e.getMessage().startsWith(command + ":");
+            System.err.println(badFlag ? e.getMessage() : command + ": " + e.getMessage());
+            System.exit(badFlag ? 2 : 1);
         } catch (Exception e) {
             System.err.println(command + ": " + e);
             if (System.getenv("MMPEFT_DEBUG") != null) {

@@ -6,6 +6,7 @@ import dev.mmpeft.datasets.synthetic.Variant;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.Sweep;
 import dev.mmpeft.experiments.TaskData;
+import dev.mmpeft.spark.SparkJobException;
 import dev.mmpeft.spark.SparkSweep;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +51,7 @@ public final class SweepMain {
         if (a.get("--synthetic").isPresent() && !Files.isDirectory(data)) {
             List<Integer> sizes = a.integers("--synthetic", List.of());
             if (sizes.size() != 3) {
-                throw new dev.mmpeft.spark.SparkJobException("SweepMain: --synthetic needs three sizes TRAIN,VAL,TEST, got '"
+                throw new SparkJobException("SweepMain: --synthetic needs three sizes TRAIN,VAL,TEST, got '"
                         + a.require("--synthetic") + "'");
             }
             // the quickstart's task (seed, variant, image size) at the sizes asked for
@@ -85,6 +86,9 @@ public final class SweepMain {
             if (!row.isBlank()) {
                 rows.add(FineTuning.parseComponents(row));
             }
+        }
+        if (rows.isEmpty()) {
+            throw new SparkJobException("SweepMain: --components names no component, got '" + text + "'");
         }
         return rows;
     }
