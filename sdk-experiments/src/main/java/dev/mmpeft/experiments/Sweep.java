@@ -292,7 +292,11 @@ public final class Sweep {
 
     /** A finished cell's {@code summary.json} as a table entry (summaries written before the study fields read as LoRA-style cells). */
     public static Cell cellOf(Path summaryFile) {
-        JsonNode n = Json.read(summaryFile);
+        return cellOf(Json.read(summaryFile));
+    }
+
+    /** A finished cell's parsed {@code summary.json} as a table entry (for summaries read from elsewhere, e.g. a Hadoop filesystem). */
+    public static Cell cellOf(JsonNode n) {
         int rank = n.get("rank").asInt();
         String method = n.get("method").asText();
         return new Cell(n.get("setting").asText(), n.get("components").asText(), rank, n.get("trainable_parameters").asLong(),
@@ -300,7 +304,13 @@ public final class Sweep {
                 n.path("size").asText(rank == 0 ? "" : "r=" + rank), n.path("connector").asText("frozen").equals("tuned"));
     }
 
-    private static void writeTables(List<Cell> cells, Path out, String modelId, TaskData data) throws IOException {
+    /**
+     * Writes the sweep's tables and plot for {@code cells} (in run order) into {@code out}: {@code sweep.md},
+     * {@code runs.md}/{@code runs.csv}, for a study {@code methods.md}/{@code methods.csv}, and
+     * {@code accuracy-vs-parameters.png}. Public so that other runners of the same cells (sdk-spark)
+     * produce exactly the same files.
+     */
+    public static void writeTables(List<Cell> cells, Path out, String modelId, TaskData data) throws IOException {
         // the papers' table (component x rank) holds the LoRA-style cells, the table of methods every
         // trained cell; the zero-shot baseline trains nothing, so it is a line of its own
         List<RunSummary> ranked = cells.stream().filter(Cell::inRankTable)

@@ -169,10 +169,13 @@ final class BatchRunner {
             ServingResult result = answers.get(i).adapter(p.adapter()).batchSize(group.size())
                     .queueMillis((start - p.submittedNanos) / 1e6).computeMillis((end - start) / 1e6)
                     .totalMillis((end - p.submittedNanos) / 1e6).build();
-            if (p.future.complete(result)) {
-                metrics.request(ServingMetrics.Outcome.OK, (end - p.submittedNanos) / 1e9);
-            } else if (p.future.isCancelled()) {
-                metrics.request(ServingMetrics.Outcome.CANCELLED, 0);
+            synchronized (p) { // counted before the client sees its answer (as in fail)
+                if (p.future.isCancelled()) {
+                    metrics.request(ServingMetrics.Outcome.CANCELLED, 0);
+                } else if (!p.future.isDone()) {
+                    metrics.request(ServingMetrics.Outcome.OK, (end - p.submittedNanos) / 1e9);
+                    p.future.complete(result);
+                }
             }
         }
     }
@@ -210,9 +213,15 @@ final class BatchRunner {
     }
 
     void fail(Pending p, ServingException e) {
-        if (p.future.completeExceptionally(e)) {
+        // counted before the caller can see the failure, so a client that reads the metrics after its
+        // future failed finds its request counted
+        synchronized (p) {
+            if (p.future.isDone()) {
+                return;
+            }
             metrics.request(e.reason() == ServingException.Reason.INTERNAL ? ServingMetrics.Outcome.ERROR
                     : ServingMetrics.Outcome.REJECTED, 0);
+            p.future.completeExceptionally(e);
         }
     }
 }

@@ -48,9 +48,10 @@ class BuildLayoutTest {
 
     @Test
     void theReactorBuildsEveryModuleInDependencyOrder() throws Exception {
-        // sdk-plots is the only module with a chart library; sdk-experiments composes peft, datasets, eval and plots
+        // sdk-plots is the only module with a chart library; sdk-experiments composes peft, datasets, eval and plots;
+        // sdk-spark (optional, Spark provided) runs experiments on a cluster and nothing depends on it
         assertEquals(List.of("bom", "sdk-core", "sdk-models", "sdk-peft", "sdk-datasets", "sdk-eval", "sdk-plots",
-                "sdk-experiments", "sdk-serving", "samples", "samples/user-project"), modules());
+                "sdk-experiments", "sdk-serving", "sdk-spark", "samples", "samples/user-project"), modules());
     }
 
     @Test
