@@ -71,6 +71,11 @@ public final class TaskModel implements TrainableModel<Prompt>, ExamplePredictor
     }
 
     @Override
+    public void reuseFrozenFeatures(dev.mmpeft.core.cache.@org.jspecify.annotations.Nullable FeatureCache cache) {
+        peft.reuseFrozenFeatures(cache);
+    }
+
+    @Override
     public void setTraining(boolean training) {
         peft.setTraining(training);
     }

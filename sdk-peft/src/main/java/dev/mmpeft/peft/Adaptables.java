@@ -182,6 +182,12 @@ public final class Adaptables {
             return new BlipAdaptable(other, processor, nameOrPath());
         }
 
+        /** The vision encoder's features per image, while the encoder is frozen ({@code InstructBlip#reuseVisionFeatures}). */
+        @Override
+        public void reuseFrozenFeatures(InstructBlip adapted, dev.mmpeft.core.cache.@Nullable FeatureCache cache) {
+            adapted.reuseVisionFeatures(cache);
+        }
+
         /**
          * The mean token loss of the prompts' targets, with inputs built as LAVIS builds them for
          * training (T5: labels to the decoder; LLaMA: loss on the target positions only).

@@ -277,6 +277,12 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
     }
 
     @Override
+    public void reuseFrozenFeatures(dev.mmpeft.core.cache.@org.jspecify.annotations.Nullable FeatureCache cache) {
+        checkOpen();
+        set.twin().reuseFrozenFeatures(set.twin().model(), cache);
+    }
+
+    @Override
     public void setTraining(boolean training) {
         set.twin().root().setTraining(training);
     }

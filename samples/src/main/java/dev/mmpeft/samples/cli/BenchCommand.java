@@ -2,6 +2,7 @@ package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.models.instructblip.InstructBlipPresets;
 import dev.mmpeft.samples.bench.Bench;
+import dev.mmpeft.samples.bench.BenchEpochs;
 import dev.mmpeft.samples.bench.BenchSettings;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -48,6 +49,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--answer", defaultValue = "8", description = "answer tokens (default ${DEFAULT-VALUE})")
     int answer;
 
+    @Option(names = "--epochs", defaultValue = "0",
+            description = "epoch benchmark instead: a Q-Former-target LoRA trained this many epochs over fixed examples,"
+                    + " without and then with the frozen-feature cache (default ${DEFAULT-VALUE}: the step benchmark)")
+    int epochs;
+
+    @Option(names = "--examples", defaultValue = "0",
+            description = "examples per epoch of the epoch benchmark (default: 4 x --batch)")
+    int examples;
+
     @CommandLine.Mixin DeviceOption device;
 
     @CommandLine.Mixin PrecisionOption precision;
@@ -62,7 +72,15 @@ final class BenchCommand implements Callable<Integer> {
         }
         BenchSettings s = new BenchSettings(InstructBlipPresets.bench(), full, rank, 2.0 * rank, steps, warmup, batch, prompt, answer, 0, 2048,
                 on, compute);
-        String line = Bench.run(s).toJsonLine();
+        if (epochs < 0 || examples < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--epochs and --examples must be >= 0");
+        }
+        int perEpoch = examples == 0 ? 4 * batch : examples;
+        if (epochs > 0 && perEpoch < batch) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--examples " + perEpoch + " is fewer than one batch (--batch " + batch + ")");
+        }
+        String line = epochs > 0 ? BenchEpochs.run(s, epochs, perEpoch).toJsonLine() : Bench.run(s).toJsonLine();
         PrintWriter out = spec.commandLine().getOut();
         out.println(line);
         out.flush();

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A model the trainer can fit: it turns a batch of items into a scalar loss and names the tensors
@@ -74,4 +75,13 @@ public interface TrainableModel<E> {
                     + " (it does not implement TrainableModel.computeIn); train it with mixedPrecision(FP32)");
         }
     }
+
+    /**
+     * Lets the model read and write the outputs of its frozen, deterministic parts through
+     * {@code cache} (null: stop using it). The trainer attaches a cache for one run (unless
+     * {@link TrainerConfig#reuseFrozenFeatures()} is off) and detaches it at the end; frozen
+     * weights do not change in between. A model must use the cache only where that gives exactly
+     * what it would compute. Models with nothing to reuse keep this default, which ignores it.
+     */
+    default void reuseFrozenFeatures(dev.mmpeft.core.cache.@Nullable FeatureCache cache) {}
 }
