@@ -74,6 +74,10 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--patience", paramLabel = "N", defaultValue = "3", description = "Early-stopping patience (default ${DEFAULT-VALUE}; 0: off).")
     int patience;
 
+    @Option(names = "--no-feature-cache", description = "Recompute the frozen vision encoder's features every step"
+            + " instead of reusing them across epochs and cells from OUTPUT/feature-cache (same numbers, slower).")
+    boolean noFeatureCache;
+
     @Mixin DeviceOption device;
 
     @Mixin PrecisionOption precision;
@@ -81,7 +85,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Device> devices = device.devices();
-        ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices)).build();
+        ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices))
+                .reuseFrozenFeatures(!noFeatureCache).build();
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
         Sweep.Grid papers = Sweep.Grid.papers();
         List<Set<Component>> rows = components == null ? papers.componentSets() : parseRows(components);
