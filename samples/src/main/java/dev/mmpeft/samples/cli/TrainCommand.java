@@ -56,6 +56,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run an interrupted train left in OUTPUT/training (same flags), bit for bit.")
     boolean resume;
 
+    @Option(names = "--no-feature-cache", description = "Recompute the frozen vision encoder's features every step"
+            + " instead of reusing them from OUTPUT/training/feature-cache (same numbers, slower).")
+    boolean noFeatureCache;
+
     @Mixin DeviceOption device;
 
     @Mixin PrecisionOption precision;
@@ -72,7 +76,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint-every must be >= 0, got " + checkpointEvery);
         }
         ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(compute)
-                .checkpointEvery(checkpointEvery).build();
+                .checkpointEvery(checkpointEvery).reuseFrozenFeatures(!noFeatureCache).build();
         TaskData task = TaskData.of(CliArgs.format(format), data);
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
         try (InstructBlip base = InstructBlip.load(model, devices.get(0));
