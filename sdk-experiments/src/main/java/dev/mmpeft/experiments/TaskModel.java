@@ -71,6 +71,11 @@ public final class TaskModel implements TrainableModel<Prompt>, ExamplePredictor
     }
 
     @Override
+    public java.util.OptionalInt tokenLength(Prompt prompt) {
+        return peft.tokenLength(prompt);
+    }
+
+    @Override
     public void reuseFrozenFeatures(dev.mmpeft.core.cache.@org.jspecify.annotations.Nullable FeatureCache cache) {
         peft.reuseFrozenFeatures(cache);
     }

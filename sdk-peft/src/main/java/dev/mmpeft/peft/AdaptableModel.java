@@ -74,4 +74,9 @@ public interface AdaptableModel<M> {
      * nothing to reuse keep this default, which ignores it.
      */
     default void reuseFrozenFeatures(M model, dev.mmpeft.core.cache.@org.jspecify.annotations.Nullable FeatureCache cache) {}
+
+    /** The token positions {@code prompt} occupies before padding (length-aware batching); empty when unknown. */
+    default java.util.OptionalInt tokenLength(Prompt prompt) {
+        return java.util.OptionalInt.empty();
+    }
 }

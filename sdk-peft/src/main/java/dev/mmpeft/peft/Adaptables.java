@@ -182,6 +182,12 @@ public final class Adaptables {
             return new BlipAdaptable(other, processor, nameOrPath());
         }
 
+        /** The language model input length of the prompt (needs the processor). */
+        @Override
+        public java.util.OptionalInt tokenLength(Prompt prompt) {
+            return processor == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(processor.trainingLength(prompt));
+        }
+
         /** The vision encoder's features per image, while the encoder is frozen ({@code InstructBlip#reuseVisionFeatures}). */
         @Override
         public void reuseFrozenFeatures(InstructBlip adapted, dev.mmpeft.core.cache.@Nullable FeatureCache cache) {

@@ -84,4 +84,13 @@ public interface TrainableModel<E> {
      * what it would compute. Models with nothing to reuse keep this default, which ignores it.
      */
     default void reuseFrozenFeatures(dev.mmpeft.core.cache.@Nullable FeatureCache cache) {}
+
+    /**
+     * The number of token positions {@code item} occupies in a batch before padding (for
+     * InstructBLIP: the language model's input), for length-aware batching and the padding ratio
+     * in the training log; empty (the default) when the model does not know.
+     */
+    default java.util.OptionalInt tokenLength(E item) {
+        return java.util.OptionalInt.empty();
+    }
 }

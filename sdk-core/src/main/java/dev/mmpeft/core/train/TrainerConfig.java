@@ -67,6 +67,16 @@ public abstract class TrainerConfig {
         return true;
     }
 
+    /**
+     * Batch examples of similar token length together (transformers' {@code group_by_length}):
+     * megabatches of up to 50 batches of the shuffled order sorted by length, so each batch, padded
+     * to its own longest sequence, wastes less. Needs {@link TrainableModel#tokenLength}.
+     */
+    @Value.Default
+    public boolean groupByLength() {
+        return false;
+    }
+
     /** Drop the last incomplete effective batch of each epoch (as LAVIS's train loader does). */
     @Value.Default
     public boolean dropLast() {
@@ -209,6 +219,9 @@ public abstract class TrainerConfig {
         out.put("seed", seed());
         out.put("shuffle", shuffle());
         out.put("drop_last", dropLast());
+        if (groupByLength()) {
+            out.put("group_by_length", true);
+        }
         out.put("devices", devices().isEmpty() ? "the model's" : devices().stream().map(Device::toString).toList());
         out.put("precision", mixedPrecision().toString());
         out.put("validate_every", validateEvery() == 0 ? "epoch" : validateEvery());

@@ -14,6 +14,7 @@ import dev.mmpeft.core.safetensors.SafetensorsFile;
 import dev.mmpeft.core.safetensors.SafetensorsWriter;
 import dev.mmpeft.core.Device;
 import dev.mmpeft.core.train.internal.DataOrder;
+import dev.mmpeft.core.train.internal.EpochOrders;
 import dev.mmpeft.core.train.internal.MixedPrecision;
 import dev.mmpeft.core.train.internal.Replicas;
 import dev.mmpeft.core.train.internal.ResumeCheckpoint;
@@ -210,6 +211,7 @@ final class TrainingRun<E> {
             return; // a resumed run that had already ended
         }
         int n = train.size();
+        EpochOrders<E> orders = new EpochOrders<>(config, model, train);
         int[] order = null;
         int orderEpoch = -1;
         double epochLossSum = 0;
@@ -222,7 +224,7 @@ final class TrainingRun<E> {
             int epoch = (int) (step / stepsPerEpoch);
             long inEpoch = step % stepsPerEpoch;
             if (epoch != orderEpoch) {
-                order = DataOrder.epochOrder(n, config.seed(), epoch, config.shuffle());
+                order = orders.order(epoch);
                 orderEpoch = epoch;
             }
             int from = (int) (inEpoch * perStep);
