@@ -87,7 +87,7 @@ public final class FeatureCache implements AutoCloseable {
 
     /**
      * A cache in memory (at most {@code maxBytes}) backed by the shards of {@code directory}
-     * (created when missing): every entry found there is readable at once, new entries are written
+     * (created when the first shard is written): every entry found there is readable at once, new entries are written
      * there in shards.
      *
      * @throws FeatureCacheException naming the folder or shard when the folder cannot be created or
@@ -96,7 +96,9 @@ public final class FeatureCache implements AutoCloseable {
     public static FeatureCache open(Path directory, long maxBytes) {
         FeatureCache cache = new FeatureCache(maxBytes, Optional.of(directory));
         try {
-            Files.createDirectories(directory);
+            if (!Files.isDirectory(directory)) {
+                return cache; // created when the first shard is written: a run with nothing to cache leaves no folder
+            }
             List<Path> files;
             try (Stream<Path> list = Files.list(directory)) {
                 files = list.filter(p -> p.getFileName().toString().endsWith(".safetensors")
@@ -200,6 +202,7 @@ public final class FeatureCache implements AutoCloseable {
         }
         Path file = directory.get().resolve("features-" + name.build().substring(0, 16) + ".safetensors");
         try {
+            Files.createDirectories(directory.get());
             SafetensorsWriter.writeData(file, tensors, Map.of("format", FORMAT, "version", VERSION));
         } catch (IOException e) {
             throw new FeatureCacheException("feature cache shard " + file + " cannot be written: " + e.getMessage(), e);
