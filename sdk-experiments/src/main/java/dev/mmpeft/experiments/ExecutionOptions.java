@@ -33,6 +33,21 @@ public abstract class ExecutionOptions {
         return 0;
     }
 
+    /**
+     * Reuse the frozen vision encoder's features across epochs and settings (the trainer's
+     * {@code reuseFrozenFeatures}); on by default, the numbers are the same either way.
+     */
+    @Value.Default
+    public boolean reuseFrozenFeatures() {
+        return true;
+    }
+
+    /**
+     * The feature cache folder shared by every setting that runs with these options; unset: each
+     * run's own {@code feature-cache} folder ({@link Sweep} sets one for all its cells).
+     */
+    public abstract java.util.Optional<java.nio.file.Path> featureCacheDir();
+
     @Value.Check
     protected void check() {
         TrainingException.check(checkpointEvery() >= 0, "checkpointEvery", checkpointEvery(), ">= 0 (0: each epoch)");

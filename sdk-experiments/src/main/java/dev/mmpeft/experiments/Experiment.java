@@ -169,6 +169,7 @@ public final class Experiment {
                 .epochs(setting.epochs()).batchSize(setting.batchSize()).seed(setting.seed())
                 .resume(resume)
                 .devices(execution.devices()).mixedPrecision(execution.precision()).checkpointEvery(execution.checkpointEvery())
+                .reuseFrozenFeatures(execution.reuseFrozenFeatures()).featureCacheDir(execution.featureCacheDir())
                 .outputDir(dir)
                 .model(modelId, null).dataset(data.format() + ":" + data.root())
                 .console(console).listeners("progress", "metrics", "loss-plot");

@@ -189,6 +189,9 @@ public final class Sweep {
     /** The sweep's results: one entry per finished cell, in run order. */
     public record Result(List<Cell> cells, int ran, int skipped, Path directory) {}
 
+    /** The feature cache folder shared by the cells, inside the sweep's folder. */
+    public static final String FEATURE_CACHE = "feature-cache";
+
     /**
      * Runs (or resumes) a grid on the Hugging Face InstructBLIP directory {@code modelDir}.
      *
@@ -244,6 +247,10 @@ public final class Sweep {
 
     private static Result runLocked(InstructBlip model, InstructBlipProcessor processor, String modelId, TaskData data,
             List<FineTuning> settings, Path out, PrintStream console, ExecutionOptions execution) throws IOException {
+        if (execution.featureCacheDir().isEmpty()) {
+            // every cell shares the base model and the images: one cache serves them all
+            execution = ExecutionOptions.builder().from(execution).featureCacheDir(out.resolve(FEATURE_CACHE)).build();
+        }
         List<Cell> cells = new ArrayList<>();
         int ran = 0;
         int skipped = 0;

@@ -84,6 +84,16 @@ public final class TaskModel implements TrainableModel<Prompt>, ExamplePredictor
     }
 
     @Override
+    public java.util.OptionalInt tokenLength(Prompt prompt) {
+        return peft.tokenLength(prompt);
+    }
+
+    @Override
+    public void reuseFrozenFeatures(dev.mmpeft.core.cache.@org.jspecify.annotations.Nullable FeatureCache cache) {
+        peft.reuseFrozenFeatures(cache);
+    }
+
+    @Override
     public void setTraining(boolean training) {
         peft.setTraining(training);
     }

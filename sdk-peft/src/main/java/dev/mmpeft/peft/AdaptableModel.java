@@ -76,4 +76,16 @@ public interface AdaptableModel<M> {
     default NDArray loss(M model, List<Prompt> batch, NDManager scope) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " computes no loss from prompts");
     }
+
+    /**
+     * Lets {@code model} (the adapted twin) reuse the outputs of its frozen parts through
+     * {@code cache} (null: stop); see {@code TrainableModel#reuseFrozenFeatures}. Families with
+     * nothing to reuse keep this default, which ignores it.
+     */
+    default void reuseFrozenFeatures(M model, dev.mmpeft.core.cache.@org.jspecify.annotations.Nullable FeatureCache cache) {}
+
+    /** The token positions {@code prompt} occupies before padding (length-aware batching); empty when unknown. */
+    default java.util.OptionalInt tokenLength(Prompt prompt) {
+        return java.util.OptionalInt.empty();
+    }
 }

@@ -250,6 +250,18 @@ public final class Adaptables {
             return processor == null ? Optional.empty() : Optional.of(processor.instructionIds(instruction));
         }
 
+        /** The language model input length of the prompt (needs the processor). */
+        @Override
+        public java.util.OptionalInt tokenLength(Prompt prompt) {
+            return processor == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(processor.trainingLength(prompt));
+        }
+
+        /** The vision encoder's features per image, while the encoder is frozen ({@code InstructBlip#reuseVisionFeatures}). */
+        @Override
+        public void reuseFrozenFeatures(InstructBlip adapted, dev.mmpeft.core.cache.@Nullable FeatureCache cache) {
+            adapted.reuseVisionFeatures(cache);
+        }
+
         /**
          * The mean token loss of the prompts' targets, with inputs built as LAVIS builds them for
          * training (T5: labels to the decoder; LLaMA: loss on the target positions only).

@@ -321,6 +321,17 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
     }
 
     @Override
+    public java.util.OptionalInt tokenLength(Prompt prompt) {
+        return set.twin().tokenLength(prompt);
+    }
+
+    @Override
+    public void reuseFrozenFeatures(dev.mmpeft.core.cache.@org.jspecify.annotations.Nullable FeatureCache cache) {
+        checkOpen();
+        set.twin().reuseFrozenFeatures(set.twin().model(), cache);
+    }
+
+    @Override
     public void setTraining(boolean training) {
         set.twin().root().setTraining(training);
     }

@@ -8,6 +8,7 @@ import dev.mmpeft.experiments.StandardMethods;
 import dev.mmpeft.models.instructblip.InstructBlipPresets;
 import dev.mmpeft.peft.PeftConfig;
 import dev.mmpeft.samples.bench.Bench;
+import dev.mmpeft.samples.bench.BenchEpochs;
 import dev.mmpeft.samples.bench.BenchSettings;
 import java.io.PrintWriter;
 import java.util.List;
@@ -61,6 +62,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--answer", defaultValue = "8", description = "answer tokens (default ${DEFAULT-VALUE})")
     int answer;
 
+    @Option(names = "--epochs", defaultValue = "0",
+            description = "epoch benchmark instead: a Q-Former-target LoRA trained this many epochs over fixed examples,"
+                    + " without and then with the frozen-feature cache (default ${DEFAULT-VALUE}: the step benchmark)")
+    int epochs;
+
+    @Option(names = "--examples", defaultValue = "0",
+            description = "examples per epoch of the epoch benchmark (default: 4 x --batch)")
+    int examples;
+
     @CommandLine.Mixin DeviceOption device;
 
     @CommandLine.Mixin PrecisionOption precision;
@@ -74,7 +84,20 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--rank, --steps, --batch, --prompt and --answer must be >= 1 and --warmup >= 0");
         }
-        String line = Bench.run(settings(r).on(on, compute)).toJsonLine();
+        if (epochs < 0 || examples < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--epochs and --examples must be >= 0");
+        }
+        int perEpoch = examples == 0 ? 4 * batch : examples;
+        if (epochs > 0 && (full || method.method().isPresent() || !method.given(Set.of()).isEmpty())) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--epochs benchmarks Q-Former LoRA (the frozen-feature"
+                    + " cache); it takes no --full, --method or size option");
+        }
+        if (epochs > 0 && perEpoch < batch) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--examples " + perEpoch + " is fewer than one batch (--batch " + batch + ")");
+        }
+        BenchSettings s = settings(r).on(on, compute);
+        String line = epochs > 0 ? BenchEpochs.run(s, epochs, perEpoch).toJsonLine() : Bench.run(s).toJsonLine();
         PrintWriter out = spec.commandLine().getOut();
         out.println(line);
         out.flush();

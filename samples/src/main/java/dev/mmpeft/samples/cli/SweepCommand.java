@@ -113,6 +113,11 @@ public final class SweepCommand implements Callable<Integer> {
     boolean noCaptions;
 
     @picocli.CommandLine.Mixin TaskOptions taskOptions = new TaskOptions();
+
+    @Option(names = "--no-feature-cache", description = "Recompute the frozen vision encoder's features every step"
+            + " instead of reusing them across epochs and cells from OUTPUT/feature-cache (same numbers, slower).")
+    boolean noFeatureCache;
+
     @Mixin DeviceOption device;
 
     @Mixin PrecisionOption precision;
@@ -120,7 +125,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Device> devices = device.devices();
-        ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices)).build();
+        ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices))
+                .reuseFrozenFeatures(!noFeatureCache).build();
         CommandLine cl = spec.commandLine();
         java.io.PrintStream console = Consoles.of(cl.getOut());
         if (ablation != null || (methods != null && List.of(methods.toLowerCase(java.util.Locale.ROOT).split("\\s*,\\s*")).contains("dma"))) {

@@ -66,6 +66,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run an interrupted train left in OUTPUT/training (same flags), bit for bit.")
     boolean resume;
 
+    @Option(names = "--no-feature-cache", description = "Recompute the frozen vision encoder's features every step"
+            + " instead of reusing them from OUTPUT/training/feature-cache (same numbers, slower).")
+    boolean noFeatureCache;
+
     @Mixin DeviceOption device;
 
     @Mixin PrecisionOption precision;
@@ -79,7 +83,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint-every must be >= 0, got " + checkpointEvery);
         }
         ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(compute)
-                .checkpointEvery(checkpointEvery).build();
+                .checkpointEvery(checkpointEvery).reuseFrozenFeatures(!noFeatureCache).build();
         String f = CliArgs.format(spec.commandLine(), format);
         Path modelDir = model.directory();
         TemplateOption.Chosen chosen = template.choose(f, modelDir);

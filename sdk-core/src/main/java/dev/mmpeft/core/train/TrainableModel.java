@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A model the trainer can fit: it turns a batch of items into a scalar loss and names the tensors
@@ -81,5 +82,23 @@ public interface TrainableModel<E> {
             throw new TrainingException(getClass().getSimpleName() + " cannot compute in " + precision
                     + " (it does not implement TrainableModel.computeIn); train it with mixedPrecision(FP32)");
         }
+    }
+
+    /**
+     * Lets the model read and write the outputs of its frozen, deterministic parts through
+     * {@code cache} (null: stop using it). The trainer attaches a cache for one run (unless
+     * {@link TrainerConfig#reuseFrozenFeatures()} is off) and detaches it at the end; frozen
+     * weights do not change in between. A model must use the cache only where that gives exactly
+     * what it would compute. Models with nothing to reuse keep this default, which ignores it.
+     */
+    default void reuseFrozenFeatures(dev.mmpeft.core.cache.@Nullable FeatureCache cache) {}
+
+    /**
+     * The number of token positions {@code item} occupies in a batch before padding (for
+     * InstructBLIP: the language model's input), for length-aware batching and the padding ratio
+     * in the training log; empty (the default) when the model does not know.
+     */
+    default java.util.OptionalInt tokenLength(E item) {
+        return java.util.OptionalInt.empty();
     }
 }

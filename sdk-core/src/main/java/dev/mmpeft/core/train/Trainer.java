@@ -5,6 +5,7 @@ import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.Prompt;
 import dev.mmpeft.core.eval.Evaluator;
 import dev.mmpeft.core.eval.ExamplePredictor;
+import dev.mmpeft.core.train.internal.FeatureReuse;
 import dev.mmpeft.core.train.listener.TrainingListener;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -83,7 +84,9 @@ public abstract class Trainer extends TrainerConfig {
      * @throws NonFiniteLossException when a loss is NaN or infinite and the policy is STOP
      */
     public <E> TrainingResult fit(TrainableModel<E> model, List<E> train, @Nullable Validator<E> validator) {
-        return new TrainingRun<>(this, model, train, validator).execute();
+        try (FeatureReuse reuse = FeatureReuse.attach(this, model)) {
+            return new TrainingRun<>(this, model, train, validator).execute();
+        }
     }
 
     /**

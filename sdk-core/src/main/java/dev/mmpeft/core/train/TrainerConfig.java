@@ -67,6 +67,16 @@ public abstract class TrainerConfig {
         return true;
     }
 
+    /**
+     * Batch examples of similar token length together (transformers' {@code group_by_length}):
+     * megabatches of up to 50 batches of the shuffled order sorted by length, so each batch, padded
+     * to its own longest sequence, wastes less. Needs {@link TrainableModel#tokenLength}.
+     */
+    @Value.Default
+    public boolean groupByLength() {
+        return false;
+    }
+
     /** Drop the last incomplete effective batch of each epoch (as LAVIS's train loader does). */
     @Value.Default
     public boolean dropLast() {
@@ -138,6 +148,30 @@ public abstract class TrainerConfig {
         return NonFinitePolicy.STOP;
     }
 
+    /**
+     * Reuse the outputs of frozen, deterministic model parts across epochs (for InstructBLIP: the
+     * vision encoder's features per image, {@link TrainableModel#reuseFrozenFeatures}); the losses
+     * are the same as without (the cache is keyed by weights, preprocessing and input bytes).
+     * Default on; off recomputes everything every step.
+     */
+    @Value.Default
+    public boolean reuseFrozenFeatures() {
+        return true;
+    }
+
+    /**
+     * The on-disk feature cache folder (safetensors shards, shared between runs that point at the
+     * same folder, e.g. the cells of a sweep); unset: {@code <outputDir>/feature-cache} when there
+     * is an output folder, else memory only.
+     */
+    public abstract Optional<Path> featureCacheDir();
+
+    /** The feature cache's in-memory bound in bytes (least recently used entries go first). */
+    @Value.Default
+    public long featureCacheBytes() {
+        return dev.mmpeft.core.cache.FeatureCache.DEFAULT_MEMORY_BYTES;
+    }
+
     /** Where checkpoints, logs, plots and provenance go; without it nothing is written. */
     public abstract Optional<Path> outputDir();
 
@@ -161,6 +195,7 @@ public abstract class TrainerConfig {
             throw new TrainingException("mixedPrecision BF16: " + Precision.bf16Unavailable());
         }
         TrainingException.check(validateEvery() >= 0, "validateEvery", validateEvery(), ">= 0 (0: each epoch)");
+        TrainingException.check(featureCacheBytes() >= 0, "featureCacheBytes", featureCacheBytes(), ">= 0");
         TrainingException.check(checkpointEvery() >= 0, "checkpointEvery", checkpointEvery(), ">= 0 (0: each epoch)");
         boolean gpus = devices().stream().anyMatch(Device::isGpu);
         boolean cpus = devices().stream().anyMatch(d -> !d.isGpu());
@@ -184,6 +219,9 @@ public abstract class TrainerConfig {
         out.put("seed", seed());
         out.put("shuffle", shuffle());
         out.put("drop_last", dropLast());
+        if (groupByLength()) {
+            out.put("group_by_length", true);
+        }
         out.put("devices", devices().isEmpty() ? "the model's" : devices().stream().map(Device::toString).toList());
         out.put("precision", mixedPrecision().toString());
         out.put("validate_every", validateEvery() == 0 ? "epoch" : validateEvery());

@@ -14,6 +14,7 @@ import dev.mmpeft.core.safetensors.SafetensorsFile;
 import dev.mmpeft.core.safetensors.SafetensorsWriter;
 import dev.mmpeft.core.Device;
 import dev.mmpeft.core.train.internal.DataOrder;
+import dev.mmpeft.core.train.internal.EpochOrders;
 import dev.mmpeft.core.train.internal.MixedPrecision;
 import dev.mmpeft.core.train.internal.Replicas;
 import dev.mmpeft.core.train.internal.ResumeCheckpoint;
@@ -134,18 +135,9 @@ final class TrainingRun<E> {
                         Map.of("devices", devices.stream().map(Device::toString).toList(), "precision", precision.toString()),
                         ids, initialHash, trainableCount, startedAt, startStep);
                 provenance.write("running", null);
-                RunStart start = RunStart.builder()
-                        .totalSteps(totalSteps)
-                        .stepsPerEpoch(stepsPerEpoch)
-                        .totalEpochs(totalEpochs)
-                        .trainSize(n)
-                        .effectiveBatchSize(perStep)
-                        .startStep(step)
-                        .previousLosses(losses)
-                        .trainableParameters(trainableCount)
-                        .config(config.describe())
-                        .outputDir(out)
-                        .build();
+                RunStart start = RunStart.builder().totalSteps(totalSteps).stepsPerEpoch(stepsPerEpoch).totalEpochs(totalEpochs)
+                        .trainSize(n).effectiveBatchSize(perStep).startStep(step).previousLosses(losses)
+                        .trainableParameters(trainableCount).config(config.describe()).outputDir(out).build();
                 listeners.forEach(l -> l.onStart(start));
                 if (step > 0) {
                     LOG.info("resuming at step {} of {} from {}", step, totalSteps, out.get().resolve(CHECKPOINT_DIR));
@@ -210,7 +202,7 @@ final class TrainingRun<E> {
         if (finishedReason != null) {
             return; // a resumed run that had already ended
         }
-        int n = train.size();
+        EpochOrders<E> orders = new EpochOrders<>(config, model, train);
         int[] order = null;
         int orderEpoch = -1;
         double epochLossSum = 0;
@@ -223,11 +215,11 @@ final class TrainingRun<E> {
             int epoch = (int) (step / stepsPerEpoch);
             long inEpoch = step % stepsPerEpoch;
             if (epoch != orderEpoch) {
-                order = DataOrder.epochOrder(n, config.seed(), epoch, config.shuffle());
+                order = orders.order(epoch);
                 orderEpoch = epoch;
             }
             int from = (int) (inEpoch * perStep);
-            int[] group = Arrays.copyOfRange(order, from, Math.min(from + perStep, n));
+            int[] group = Arrays.copyOfRange(order, from, Math.min(from + perStep, train.size()));
             double lr = config.schedule().lr(config.optimizer().lr(),
                     SchedulePosition.of(step, stepsPerEpoch, totalSteps, totalEpochs));
             long t0 = System.nanoTime();

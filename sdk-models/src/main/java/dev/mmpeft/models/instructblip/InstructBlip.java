@@ -74,6 +74,7 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> {
     private final LanguageModel languageModel;
     private final dev.mmpeft.models.nn.Hooks<QueryFeatureHook> queryFeatureHooks =
             new dev.mmpeft.models.nn.Hooks<>(QueryFeatureHook::isActive);
+    private @Nullable VisionFeatureReuse visionReuse;
 
     private InstructBlip(InstructBlipConfig config) {
         super(config);
@@ -189,6 +190,17 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> {
         return languageModel;
     }
 
+    /**
+     * Reads and writes the vision encoder's per-image outputs through {@code cache} (null: stop).
+     * The frozen vision weights are hashed now, so the caller must not change them while the cache
+     * is attached (the trainer attaches it for one run, in which only trainable tensors change).
+     * The cache is used only while it is exact: not when a vision tensor requires a gradient or
+     * attention dropout is active in training ({@code VisionFeatureReuse}).
+     */
+    public void reuseVisionFeatures(dev.mmpeft.core.cache.@Nullable FeatureCache cache) {
+        this.visionReuse = cache == null ? null : VisionFeatureReuse.of(visionModel, cache);
+    }
+
 
     // ------------------------------------------------------------------------------- forward
 
@@ -198,7 +210,7 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> {
      * ({@code [batch, num_query_tokens, lm_hidden]}).
      */
     public NDArray imageFeatures(NDArray pixelValues, NDArray qformerInputIds, @Nullable NDArray qformerAttentionMask) {
-        NDArray image = visionModel.forward(pixelValues);
+        NDArray image = visionReuse == null ? visionModel.forward(pixelValues) : visionReuse.forward(pixelValues);
         long batch = image.getShape().get(0);
         int q = config().numQueryTokens();
         checkBatch("qformer_input_ids", qformerInputIds, batch);

@@ -239,6 +239,19 @@ public final class InstructBlipProcessor implements AutoCloseable {
     }
 
     /**
+     * The language model input length {@link #trainingInputs} gives {@code prompt} before padding:
+     * the prompt's ids (with image tokens when the processor expands them) for T5, prompt and
+     * target ids for decoder-only models. What length-aware batching sorts by.
+     */
+    public int trainingLength(Prompt prompt) {
+        int in = withImageTokens(tokenizer.encode(prompt.input(), maxTextLength, Side.LEFT)).length;
+        if (encoderDecoder) {
+            return in;
+        }
+        return in + prompt.target().map(t -> targetIds(t).length).orElse(0);
+    }
+
+    /**
      * Inputs with labels for training, as LAVIS builds them for the backbone's family.
      *
      * @throws MmpeftException naming the example when a prompt has no target
