@@ -69,6 +69,11 @@ class SparkSweepTest {
         }
 
         @Override
+        public String displayName() {
+            return StandardMethods.LORA.displayName();
+        }
+
+        @Override
         public String label(FineTuning s) {
             return StandardMethods.LORA.label(s);
         }
