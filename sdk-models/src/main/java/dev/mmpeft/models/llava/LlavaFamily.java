@@ -2,11 +2,10 @@ package dev.mmpeft.models.llava;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import dev.mmpeft.core.Component;
-import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.core.config.ConfigException;
 import dev.mmpeft.core.config.LlavaConfig;
 import dev.mmpeft.core.config.ModelConfig;
+import dev.mmpeft.models.family.FamilyModel;
 import dev.mmpeft.models.family.ModelFamily;
 import dev.mmpeft.models.family.ModelInputs;
 import dev.mmpeft.models.family.ModelOutputs;
@@ -14,7 +13,6 @@ import dev.mmpeft.models.family.MultimodalModel;
 import dev.mmpeft.models.generation.CandidateScores;
 import dev.mmpeft.models.generation.GenerationConfig;
 import dev.mmpeft.models.generation.GenerationResult;
-import dev.mmpeft.models.nn.HfModel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -65,40 +63,9 @@ public final class LlavaFamily implements ModelFamily {
         return new Loaded(model, true);
     }
 
-    private static final class Loaded implements MultimodalModel {
-        private final Llava model;
-        private final boolean hasWeights;
-
+    private static final class Loaded extends FamilyModel<Llava, LlavaInputs> {
         Loaded(Llava model, boolean hasWeights) {
-            this.model = model;
-            this.hasWeights = hasWeights;
-        }
-
-        private void requireWeights() {
-            if (!hasWeights) {
-                throw new MmpeftException("this " + NAME + " model is a structure built from its config only (no weights);"
-                        + " load the model directory with Models.load to run it");
-            }
-        }
-
-        @Override
-        public String family() {
-            return NAME;
-        }
-
-        @Override
-        public ModelConfig config() {
-            return model.config();
-        }
-
-        @Override
-        public HfModel<?> model() {
-            return model;
-        }
-
-        @Override
-        public Set<String> modulesOf(Component component) {
-            return model.modulesOf(component);
+            super(NAME, model, hasWeights, REQUIRED, OPTIONAL);
         }
 
         @Override
@@ -107,18 +74,7 @@ public final class LlavaFamily implements ModelFamily {
         }
 
         @Override
-        public List<String> requiredInputs() {
-            return REQUIRED;
-        }
-
-        @Override
-        public List<String> optionalInputs() {
-            return OPTIONAL;
-        }
-
-        private LlavaInputs inputs(ModelInputs in, boolean labels) {
-            requireWeights();
-            in.check(NAME, REQUIRED, labels ? OPTIONAL : OPTIONAL.subList(0, 2));
+        protected LlavaInputs typed(ModelInputs in) {
             LlavaInputs.Builder b = LlavaInputs.builder().inputIds(in.requireInts("input_ids"));
             in.floats("pixel_values").ifPresent(b::pixelValues);
             in.ints("attention_mask").ifPresent(b::attentionMask);
@@ -144,15 +100,9 @@ public final class LlavaFamily implements ModelFamily {
         }
 
         @Override
-        public void close() {
-            model.close();
-        }
-
-        @Override
         public String toString() {
             return "llava model (" + model.config().visionConfig().numHiddenLayers() + " vision layers, "
                     + model.config().textConfig().numHiddenLayers() + " language layers)";
         }
     }
-
 }
