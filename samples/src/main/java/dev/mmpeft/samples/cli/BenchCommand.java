@@ -68,7 +68,7 @@ final class BenchCommand implements Callable<Integer> {
     int epochs;
 
     @Option(names = "--examples", defaultValue = "0",
-            description = "examples per epoch of the epoch benchmark (default: 4 x --batch)")
+            description = "examples per epoch of the epoch benchmark (default ${DEFAULT-VALUE}: 4 x --batch)")
     int examples;
 
     @CommandLine.Mixin DeviceOption device;

@@ -98,7 +98,8 @@ public final class MethodOptions {
             try {
                 m = StandardMethods.parse(name);
             } catch (MmpeftException e) {
-                throw new ParameterException(spec.commandLine(), flag + ": " + e.getMessage());
+                throw new ParameterException(spec.commandLine(), flag + " '" + name.strip() + "' is not a PEFT method; expected lora,"
+                        + " dora, ia3, adapter, prefix, adaption-prompt, dma (PETAL: train, inspect, sweep) or mm-adapter (LaVIN: inspect)");
             }
             if (m == StandardMethods.ZERO_SHOT || m == StandardMethods.FULL_QFORMER) {
                 throw new ParameterException(spec.commandLine(), flag + ": '" + name.strip() + "' is not a PEFT method; expected lora,"
