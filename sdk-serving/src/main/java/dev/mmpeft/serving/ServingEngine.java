@@ -118,7 +118,14 @@ public final class ServingEngine implements AutoCloseable {
                 metrics.request(ServingMetrics.Outcome.TIMEOUT, timeout.toNanos() / 1e9);
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        future.whenComplete((r, e) -> timer.cancel(false));
+        future.whenComplete((r, e) -> {
+            timer.cancel(false);
+            // a request that timed out or was cancelled while waiting gives its queue place back at
+            // once, instead of holding it (and refusing others) until the worker reaches it
+            if (e != null && queue.remove(p)) {
+                metrics.queued(-1);
+            }
+        });
         return future;
     }
 
