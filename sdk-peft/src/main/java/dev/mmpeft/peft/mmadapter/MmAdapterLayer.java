@@ -144,7 +144,13 @@ final class MmAdapterLayer implements AdapterLayer {
                     pick[g * width + o] = 1f;
                 }
             }
-            NDArray mask = h.getManager().create(pick, new Shape(groups, width));
+            // duplicate(): an engine-owned copy. create() wraps a Java direct buffer, and inside a per-layer
+            // scope (Scopes.perLayer in training) that array is closed before the backward pass, which
+            // needs the mask (d(planes * mask) = mask): its freed buffer gave NaN or huge gradients at random
+            NDArray mask;
+            try (NDArray javaOwned = h.getManager().create(pick, new Shape(groups, width))) {
+                mask = javaOwned.duplicate();
+            }
             return planes.mul(mask).sum(new int[] {s.dimension() - 1});
         }
     }
