@@ -1,7 +1,10 @@
 package dev.mmpeft.models.clip;
 
+import dev.mmpeft.core.Component;
 import dev.mmpeft.core.config.ClipVisionConfig;
 import dev.mmpeft.models.nn.HfBlock;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * transformers' {@code CLIPVisionModel}: the {@link ClipVisionTransformer} under {@code vision_model},
@@ -26,5 +29,25 @@ public final class ClipVisionModel extends HfBlock {
 
     public ClipVisionTransformer visionModel() {
         return visionModel;
+    }
+
+    /**
+     * The {@code Linear} modules of a vision component, named under {@code prefix} (this model's
+     * name in its parent, e.g. {@code vision_tower}): VISION_ATTN's {@code self_attn.{q,k,v,out}_proj}
+     * and VISION_MLP's {@code mlp.fc1/fc2} of every encoder layer; nothing for other components.
+     */
+    public List<String> modulesOf(String prefix, Component part) {
+        List<String> names = switch (part) {
+            case VISION_ATTN -> List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.out_proj");
+            case VISION_MLP -> List.of("mlp.fc1", "mlp.fc2");
+            default -> List.of();
+        };
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < visionModel.layers().size(); i++) {
+            for (String n : names) {
+                out.add(prefix + "." + VISION_MODEL + ".encoder.layers." + i + "." + n);
+            }
+        }
+        return out;
     }
 }

@@ -20,6 +20,7 @@ import dev.mmpeft.models.generation.Generator;
 import dev.mmpeft.models.llama.LlamaModel;
 import dev.mmpeft.models.nn.Embedding;
 import dev.mmpeft.models.nn.HfModel;
+import dev.mmpeft.models.nn.TokenInputs;
 import dev.mmpeft.models.nn.Weights;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -27,7 +28,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -172,11 +172,11 @@ public final class Lavin extends HfModel<LavinConfig> {
      */
     public LavinOutput forward(LavinInputs inputs) {
         NDArray features = inputs.pixelValues().map(this::imageFeatures).orElse(null);
-        NDArray ids = checkIds("input_ids", inputs.inputIds());
-        NDArray mask = mask(inputs.attentionMask().orElse(null), ids);
+        NDArray ids = TokenInputs.ids("input_ids", inputs.inputIds());
+        NDArray mask = TokenInputs.mask(inputs.attentionMask().orElse(null), ids);
         NDArray labels = null;
         if (inputs.labels().isPresent()) {
-            labels = checkIds("labels", inputs.labels().get());
+            labels = TokenInputs.ids("labels", inputs.labels().get());
             if (!labels.getShape().equals(ids.getShape())) {
                 throw new MmpeftException("labels: expected the shape of input_ids " + ids.getShape() + ", found " + labels.getShape());
             }
@@ -194,8 +194,8 @@ public final class Lavin extends HfModel<LavinConfig> {
      */
     public GenerationResult generate(LavinInputs inputs, GenerationConfig generation) {
         NDArray features = inputs.pixelValues().map(this::imageFeatures).orElse(null);
-        NDArray ids = checkIds("input_ids", inputs.inputIds());
-        NDArray mask = mask(inputs.attentionMask().orElse(null), ids);
+        NDArray ids = TokenInputs.ids("input_ids", inputs.inputIds());
+        NDArray mask = TokenInputs.mask(inputs.attentionMask().orElse(null), ids);
         NDArray[] aligned = leftAligned(ids, mask);
         NDArray embeds = withModalityToken(features, aligned[0]);
         return Generator.generate(languageModel, embeds, withLeadingOne(aligned[1]), generation);
@@ -209,8 +209,8 @@ public final class Lavin extends HfModel<LavinConfig> {
      * @param candidates each candidate's ids as the tokenizer returns them (starting with BOS)
      */
     public CandidateScores scoreCandidates(LavinInputs inputs, List<long[]> candidates) {
-        NDArray ids = checkIds("input_ids", inputs.inputIds());
-        NDArray mask = mask(inputs.attentionMask().orElse(null), ids);
+        NDArray ids = TokenInputs.ids("input_ids", inputs.inputIds());
+        NDArray mask = TokenInputs.mask(inputs.attentionMask().orElse(null), ids);
         NDArray features = inputs.pixelValues().map(this::imageFeatures).orElse(null);
         return LavinScoring.score(this, features, ids, mask, candidates);
     }
@@ -309,26 +309,6 @@ public final class Lavin extends HfModel<LavinConfig> {
         return new NDArray[] {mm.create(outIds, ids.getShape()), mm.create(outMask, ids.getShape())};
     }
 
-    static NDArray checkIds(String name, NDArray a) {
-        if (a.getShape().dimension() != 2) {
-            throw new MmpeftException(name + ": expected shape [batch, length], found " + a.getShape());
-        }
-        if (a.getDataType().isFloating()) {
-            throw new MmpeftException(name + ": expected integer ids (int32 or int64), found " + a.getDataType());
-        }
-        return a.getDataType() == DataType.INT64 ? a : a.toType(DataType.INT64, false);
-    }
-
-    static NDArray mask(@Nullable NDArray attentionMask, NDArray ids) {
-        if (attentionMask == null) {
-            return ids.onesLike();
-        }
-        if (!attentionMask.getShape().equals(ids.getShape())) {
-            throw new MmpeftException("attention_mask: expected the shape of input_ids " + ids.getShape() + ", found " + attentionMask.getShape());
-        }
-        return attentionMask.toType(DataType.INT64, false);
-    }
-
     // ------------------------------------------------------------------------------- structure
 
     /**
@@ -344,10 +324,8 @@ public final class Lavin extends HfModel<LavinConfig> {
         for (Component part : component.parts()) {
             switch (part) {
                 case VISION_ATTN:
-                    forEachVisionLayer(n -> List.of("q_proj", "k_proj", "v_proj", "out_proj").forEach(p -> out.add(n + ".self_attn." + p)));
-                    break;
                 case VISION_MLP:
-                    forEachVisionLayer(n -> List.of("fc1", "fc2").forEach(p -> out.add(n + ".mlp." + p)));
+                    out.addAll(visionTower.modulesOf(VISION_TOWER, part));
                     break;
                 case LANGUAGE_PROJECTION:
                     out.add(VISUAL_ADAPTER);
@@ -361,14 +339,6 @@ public final class Lavin extends HfModel<LavinConfig> {
             }
         }
         return ImmutableSet.copyOf(out);
-    }
-
-    /** The name of every CLIP encoder layer ({@code vision_tower.vision_model.encoder.layers.N}). */
-    public void forEachVisionLayer(Consumer<String> f) {
-        String prefix = VISION_TOWER + "." + ClipVisionModel.VISION_MODEL + ".encoder.layers.";
-        for (int i = 0; i < visionTower.visionModel().layers().size(); i++) {
-            f.accept(prefix + i);
-        }
     }
 
     /** Parameter counts per top-level part from declared shapes alone. */

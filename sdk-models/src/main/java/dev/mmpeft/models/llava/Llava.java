@@ -19,6 +19,7 @@ import dev.mmpeft.models.generation.GenerationResult;
 import dev.mmpeft.models.generation.Generator;
 import dev.mmpeft.models.llama.LlamaModel;
 import dev.mmpeft.models.nn.HfModel;
+import dev.mmpeft.models.nn.TokenInputs;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,7 +27,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -157,12 +157,12 @@ public final class Llava extends HfModel<LlavaConfig> {
      */
     public LlavaOutput forward(LlavaInputs inputs) {
         NDArray features = inputs.pixelValues().map(this::imageFeatures).orElse(null);
-        NDArray ids = checkIds("input_ids", inputs.inputIds());
-        NDArray mask = mask(inputs.attentionMask().orElse(null), ids);
+        NDArray ids = TokenInputs.ids("input_ids", inputs.inputIds());
+        NDArray mask = TokenInputs.mask(inputs.attentionMask().orElse(null), ids);
         NDArray embeds = inputEmbeddings(features, ids);
         NDArray labels = null;
         if (inputs.labels().isPresent()) {
-            labels = checkIds("labels", inputs.labels().get());
+            labels = TokenInputs.ids("labels", inputs.labels().get());
             if (!labels.getShape().equals(ids.getShape())) {
                 throw new MmpeftException("labels: expected the shape of input_ids " + ids.getShape() + ", found " + labels.getShape());
             }
@@ -178,9 +178,9 @@ public final class Llava extends HfModel<LlavaConfig> {
      */
     public GenerationResult generate(LlavaInputs inputs, GenerationConfig generation) {
         NDArray features = inputs.pixelValues().map(this::imageFeatures).orElse(null);
-        NDArray ids = checkIds("input_ids", inputs.inputIds());
+        NDArray ids = TokenInputs.ids("input_ids", inputs.inputIds());
         NDArray embeds = inputEmbeddings(features, ids);
-        return Generator.generate(languageModel, embeds, mask(inputs.attentionMask().orElse(null), ids), generation);
+        return Generator.generate(languageModel, embeds, TokenInputs.mask(inputs.attentionMask().orElse(null), ids), generation);
     }
 
     /**
@@ -191,8 +191,8 @@ public final class Llava extends HfModel<LlavaConfig> {
      * @param candidates each candidate's ids as the tokenizer returns them (starting with BOS)
      */
     public CandidateScores scoreCandidates(LlavaInputs inputs, List<long[]> candidates) {
-        NDArray ids = checkIds("input_ids", inputs.inputIds());
-        NDArray mask = mask(inputs.attentionMask().orElse(null), ids);
+        NDArray ids = TokenInputs.ids("input_ids", inputs.inputIds());
+        NDArray mask = TokenInputs.mask(inputs.attentionMask().orElse(null), ids);
         NDArray features = inputs.pixelValues().map(this::imageFeatures).orElse(null);
         return LlavaScoring.score(this, features, ids, mask, candidates);
     }
@@ -244,26 +244,6 @@ public final class Llava extends HfModel<LlavaConfig> {
         return both.gather(gatherIndex, 0).reshape(batch, len, hidden);
     }
 
-    static NDArray checkIds(String name, NDArray a) {
-        if (a.getShape().dimension() != 2) {
-            throw new MmpeftException(name + ": expected shape [batch, length], found " + a.getShape());
-        }
-        if (a.getDataType().isFloating()) {
-            throw new MmpeftException(name + ": expected integer ids (int32 or int64), found " + a.getDataType());
-        }
-        return a.getDataType() == DataType.INT64 ? a : a.toType(DataType.INT64, false);
-    }
-
-    static NDArray mask(@Nullable NDArray attentionMask, NDArray ids) {
-        if (attentionMask == null) {
-            return ids.onesLike();
-        }
-        if (!attentionMask.getShape().equals(ids.getShape())) {
-            throw new MmpeftException("attention_mask: expected the shape of input_ids " + ids.getShape() + ", found " + attentionMask.getShape());
-        }
-        return attentionMask.toType(DataType.INT64, false);
-    }
-
     // ------------------------------------------------------------------------------- structure
 
     /**
@@ -280,10 +260,8 @@ public final class Llava extends HfModel<LlavaConfig> {
         for (Component part : component.parts()) {
             switch (part) {
                 case VISION_ATTN:
-                    forEachVisionLayer(n -> List.of("q_proj", "k_proj", "v_proj", "out_proj").forEach(p -> out.add(n + ".self_attn." + p)));
-                    break;
                 case VISION_MLP:
-                    forEachVisionLayer(n -> List.of("fc1", "fc2").forEach(p -> out.add(n + ".mlp." + p)));
+                    out.addAll(visionTower.modulesOf(VISION_TOWER, part));
                     break;
                 case LANGUAGE_PROJECTION:
                     out.add(MULTI_MODAL_PROJECTOR);
@@ -297,13 +275,6 @@ public final class Llava extends HfModel<LlavaConfig> {
             }
         }
         return ImmutableSet.copyOf(out);
-    }
-
-    private void forEachVisionLayer(Consumer<String> f) {
-        String prefix = VISION_TOWER + "." + ClipVisionModel.VISION_MODEL + ".encoder.layers.";
-        for (int i = 0; i < visionTower.visionModel().layers().size(); i++) {
-            f.accept(prefix + i);
-        }
     }
 
     /** Parameter counts per top-level part from declared shapes alone (no arrays needed). */
