@@ -305,23 +305,7 @@ public final class InspectCommand implements Callable<Integer> {
         dev.mmpeft.models.nn.HfModel<?> structure = dev.mmpeft.models.family.Models.fromConfig(location).model();
         dev.mmpeft.peft.mmadapter.MmAdapterConfig.Builder mm = Peft.mmAdapter();
         List<String> described = new ArrayList<>();
-        for (String t : targets == null ? List.<String>of() : targets) {
-            Object target = parseTarget(t);
-            if (target instanceof Component) {
-                mm.target((Component) target);
-            } else {
-                mm.target((String) target);
-            }
-            described.add(target.toString());
-        }
-        for (String t : train == null ? List.<String>of() : train) {
-            Object target = parseTarget(t);
-            if (target instanceof Component) {
-                mm.train((Component) target);
-            } else {
-                mm.train((String) target);
-            }
-        }
+        addTargets(mm, described, new ArrayList<>());
         ParameterReport report = mm.report(dev.mmpeft.peft.Adaptables.of(structure));
         out.printf(Locale.ROOT, "config: %s (%s parameters, nothing allocated)%n", location, grouped(structure.parameterCount()));
         out.printf(Locale.ROOT, "MM-Adapter on %s%n", described.isEmpty() ? "LLM_ATTN, VISION_ATTN (LaVIN's placement)" : String.join(", ", described));

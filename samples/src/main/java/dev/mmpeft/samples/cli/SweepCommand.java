@@ -129,7 +129,7 @@ public final class SweepCommand implements Callable<Integer> {
                 .reuseFrozenFeatures(!noFeatureCache).build();
         CommandLine cl = spec.commandLine();
         java.io.PrintStream console = Consoles.of(cl.getOut());
-        if (ablation != null || (methods != null && List.of(methods.toLowerCase(java.util.Locale.ROOT).split("\\s*,\\s*")).contains("dma"))) {
+        if (ablation != null || methodNames().contains("dma")) {
             return ablation(cl, console, execution);
         }
         List<AdaptationMethod> study = studyMethods();
@@ -206,6 +206,11 @@ public final class SweepCommand implements Callable<Integer> {
         return study;
     }
 
+    /** The names {@code --methods} lists, lower-cased (none when it is not given). */
+    private List<String> methodNames() {
+        return methods == null ? List.of() : List.of(methods.toLowerCase(java.util.Locale.ROOT).strip().split("\\s*,\\s*"));
+    }
+
     /** A method's cell: the embedded default's setting of the method, with the flags' sizes and recipe. */
     private FineTuning studySetting(AdaptationMethod m) {
         FineTuning.Builder b = method.apply(Quickstart.studySetting(m).toBuilder(), m);
@@ -220,7 +225,7 @@ public final class SweepCommand implements Callable<Integer> {
 
     /** LoRA (the --components x --ranks rows, default the quickstart's setting) and PETAL's variants on the two tasks. */
     private int ablation(CommandLine cl, java.io.PrintStream console, ExecutionOptions execution) throws java.io.IOException {
-        List<String> named = methods == null ? List.of("dma") : List.of(methods.toLowerCase(java.util.Locale.ROOT).strip().split("\\s*,\\s*"));
+        List<String> named = methods == null ? List.of("dma") : methodNames();
         for (String m : named) {
             if (!m.equals("lora") && !m.equals("dma")) {
                 throw new CommandLine.ParameterException(cl, "--methods: PETAL's comparison (dma, --ablation) runs lora and dma only, got '"
