@@ -63,7 +63,7 @@ public final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "OUT.safetensors", description = "Where to write logits and loss (written atomically).")
     Path output;
 
-    @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT LoRA adapter directory to apply to the model (adapter_config.json + adapter_model.safetensors).")
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT adapter directory (LoRA, DoRA, IA3, bottleneck, prefix, adaption prompt, DMA, ...) to apply to the model (adapter_config.json + adapter_model.safetensors).")
     Path adapter;
 
     @Override
