@@ -132,7 +132,7 @@ public final class Ablation {
             console.printf(Locale.ROOT, "[%d/%d] %s on %s: done before, skipping%n", index, total, s.slug(), data.format());
         } else {
             console.printf(Locale.ROOT, "[%d/%d] %s on %s ...%n", index, total, s.slug(), data.format());
-            Experiment.run(model, processor, modelId, data, s, cell, false, true, console, execution);
+            Experiment.run(BaseModel.of(model, processor, modelId), data, s, cell, false, true, console, execution);
         }
         return cell;
     }

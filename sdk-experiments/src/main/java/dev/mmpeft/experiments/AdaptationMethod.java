@@ -1,8 +1,6 @@
 package dev.mmpeft.experiments;
 
 import dev.mmpeft.core.Component;
-import dev.mmpeft.models.instructblip.InstructBlip;
-import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.peft.PeftBuilder;
 import dev.mmpeft.peft.PeftModel;
 import java.util.EnumSet;
@@ -75,9 +73,9 @@ public interface AdaptationMethod {
     }
 
     /**
-     * The trainable model of a setting on {@code base} (the base stays untouched).
+     * The trainable model of a setting on {@code base}, of any family (the base stays untouched).
      *
-     * @throws ExperimentException for a method that trains nothing
+     * @throws ExperimentException for a method that trains nothing, or one the base's family cannot take
      */
-    PeftModel<InstructBlip> adapt(InstructBlip base, InstructBlipProcessor processor, String modelId, FineTuning setting);
+    PeftModel<?> adapt(BaseModel base, FineTuning setting);
 }

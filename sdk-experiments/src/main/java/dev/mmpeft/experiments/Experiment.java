@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.Prompt;
 import dev.mmpeft.core.eval.EvaluationResult;
-import dev.mmpeft.core.eval.Evaluator;
 import dev.mmpeft.core.io.AtomicFiles;
 import dev.mmpeft.core.io.Json;
 import dev.mmpeft.core.io.OutputLock;
@@ -17,6 +16,7 @@ import dev.mmpeft.eval.Evaluators;
 import dev.mmpeft.eval.Scores;
 import dev.mmpeft.eval.report.Comparison;
 import dev.mmpeft.eval.report.Reports;
+import dev.mmpeft.models.generation.Predictor;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.peft.ParameterReport;
@@ -74,12 +74,21 @@ public final class Experiment {
     /** Scores {@code model} on examples with {@code data}'s template and its format's evaluator ({@link Evaluators#forFormat}). */
     public static EvaluationResult evaluate(InstructBlip model, InstructBlipProcessor processor, TaskData data,
             List<MultimodalExample> examples) {
-        return Evaluators.forFormat(data.format()).evaluate(examples,
-                data.predictor(model, processor).predict(data.template().renderAll(examples)));
+        return evaluate(Predictor.of(model, processor), data, examples);
     }
 
     /**
-     * Runs one setting on {@code base}.
+     * Scores the answers of {@code predictor} (a model of any family: {@link BaseModel#predictor()})
+     * on examples, with {@code data}'s template, answering method and its format's evaluator.
+     */
+    public static EvaluationResult evaluate(Predictor predictor, TaskData data, List<MultimodalExample> examples) {
+        return Evaluators.forFormat(data.format()).evaluate(examples,
+                data.answering(predictor).predict(data.template().renderAll(examples)));
+    }
+
+    /**
+     * Runs one setting on an InstructBLIP {@code base}: {@link #run(BaseModel, TaskData, FineTuning, Path, boolean,
+     * boolean, PrintStream, ExecutionOptions)} with {@link BaseModel#of(InstructBlip, InstructBlipProcessor, String)}.
      *
      * @param modelId how saved adapters and provenance name the base model
      * @param withZeroShot also evaluate the base model before training (always done for settings that train nothing)
@@ -89,7 +98,8 @@ public final class Experiment {
      */
     public static Outcome run(InstructBlip base, InstructBlipProcessor processor, String modelId, TaskData data,
             FineTuning setting, Path out, boolean withZeroShot, boolean resume, PrintStream console) throws IOException {
-        return run(base, processor, modelId, data, setting, out, withZeroShot, resume, console, ExecutionOptions.defaults());
+        return run(BaseModel.of(base, processor, modelId), data, setting, out, withZeroShot, resume, console,
+                ExecutionOptions.defaults());
     }
 
     /**
@@ -101,14 +111,29 @@ public final class Experiment {
     public static Outcome run(InstructBlip base, InstructBlipProcessor processor, String modelId, TaskData data,
             FineTuning setting, Path out, boolean withZeroShot, boolean resume, PrintStream console,
             ExecutionOptions execution) throws IOException {
+        return run(BaseModel.of(base, processor, modelId), data, setting, out, withZeroShot, resume, console, execution);
+    }
+
+    /**
+     * Runs one setting on a base model of any family (InstructBLIP, LLaVA, LaVIN): optional zero-shot
+     * evaluation, fine-tuning with validation, evaluation of the fine-tuned model, the adapter and
+     * reports in {@code out}.
+     *
+     * @param withZeroShot also evaluate the base model before training (always done for settings that train nothing)
+     * @param resume continue the training an earlier, interrupted run of the same setting left in
+     *     {@code out/training} (from its last epoch checkpoint); otherwise start afresh
+     * @throws dev.mmpeft.core.io.OutputInUseException when another run writes into {@code out}
+     */
+    public static Outcome run(BaseModel base, TaskData data, FineTuning setting, Path out, boolean withZeroShot, boolean resume,
+            PrintStream console, ExecutionOptions execution) throws IOException {
         try (OutputLock lock = OutputLock.acquire(out)) {
-            return runLocked(base, processor, modelId, data, setting, out, withZeroShot, resume, console, execution);
+            return runLocked(base, data, setting, out, withZeroShot, resume, console, execution);
         }
     }
 
-    private static Outcome runLocked(InstructBlip base, InstructBlipProcessor processor, String modelId, TaskData data,
-            FineTuning setting, Path out, boolean withZeroShot, boolean resume, PrintStream console,
-            ExecutionOptions execution) throws IOException {
+    private static Outcome runLocked(BaseModel base, TaskData data, FineTuning setting, Path out, boolean withZeroShot,
+            boolean resume, PrintStream console, ExecutionOptions execution) throws IOException {
+        String modelId = base.modelId();
         AtomicFiles.deleteRecursively(out.resolve(SUMMARY));
         List<MultimodalExample> test = readSplit(data, "test", "evaluate", true, console).examples();
         long total = base.parameterCount();
@@ -120,7 +145,7 @@ public final class Experiment {
         Optional<EvaluationResult> zeroShot = Optional.empty();
         if (withZeroShot || !setting.method().trains()) {
             console.printf(Locale.ROOT, "evaluating %s zero-shot on %d %s test examples ...%n", modelId, test.size(), data.format());
-            EvaluationResult r = evaluate(base, processor, data, test);
+            EvaluationResult r = evaluate(base.predictor(), data, test);
             writeResult(r, out.resolve("zero-shot"));
             console.print(indent("zero-shot ", r));
             zeroShot = Optional.of(r);
@@ -133,7 +158,7 @@ public final class Experiment {
         if (!resume) {
             AtomicFiles.deleteRecursively(out.resolve("training"));
         }
-        try (TaskModel model = TaskModel.of(setting.method().adapt(base, processor, modelId, setting), processor, data)) {
+        try (TaskModel<?> model = TaskModel.of(base, setting.method().adapt(base, setting), data)) {
             ParameterReport params = model.peft().parameterReport();
             String report = params.summary() + "\n\n" + params.table();
             console.println(report);
@@ -141,7 +166,7 @@ public final class Experiment {
             TrainingResult training = train(model, modelId, data, train, val, setting, out.resolve("training"), resume,
                     console, execution);
 
-            EvaluationResult result = evaluate(model.peft().model(), processor, data, test);
+            EvaluationResult result = evaluate(base.predictor(model.peft()), data, test);
             writeResult(result, out.resolve("fine-tuned"));
             model.peft().save(out.resolve("adapter"));
             // the template and answers it was trained on, so evaluate/generate/continued training use them
@@ -159,7 +184,7 @@ public final class Experiment {
     }
 
     /** The recipe: AdamW, linear decay per epoch, validation each epoch on the task's evaluator, the best adapter kept. */
-    private static TrainingResult train(TaskModel model, String modelId, TaskData data, List<MultimodalExample> examples,
+    private static TrainingResult train(TaskModel<?> model, String modelId, TaskData data, List<MultimodalExample> examples,
             List<MultimodalExample> val, FineTuning setting, Path dir, boolean resume, PrintStream console,
             ExecutionOptions execution) {
         List<Prompt> prompts = data.template().renderAll(examples);

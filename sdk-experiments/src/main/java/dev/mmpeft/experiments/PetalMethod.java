@@ -80,12 +80,13 @@ public record PetalMethod(boolean dma, int aimExperts, List<String> aimInstructi
     }
 
     @Override
-    public PeftModel<InstructBlip> adapt(InstructBlip base, InstructBlipProcessor processor, String modelId, FineTuning s) {
+    public PeftModel<InstructBlip> adapt(BaseModel base, FineTuning s) {
         var petal = Peft.dma().rank(s.rank()).modeApproximation(dma).aimExperts(aimExperts).aimInstructions(aimInstructions)
                 .sib(sib).sibEta(sibEta).seed(s.seed());
         if (dma && !s.components().isEmpty()) {
             petal.target(s.components().toArray(new Component[0]));
         }
-        return petal.on(base, processor, modelId);
+        return petal.on(base.model(InstructBlip.class, "PETAL"), base.processor(InstructBlipProcessor.class, "PETAL"),
+                base.modelId());
     }
 }

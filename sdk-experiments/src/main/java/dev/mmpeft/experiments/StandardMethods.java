@@ -2,8 +2,6 @@ package dev.mmpeft.experiments;
 
 import dev.mmpeft.core.Component;
 import dev.mmpeft.models.instructblip.InstructBlip;
-import dev.mmpeft.models.processing.InstructBlipProcessor;
-import dev.mmpeft.peft.Adaptables;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftBuilder;
 import dev.mmpeft.peft.PeftModel;
@@ -59,7 +57,7 @@ public enum StandardMethods implements AdaptationMethod {
         }
 
         @Override
-        public PeftModel<InstructBlip> adapt(InstructBlip base, InstructBlipProcessor processor, String modelId, FineTuning s) {
+        public PeftModel<?> adapt(BaseModel base, FineTuning s) {
             throw new ExperimentException("nothing to adapt for " + name() + ": a zero-shot setting only evaluates");
         }
     },
@@ -273,9 +271,10 @@ public enum StandardMethods implements AdaptationMethod {
         }
 
         @Override
-        public PeftModel<InstructBlip> adapt(InstructBlip base, InstructBlipProcessor processor, String modelId, FineTuning s) {
+        public PeftModel<?> adapt(BaseModel base, FineTuning s) {
+            base.model(InstructBlip.class, "full Q-Former fine-tuning");
             return Peft.full().target(InstructBlip.QFORMER, InstructBlip.QUERY_TOKENS, InstructBlip.LANGUAGE_PROJECTION)
-                    .on(Adaptables.instructBlip(base, processor, modelId));
+                    .on(base.adaptable());
         }
     };
 
@@ -329,9 +328,9 @@ public enum StandardMethods implements AdaptationMethod {
     }
 
     @Override
-    public PeftModel<InstructBlip> adapt(InstructBlip base, InstructBlipProcessor processor, String modelId, FineTuning s) {
+    public PeftModel<?> adapt(BaseModel base, FineTuning s) {
         PeftBuilder<?> builder = peftBuilder(s).orElseThrow(() -> new ExperimentException("nothing to adapt for " + name()));
-        return PeftModel.adapt(Adaptables.instructBlip(base, processor, modelId), builder.build(), builder.seed());
+        return PeftModel.adapt(base.adaptable(), builder.build(), builder.seed());
     }
 
     /** The method named {@code name} ({@code lora}, {@code IA3}, {@code adaption_prompt}, {@code full-qformer}), ignoring case. */

@@ -10,7 +10,6 @@ import dev.mmpeft.eval.report.ResultsTable;
 import dev.mmpeft.eval.report.RunSummary;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
-import dev.mmpeft.peft.Adaptables;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.plots.EvaluationCharts;
 import dev.mmpeft.plots.ScatterPoint;
@@ -193,7 +192,7 @@ public final class Sweep {
     public static final String FEATURE_CACHE = "feature-cache";
 
     /**
-     * Runs (or resumes) a grid on the Hugging Face InstructBLIP directory {@code modelDir}.
+     * Runs (or resumes) a grid on the Hugging Face model directory {@code modelDir} (InstructBLIP, LLaVA or LaVIN).
      *
      * @param loraRecipe the recipe of every LoRA cell (its alpha / rank ratio is kept at every rank)
      * @param fullRecipe the full Q-Former cell's recipe
@@ -211,9 +210,8 @@ public final class Sweep {
     public static Result run(Path modelDir, String modelId, TaskData data, Grid grid, FineTuning loraRecipe,
             FineTuning fullRecipe, Path out, PrintStream console, ExecutionOptions execution) throws IOException {
         Device device = execution.devices().isEmpty() ? Device.cpu() : execution.devices().get(0);
-        try (InstructBlip model = InstructBlip.load(modelDir, device);
-                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, model.config())) {
-            return run(model, processor, modelId, data, grid.settings(loraRecipe, fullRecipe), out, console, execution);
+        try (BaseModel base = BaseModel.load(modelDir, modelId, device)) {
+            return run(base, data, grid.settings(loraRecipe, fullRecipe), out, console, execution);
         }
     }
 
@@ -235,18 +233,30 @@ public final class Sweep {
      */
     public static Result run(InstructBlip model, InstructBlipProcessor processor, String modelId, TaskData data,
             List<FineTuning> settings, Path out, PrintStream console, ExecutionOptions execution) throws IOException {
+        return run(BaseModel.of(model, processor, modelId), data, settings, out, console, execution);
+    }
+
+    /**
+     * Runs (or resumes) {@code settings}, in order, on a loaded base model of any family (left
+     * untouched and open), trained as {@code execution} says.
+     *
+     * @throws dev.mmpeft.core.io.OutputInUseException when another run writes into {@code out}
+     */
+    public static Result run(BaseModel base, TaskData data, List<FineTuning> settings, Path out, PrintStream console,
+            ExecutionOptions execution) throws IOException {
         // every cell's adapter is planned on the model first (shapes only), so a method the model cannot
         // take (adaption prompts on a T5, a target that matches nothing) fails before any cell trains
         for (FineTuning s : settings) {
-            s.method().peftBuilder(s).ifPresent(b -> Peft.report(b.build(), Adaptables.instructBlip(model)));
+            s.method().peftBuilder(s).ifPresent(b -> Peft.report(b.build(), base.adaptable()));
         }
         try (OutputLock lock = OutputLock.acquire(out)) {
-            return runLocked(model, processor, modelId, data, settings, out, console, execution);
+            return runLocked(base, data, settings, out, console, execution);
         }
     }
 
-    private static Result runLocked(InstructBlip model, InstructBlipProcessor processor, String modelId, TaskData data,
-            List<FineTuning> settings, Path out, PrintStream console, ExecutionOptions execution) throws IOException {
+    private static Result runLocked(BaseModel base, TaskData data, List<FineTuning> settings, Path out, PrintStream console,
+            ExecutionOptions execution) throws IOException {
+        String modelId = base.modelId();
         if (execution.featureCacheDir().isEmpty()) {
             // every cell shares the base model and the images: one cache serves them all
             execution = ExecutionOptions.builder().from(execution).featureCacheDir(out.resolve(FEATURE_CACHE)).build();
@@ -263,7 +273,7 @@ public final class Sweep {
                 skipped++;
             } else {
                 console.printf(Locale.ROOT, "[%d/%d] %s ...%n", i + 1, settings.size(), s.slug());
-                Experiment.run(model, processor, modelId, data, s, cell, false, true, console, execution);
+                Experiment.run(base, data, s, cell, false, true, console, execution);
                 ran++;
             }
             cells.add(cellOf(summary));
@@ -273,7 +283,7 @@ public final class Sweep {
     }
 
     /**
-     * Runs (or resumes) a study on the Hugging Face InstructBLIP directory {@code modelDir}.
+     * Runs (or resumes) a study on the Hugging Face model directory {@code modelDir} (InstructBLIP, LLaVA or LaVIN).
      *
      * @param recipe each method's setting (targets, size, learning rate; {@link FineTuning#study} is the default)
      */
@@ -291,9 +301,8 @@ public final class Sweep {
             ExecutionOptions execution) throws IOException {
         List<FineTuning> settings = study.settings(recipe);
         Device device = execution.devices().isEmpty() ? Device.cpu() : execution.devices().get(0);
-        try (InstructBlip model = InstructBlip.load(modelDir, device);
-                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, model.config())) {
-            return run(model, processor, modelId, data, settings, out, console, execution);
+        try (BaseModel base = BaseModel.load(modelDir, modelId, device)) {
+            return run(base, data, settings, out, console, execution);
         }
     }
 

@@ -201,10 +201,15 @@ public record TaskData(String format, Path root, PromptTemplate template, boolea
      * (options or not) for formats that hold both.
      */
     public Predictor predictor(InstructBlip model, InstructBlipProcessor processor) {
+        return answering(Predictor.of(model, processor));
+    }
+
+    /** {@code predictor} (of any family) answering as this task asks: see {@link #predictor(InstructBlip, InstructBlipProcessor)}. */
+    public Predictor answering(Predictor predictor) {
         TaskType type = taskType();
         Predictor.Method method = type == TaskType.MULTIPLE_CHOICE ? Predictor.Method.CANDIDATE_SCORING
                 : type == TaskType.OPEN_VQA || type == TaskType.CAPTIONING ? Predictor.Method.GENERATION : Predictor.Method.AUTO;
-        return Predictor.of(model, processor).method(method).generation(generation);
+        return predictor.method(method).generation(generation);
     }
 
     private DatasetReader reader(String split) {

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A PEFT model as a task sees it: it trains on rendered prompts and answers a task's examples
@@ -32,40 +33,44 @@ import java.util.Map;
  * }</pre>
  *
  * <p>Closing it closes the PEFT model (the base model stays open).
+ *
+ * @param <M> the adapted model's type ({@code InstructBlip}, {@code Llava}, {@code Lavin})
  */
-public final class TaskModel implements TrainableModel<Prompt>, ExamplePredictor, AutoCloseable {
-    private final PeftModel<InstructBlip> peft;
-    private final InstructBlipProcessor processor;
+public final class TaskModel<M> implements TrainableModel<Prompt>, ExamplePredictor, AutoCloseable {
+    private final PeftModel<M> peft;
     private final PromptTemplate template;
-    private final java.util.function.BiFunction<InstructBlip, InstructBlipProcessor, Predictor> predictor;
+    private final Supplier<Predictor> predictor;
 
-    private TaskModel(PeftModel<InstructBlip> peft, InstructBlipProcessor processor, PromptTemplate template,
-            java.util.function.BiFunction<InstructBlip, InstructBlipProcessor, Predictor> predictor) {
+    private TaskModel(PeftModel<M> peft, PromptTemplate template, Supplier<Predictor> predictor) {
         this.peft = peft;
-        this.processor = processor;
         this.template = template;
         this.predictor = predictor;
     }
 
     /** {@code peft} answering with {@code processor} the examples {@code template} renders (options scored, else greedy generation). */
-    public static TaskModel of(PeftModel<InstructBlip> peft, InstructBlipProcessor processor, PromptTemplate template) {
-        return new TaskModel(peft, processor, template, Predictor::of);
+    public static TaskModel<InstructBlip> of(PeftModel<InstructBlip> peft, InstructBlipProcessor processor, PromptTemplate template) {
+        return new TaskModel<>(peft, template, () -> Predictor.of(peft.model(), processor));
     }
 
     /** {@code peft} answering {@code data}'s examples as the task asks (its template, scoring or generation setting). */
-    public static TaskModel of(PeftModel<InstructBlip> peft, InstructBlipProcessor processor, TaskData data) {
-        return new TaskModel(peft, processor, data.template(), data::predictor);
+    public static TaskModel<InstructBlip> of(PeftModel<InstructBlip> peft, InstructBlipProcessor processor, TaskData data) {
+        return new TaskModel<>(peft, data.template(), () -> data.predictor(peft.model(), processor));
+    }
+
+    /** {@code peft}, adapted from {@code base} (any family), answering {@code data}'s examples as the task asks. */
+    public static <M> TaskModel<M> of(BaseModel base, PeftModel<M> peft, TaskData data) {
+        return new TaskModel<>(peft, data.template(), () -> data.answering(base.predictor(peft)));
     }
 
     /** The PEFT model. */
-    public PeftModel<InstructBlip> peft() {
+    public PeftModel<M> peft() {
         return peft;
     }
 
     /** The examples' answers by the model as it is now (candidate scoring for multiple choice, generation otherwise). */
     @Override
     public Map<String, Prediction> predict(List<MultimodalExample> examples) {
-        return predictor.apply(peft.model(), processor).predict(template.renderAll(examples));
+        return predictor.get().predict(template.renderAll(examples));
     }
 
     @Override

@@ -70,8 +70,8 @@ class SweepTest {
         }
 
         @Override
-        public PeftModel<InstructBlip> adapt(InstructBlip base, InstructBlipProcessor processor, String modelId, FineTuning s) {
-            return StandardMethods.LORA.adapt(base, processor, modelId,
+        public PeftModel<?> adapt(BaseModel base, FineTuning s) {
+            return StandardMethods.LORA.adapt(base,
                     s.toBuilder().method(StandardMethods.LORA).components(EnumSet.of(Component.LLM_FFN)).trainExtras(true).build());
         }
     }

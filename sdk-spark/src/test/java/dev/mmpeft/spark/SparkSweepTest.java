@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mmpeft.core.Component;
 import dev.mmpeft.experiments.AdaptationMethod;
 import dev.mmpeft.experiments.Experiment;
+import dev.mmpeft.experiments.BaseModel;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.StandardMethods;
 import dev.mmpeft.experiments.Sweep;
@@ -94,13 +95,13 @@ class SparkSweepTest {
         }
 
         @Override
-        public PeftModel<InstructBlip> adapt(InstructBlip base, InstructBlipProcessor processor, String modelId, FineTuning s) {
+        public PeftModel<?> adapt(BaseModel base, FineTuning s) {
             TaskContext context = TaskContext.get();
             if (context != null && context.attemptNumber() == 0) {
                 INJECTED.incrementAndGet();
                 throw new IllegalStateException("injected failure of the first attempt of " + s.slug());
             }
-            return StandardMethods.LORA.adapt(base, processor, modelId, s);
+            return StandardMethods.LORA.adapt(base, s);
         }
     }
 
@@ -236,7 +237,7 @@ class SparkSweepTest {
             }
 
             @Override
-            public PeftModel<InstructBlip> adapt(InstructBlip b, InstructBlipProcessor p, String id, FineTuning f) {
+            public PeftModel<?> adapt(BaseModel b, FineTuning f) {
                 throw new UnsupportedOperationException();
             }
         };

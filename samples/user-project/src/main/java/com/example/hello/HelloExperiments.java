@@ -63,7 +63,7 @@ public final class HelloExperiments {
             // the recipe by hand: adapt, fit with validation answered by the model, evaluate the test split
             List<Prompt> train = task.prompts("train");
             List<MultimodalExample> validation = task.examples("val");
-            try (TaskModel lora = TaskModel.of(Peft.lora().rank(2).alpha(8).target(Component.LLM_FFN)
+            try (TaskModel<InstructBlip> lora = TaskModel.of(Peft.lora().rank(2).alpha(8).target(Component.LLM_FFN)
                     .on(model, processor, "hello-tiny"), processor, task.template())) {
                 TrainingResult training = Trainer.builder().optimizer(AdamW.lr(1e-2)).epochs(2).batchSize(8)
                         .listeners().build()

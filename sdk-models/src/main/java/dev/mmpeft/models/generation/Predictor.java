@@ -5,15 +5,14 @@ import com.google.common.base.Preconditions;
 import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.core.Prompt;
 import dev.mmpeft.core.eval.Prediction;
-import dev.mmpeft.models.instructblip.InstructBlip;
-import dev.mmpeft.models.processing.InstructBlipProcessor;
+import dev.mmpeft.models.nn.HfModel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Answers rendered prompts with an InstructBLIP model, the one way from a model to
+ * Answers rendered prompts with a model of any family (InstructBLIP, LLaVA, LaVIN), the one way from a model to
  * {@link Prediction}s that evaluators score: by candidate scoring (every option's target text
  * scored by the model's loss, lowest wins, as LAVIS evaluates ScienceQA and IconQA) or by
  * generation (greedy or beam search, decoded text). Why one entry point: validation during
@@ -42,40 +41,61 @@ public final class Predictor {
     /** The default generation: greedy, up to 30 new tokens (LAVIS's VQA setting is 10, captioning 30). */
     public static final int DEFAULT_MAX_NEW_TOKENS = 30;
 
-    private final InstructBlip model;
-    private final InstructBlipProcessor processor;
+    private final Answering<?> model;
     private final Method method;
     private final GenerationConfig generation;
     private final int batchSize;
 
-    private Predictor(InstructBlip model, InstructBlipProcessor processor, Method method, GenerationConfig generation,
-            int batchSize) {
+    private Predictor(Answering<?> model, Method method, GenerationConfig generation, int batchSize) {
         this.model = model;
-        this.processor = processor;
         this.method = method;
         this.generation = generation;
         this.batchSize = batchSize;
     }
 
-    /** A predictor whose task type picks the method ({@link Method#AUTO}), generating greedily when it generates. */
-    public static Predictor of(InstructBlip model, InstructBlipProcessor processor) {
-        return new Predictor(model, processor, Method.AUTO, GenerationConfig.greedy(DEFAULT_MAX_NEW_TOKENS), 8);
+    /**
+     * A predictor of {@code model} on the inputs {@code processor} makes, whose task type picks the
+     * method ({@link Method#AUTO}), generating greedily when it generates.
+     */
+    public static <I, M extends HfModel<?> & GenerativeModel<I>> Predictor of(M model, PromptProcessor<I> processor) {
+        return new Predictor(new Answering<>(model, model, processor), Method.AUTO,
+                GenerationConfig.greedy(DEFAULT_MAX_NEW_TOKENS), 8);
+    }
+
+    /** A model with the processor of its inputs, typed together. */
+    private record Answering<I>(HfModel<?> block, GenerativeModel<I> model, PromptProcessor<I> processor) {
+        ai.djl.Device device() {
+            return block.manager().map(NDManager::getDevice).orElseGet(() -> block.getParameters().valueAt(0).getArray().getDevice());
+        }
+
+        List<String> generate(List<Prompt> batch, GenerationConfig generation, NDManager scope) {
+            GenerationResult r = model.generate(processor.generationInputs(batch, scope), generation);
+            List<String> out = new ArrayList<>();
+            for (int j = 0; j < batch.size(); j++) {
+                out.add(processor.decode(r.tokens(j * r.numReturnSequences())));
+            }
+            return out;
+        }
+
+        int best(Prompt p, NDManager scope) {
+            return model.scoreCandidates(processor.scoringInputs(List.of(p), scope), processor.candidateIds(p.candidates())).best(0);
+        }
     }
 
     /** The same predictor answering by {@code newMethod}. */
     public Predictor method(Method newMethod) {
-        return new Predictor(model, processor, newMethod, generation, batchSize);
+        return new Predictor(model, newMethod, generation, batchSize);
     }
 
     /** The same predictor generating with {@code config} (greedy or beams, max new tokens, ...). */
     public Predictor generation(GenerationConfig config) {
-        return new Predictor(model, processor, method, config, batchSize);
+        return new Predictor(model, method, config, batchSize);
     }
 
     /** The same predictor generating for {@code n} prompts at a time (default 8). */
     public Predictor batchSize(int n) {
         Preconditions.checkArgument(n >= 1, "batch size must be >= 1, got %s", n);
-        return new Predictor(model, processor, method, generation, n);
+        return new Predictor(model, method, generation, n);
     }
 
     /**
@@ -84,10 +104,10 @@ public final class Predictor {
      * @throws MmpeftException when candidate scoring is asked for a prompt without options
      */
     public Map<String, Prediction> predict(List<Prompt> prompts) {
-        model.setTraining(false);
+        model.block().setTraining(false);
         Map<String, Prediction> out = new LinkedHashMap<>();
         List<Prompt> toGenerate = new ArrayList<>();
-        try (NDManager base = NDManager.newBaseManager(model.queryTokens().getArray().getDevice())) {
+        try (NDManager base = NDManager.newBaseManager(model.device())) {
             for (Prompt p : prompts) {
                 boolean score = method == Method.CANDIDATE_SCORING || (method == Method.AUTO && !p.candidates().isEmpty());
                 if (score) {
@@ -100,10 +120,10 @@ public final class Predictor {
             for (int i = 0; i < toGenerate.size(); i += batchSize) {
                 List<Prompt> batch = toGenerate.subList(i, Math.min(toGenerate.size(), i + batchSize));
                 try (NDManager scope = base.newSubManager()) {
-                    GenerationResult r = model.generate(processor.generationInputs(batch, scope), generation);
+                    List<String> texts = model.generate(batch, generation, scope);
                     for (int j = 0; j < batch.size(); j++) {
                         String id = batch.get(j).exampleId();
-                        out.put(id, Prediction.ofText(id, processor.decode(r.tokens(j * r.numReturnSequences()))));
+                        out.put(id, Prediction.ofText(id, texts.get(j)));
                     }
                 }
             }
@@ -117,9 +137,7 @@ public final class Predictor {
                     + " multiple-choice questions (answer it by generation instead)");
         }
         try (NDManager scope = base.newSubManager()) {
-            CandidateScores scores = model.scoreCandidates(processor.scoringInputs(List.of(p), scope),
-                    processor.candidateIds(p.candidates()));
-            return Prediction.ofChoice(p.exampleId(), scores.best(0));
+            return Prediction.ofChoice(p.exampleId(), model.best(p, scope));
         }
     }
 }

@@ -60,7 +60,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Memory: every activation is computed from the inputs, so results land in the inputs'
  * manager; scope each batch in a sub-manager ({@code DJL_NOTES.md}).
  */
-public final class InstructBlip extends HfModel<InstructBlipConfig> {
+public final class InstructBlip extends HfModel<InstructBlipConfig> implements dev.mmpeft.models.generation.GenerativeModel<InstructBlipInputs> {
     /** Names of the top-level parts, in model order. */
     public static final String VISION_MODEL = "vision_model";
     public static final String QUERY_TOKENS = "query_tokens";

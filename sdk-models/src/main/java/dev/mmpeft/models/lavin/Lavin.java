@@ -51,7 +51,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Memory: activations are computed from the inputs, so results land in the inputs' manager;
  * scope each batch in a sub-manager.
  */
-public final class Lavin extends HfModel<LavinConfig> {
+public final class Lavin extends HfModel<LavinConfig> implements dev.mmpeft.models.generation.GenerativeModel<LavinInputs> {
     public static final String VISION_TOWER = "vision_tower";
     public static final String VISUAL_ADAPTER = "adapter_proj";
     public static final String MODALITY_EMBEDDING = "adapter_modality_embedding";

@@ -36,7 +36,7 @@ import java.util.OptionalInt;
  * <p>LaVIN's own image transform (resize to 224 x 224 without crop, ImageNet mean/std) is what a
  * {@code preprocessor_config.json} with {@code do_center_crop: false} and those statistics gives.
  */
-public final class LavinProcessor implements AutoCloseable {
+public final class LavinProcessor implements AutoCloseable, dev.mmpeft.models.generation.PromptProcessor<LavinInputs> {
     /** What precedes the visual tokens of an image prompt. */
     public static final String IMAGE_PREFIX = "Image:";
     /** What a text-only prompt has in place of the image. */

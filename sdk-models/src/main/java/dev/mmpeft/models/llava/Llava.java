@@ -47,7 +47,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Memory: every activation is computed from the inputs, so results land in the inputs' manager;
  * scope each batch in a sub-manager ({@code DJL_NOTES.md}).
  */
-public final class Llava extends HfModel<LlavaConfig> {
+public final class Llava extends HfModel<LlavaConfig> implements dev.mmpeft.models.generation.GenerativeModel<LlavaInputs> {
     /** Names of the top-level parts, in model order (legacy layout). */
     public static final String VISION_TOWER = "vision_tower";
     public static final String MULTI_MODAL_PROJECTOR = "multi_modal_projector";

@@ -37,7 +37,7 @@ import java.util.OptionalInt;
  * <p>Text is not truncated (transformers' processor does not truncate by default, and cutting
  * image tokens would break the model's input).
  */
-public final class LlavaProcessor implements AutoCloseable {
+public final class LlavaProcessor implements AutoCloseable, dev.mmpeft.models.generation.PromptProcessor<LlavaInputs> {
     /** The image placeholder in prompt text. */
     public static final String IMAGE = "<image>";
 

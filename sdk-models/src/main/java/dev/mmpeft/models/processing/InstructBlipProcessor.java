@@ -44,7 +44,7 @@ import java.util.OptionalInt;
  * -100); otherwise the model concatenates the query outputs in front itself (older transformers,
  * LAVIS). Both give the language model the same sequence.
  */
-public final class InstructBlipProcessor implements AutoCloseable {
+public final class InstructBlipProcessor implements AutoCloseable, dev.mmpeft.models.generation.PromptProcessor<InstructBlipInputs> {
     /** LAVIS's {@code max_txt_len}. */
     public static final int DEFAULT_MAX_TEXT_LENGTH = 128;
     /** LAVIS's {@code max_output_txt_len}. */
