@@ -2,6 +2,7 @@ package dev.mmpeft.experiments;
 
 import dev.mmpeft.core.Component;
 import dev.mmpeft.models.instructblip.InstructBlip;
+import dev.mmpeft.models.lavin.Lavin;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftBuilder;
 import dev.mmpeft.peft.PeftModel;
@@ -239,6 +240,40 @@ public enum StandardMethods implements AdaptationMethod {
         public Optional<PeftBuilder<?>> peftBuilder(FineTuning s) {
             var prompt = Peft.adaptionPrompt().promptLength(promptLength(s)).topLayers(adaptionLayers(s)).seed(s.seed());
             return Optional.of(withParts(prompt, s));
+        }
+    },
+
+    /**
+     * LaVIN's Mixture-of-Modality Adapter (LaVIN models only): MM-Adapters at the model's dimension
+     * and temperature where LaVIN's code puts them (before self-attention in every LLaMA and CLIP
+     * layer, unless targets say otherwise), the visual adapter trained in full beside them, as LaVIN
+     * trains (so no {@code --connector}). Its batches may mix text-only and image prompts.
+     */
+    MM_ADAPTER("MM-Adapter", EnumSet.of(MethodOption.TARGET)) {
+        @Override
+        public String label(FineTuning s) {
+            return s.components().isEmpty() && s.targetModules().isEmpty() ? "LLM+VISION" : super.label(s);
+        }
+
+        @Override
+        public String slug(FineTuning s) {
+            return "mm-adapter" + componentSuffix(s);
+        }
+
+        @Override
+        public int size(FineTuning s) {
+            return 0;
+        }
+
+        @Override
+        public Optional<PeftBuilder<?>> peftBuilder(FineTuning s) {
+            return Optional.of(targeted(Peft.mmAdapter().seed(s.seed()), s));
+        }
+
+        @Override
+        public PeftModel<?> adapt(BaseModel base, FineTuning s) {
+            base.model(Lavin.class, "the MM-Adapter (LaVIN's Mixture-of-Modality Adapter)");
+            return super.adapt(base, s);
         }
     },
 

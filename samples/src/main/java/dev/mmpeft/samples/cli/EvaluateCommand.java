@@ -2,11 +2,9 @@ package dev.mmpeft.samples.cli;
 
 import dev.mmpeft.core.eval.EvaluationResult;
 import dev.mmpeft.eval.report.Reports;
+import dev.mmpeft.experiments.BaseModel;
 import dev.mmpeft.experiments.Experiment;
 import dev.mmpeft.experiments.TaskData;
-import dev.mmpeft.models.instructblip.InstructBlip;
-import dev.mmpeft.models.processing.InstructBlipProcessor;
-import dev.mmpeft.peft.Adaptables;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftModel;
 import dev.mmpeft.plots.EvaluationCharts;
@@ -85,14 +83,13 @@ public final class EvaluateCommand implements Callable<Integer> {
         console.println(describe(task, read));
         console.flush();
         EvaluationResult result;
-        try (InstructBlip base = InstructBlip.load(modelDir, on);
-                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, base.config())) {
+        try (BaseModel base = model.loadBase(on)) {
             if (adapter != null) {
-                try (PeftModel<InstructBlip> peft = Peft.load(Adaptables.instructBlip(base, processor, model.id()), adapter, false)) {
-                    result = Experiment.evaluate(peft.model(), processor, task, read.examples());
+                try (PeftModel<?> peft = Peft.load(base.adaptable(), adapter, false)) {
+                    result = Experiment.evaluate(base.predictor(peft), task, read.examples());
                 }
             } else {
-                result = Experiment.evaluate(base, processor, task, read.examples());
+                result = Experiment.evaluate(base.predictor(), task, read.examples());
             }
         }
         console.print(Reports.markdown(result));

@@ -5,6 +5,7 @@ import dev.mmpeft.experiments.AdaptationMethod;
 import dev.mmpeft.experiments.ExperimentException;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.MethodOption;
+import dev.mmpeft.models.instructblip.InstructBlipFamily;
 import dev.mmpeft.samples.quickstart.Quickstart;
 import java.util.EnumSet;
 import java.util.List;
@@ -41,8 +42,17 @@ public final class FineTuningOptions {
 
     @Mixin RecipeOptions recipe;
 
-    /** The setting the flags describe. */
+    /** The setting the flags describe, on an InstructBLIP model. */
     public FineTuning setting() {
+        return setting(InstructBlipFamily.NAME);
+    }
+
+    /**
+     * The setting the flags describe on a model of {@code family}: without {@code --method} and
+     * {@code --target}, the family's recipe ({@link Quickstart.Options#defaultSetting(String)}: LoRA
+     * on the Q-Former and LLM for InstructBLIP, LoRA on the LLM for LLaVA, MM-Adapter for LaVIN).
+     */
+    public FineTuning setting(String family) {
         if (method.dma()) {
             return petalSetting();
         }
@@ -66,7 +76,11 @@ public final class FineTuningOptions {
             throw recipe.bad("--target: " + e.getMessage());
         }
         FineTuning lora = Quickstart.Options.defaultSetting();
-        AdaptationMethod m = chosen.orElse(lora.method());
+        AdaptationMethod m = chosen.orElse(Quickstart.Options.defaultSetting(family).method());
+        if (!recipe.given("--target") && !family.equals(InstructBlipFamily.NAME)) {
+            // the command's default names Q-Former components, which LLaVA and LaVIN lack: the whole LLM instead
+            components = EnumSet.of(Component.LLM_ALL);
+        }
         Set<MethodOption> given = EnumSet.noneOf(MethodOption.class);
         if (recipe.given("--target")) {
             given.add(MethodOption.TARGET);

@@ -30,10 +30,11 @@ public final class MethodOptions {
 
     @Option(names = "--method", paramLabel = "METHOD",
             description = "PEFT method: lora, dora, ia3, adapter, prefix, adaption-prompt (LLaMA language models only) dma"
-                    + " (PETAL's mode approximation on the Q-Former; train, inspect, sweep) or mm-adapter (LaVIN; inspect).")
+                    + " (PETAL's mode approximation on the Q-Former; train, inspect, sweep) or mm-adapter (LaVIN's"
+                    + " Mixture-of-Modality Adapter; LaVIN models).")
     String method;
 
-    /** Whether {@code --method mm-adapter} (LaVIN's Mixture-of-Modality Adapter) was given: counted by inspect only. */
+    /** Whether {@code --method mm-adapter} (LaVIN's Mixture-of-Modality Adapter) was given: inspect counts it on a LaVIN config. */
     boolean mmAdapter() {
         return method != null && method.strip().equalsIgnoreCase("mm-adapter");
     }
@@ -77,7 +78,7 @@ public final class MethodOptions {
 
     /** The method {@code --method} names ({@code --dora} turns LoRA into DoRA), or empty when neither was given. */
     Optional<AdaptationMethod> method() {
-        if (dma() || mmAdapter()) {
+        if (dma()) {
             throw new ParameterException(spec.commandLine(), "--method " + method.strip() + " does not apply to this command");
         }
         List<AdaptationMethod> named = method == null ? List.of() : parseMethods(method, "--method");
@@ -99,11 +100,11 @@ public final class MethodOptions {
                 m = StandardMethods.parse(name);
             } catch (MmpeftException e) {
                 throw new ParameterException(spec.commandLine(), flag + " '" + name.strip() + "' is not a PEFT method; expected lora,"
-                        + " dora, ia3, adapter, prefix, adaption-prompt, dma (PETAL: train, inspect, sweep) or mm-adapter (LaVIN: inspect)");
+                        + " dora, ia3, adapter, prefix, adaption-prompt, dma (PETAL: train, inspect, sweep) or mm-adapter (LaVIN models)");
             }
             if (m == StandardMethods.ZERO_SHOT || m == StandardMethods.FULL_QFORMER) {
                 throw new ParameterException(spec.commandLine(), flag + ": '" + name.strip() + "' is not a PEFT method; expected lora,"
-                        + " dora, ia3, adapter, prefix or adaption-prompt");
+                        + " dora, ia3, adapter, prefix, adaption-prompt or mm-adapter");
             }
             methods.add(dora && m == StandardMethods.LORA ? StandardMethods.DORA : m);
         }

@@ -91,6 +91,34 @@ final class ModelOption {
         return family().name().equals(InstructBlipFamily.NAME);
     }
 
+    /** The model of any family with its processor, loaded on {@code device}, as experiments run it; the caller closes it. */
+    dev.mmpeft.experiments.BaseModel loadBase(Device device) {
+        return dev.mmpeft.experiments.BaseModel.load(directory(), id(), device);
+    }
+
+    /**
+     * The model spec of a command whose {@code --model} defaults to the embedded model, given its
+     * {@code --family}: {@code --family F} names the embedded model of family F
+     * ({@code embedded:llava}; the default for instructblip).
+     *
+     * @throws CommandLine.ParameterException when both flags are given, or the family is unknown
+     */
+    static String withFamily(CommandLine cl, String model, @org.jspecify.annotations.Nullable String family) {
+        if (family == null) {
+            return model;
+        }
+        if (cl.getParseResult().hasMatchedOption("--model")) {
+            throw new CommandLine.ParameterException(cl, "give --model or --family, not both (--family F runs the embedded model"
+                    + " of family F; a model directory's family comes from its config.json)");
+        }
+        String name = family.strip().toLowerCase(java.util.Locale.ROOT);
+        if (Models.forName(name).isEmpty()) {
+            throw new CommandLine.ParameterException(cl, "--family: unknown family '" + family + "'; expected one of "
+                    + Models.families().stream().map(ModelFamily::name).collect(java.util.stream.Collectors.joining(", ")));
+        }
+        return name.equals(InstructBlipFamily.NAME) ? EmbeddedModels.SCHEME : EmbeddedModels.SCHEME + ":" + name;
+    }
+
     /** The model of any family, loaded on {@code device}; the caller closes it. */
     MultimodalModel loadAny(Device device) {
         return Models.load(directory(), device.toDjl());

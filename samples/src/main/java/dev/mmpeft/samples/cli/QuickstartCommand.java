@@ -27,8 +27,9 @@ import picocli.CommandLine.Option;
             "again and writes the adapter (with mmpeft_task.json: the template it was trained",
             "with, so `evaluate` scores it the same way), a Markdown report and PNG plots to",
             "the output folder. Without flags it uses the embedded default model and a",
-            "synthetic task it has never seen; --model and --data point it at a Hugging Face",
-            "InstructBLIP directory and an official ScienceQA or IconQA folder instead.",
+            "synthetic task it has never seen; --family llava|lavin runs the embedded LLaVA or",
+            "LaVIN model (LaVIN with its MM-Adapter); --model and --data point it at a Hugging",
+            "Face InstructBLIP, LLaVA or LaVIN directory and an official ScienceQA or IconQA folder.",
             "The recipe's defaults are the same in train, quickstart and sweep.",
             "--method ia3|adapter|prefix|dora (with its size options) fine-tunes another PEFT",
             "method at its own learning rate.",
@@ -43,6 +44,10 @@ public final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR|embedded", defaultValue = "embedded",
             description = ModelOption.DESCRIPTION + " Default: ${DEFAULT-VALUE}.")
     String model;
+
+    @Option(names = "--family", paramLabel = "FAMILY", description = "Run the embedded model of a family instead of --model:"
+            + " instructblip (the default model), llava or lavin (fine-tuned with LaVIN's MM-Adapter unless --method says otherwise).")
+    String family;
 
     @Option(names = "--data", paramLabel = "DIR", description = "A dataset folder (default: the synthetic shifted task, written to OUTPUT/data).")
     Path data;
@@ -63,12 +68,13 @@ public final class QuickstartCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Device> devices = device.devices();
         ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices)).build();
-        FineTuning setting = tuning.setting();
+        String chosen = ModelOption.withFamily(spec.commandLine(), model, family);
         String f = CliArgs.format(spec.commandLine(), format);
-        Path modelDir = ModelOption.directory(spec.commandLine(), model);
+        Path modelDir = ModelOption.directory(spec.commandLine(), chosen);
+        FineTuning setting = tuning.setting(dev.mmpeft.models.family.Models.familyOf(modelDir).name());
         Optional<dev.mmpeft.datasets.prompt.PromptTemplate> explicit = Optional.ofNullable(template.template)
                 .map(t -> TemplateOption.parse(spec.commandLine(), t, f));
-        Quickstart.run(new Quickstart.Options(model, Optional.ofNullable(data), f, output, setting, explicit), modelDir,
+        Quickstart.run(new Quickstart.Options(chosen, Optional.ofNullable(data), f, output, setting, explicit), modelDir,
                 console(), execution);
         return 0;
     }

@@ -4,6 +4,7 @@ import dev.mmpeft.core.Component;
 import dev.mmpeft.core.Device;
 import dev.mmpeft.experiments.Ablation;
 import dev.mmpeft.experiments.AdaptationMethod;
+import dev.mmpeft.experiments.BaseModel;
 import dev.mmpeft.experiments.ExecutionOptions;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.MethodOption;
@@ -46,7 +47,9 @@ import picocli.CommandLine.Option;
             "size unless a size option says otherwise) with the connector frozen and/or tuned,",
             "plus zero-shot; writes methods.md/methods.csv (method x connector) and the plot",
             "with a series per method. Each method trains at its own learning rate unless --lr",
-            "is given.",
+            "is given. --family llava|lavin runs it on the embedded LLaVA or LaVIN model",
+            "(--methods lora,ia3,adapter,prefix --connector frozen,tuned: the study's table on",
+            "a LLaVA-style model; mm-adapter is LaVIN's method).",
         })
 public final class SweepCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -57,6 +60,10 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR|embedded", defaultValue = "embedded",
             description = ModelOption.DESCRIPTION + " Default: ${DEFAULT-VALUE}.")
     String model;
+
+    @Option(names = "--family", paramLabel = "FAMILY", description = "Sweep the embedded model of a family instead of --model:"
+            + " instructblip (the default model), llava or lavin.")
+    String family;
 
     @Option(names = "--data", paramLabel = "DIR", description = "A dataset folder (default: the synthetic shifted task, written to OUTPUT/data).")
     Path data;
@@ -137,16 +144,15 @@ public final class SweepCommand implements Callable<Integer> {
                 : new Sweep.Study(study, method.connectors().isEmpty() ? List.of(false) : method.connectors(), !noZeroShot)
                         .settings(this::studySetting);
         String f = CliArgs.format(cl, format);
-        Path modelDir = ModelOption.directory(cl, model);
+        String chosen = ModelOption.withFamily(cl, model, family);
+        Path modelDir = ModelOption.directory(cl, chosen);
         Path out = output.toAbsolutePath();
         Optional<PromptTemplate> explicit = Optional.ofNullable(template.template).map(t -> TemplateOption.parse(cl, t, f));
         TaskData task = taskOptions.apply(Quickstart.withTemplate(Quickstart.taskData(Optional.ofNullable(data), f, out, console), modelDir,
                 explicit), settings.isEmpty() ? 0 : settings.get(0).seed());
-        String modelId = Quickstart.modelId(model);
         Sweep.Result r;
-        try (InstructBlip base = InstructBlip.load(modelDir, devices.isEmpty() ? Device.cpu() : devices.get(0));
-                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, base.config())) {
-            r = Sweep.run(base, processor, modelId, task, settings, out, console, execution);
+        try (BaseModel base = BaseModel.load(modelDir, Quickstart.modelId(chosen), devices.isEmpty() ? Device.cpu() : devices.get(0))) {
+            r = Sweep.run(base, task, settings, out, console, execution);
         }
         console.printf("sweep: %d cells (%d run now, %d done before); table %s, plot %s%n", r.cells().size(), r.ran(), r.skipped(),
                 out.resolve(study.isEmpty() ? "sweep.md" : "methods.md"), out.resolve("accuracy-vs-parameters.png"));

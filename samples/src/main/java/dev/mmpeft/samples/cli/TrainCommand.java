@@ -4,11 +4,10 @@ import dev.mmpeft.datasets.MissingImageException;
 import dev.mmpeft.core.Device;
 import dev.mmpeft.core.train.Precision;
 import dev.mmpeft.experiments.ExecutionOptions;
+import dev.mmpeft.experiments.BaseModel;
 import dev.mmpeft.experiments.Experiment;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.TaskData;
-import dev.mmpeft.models.instructblip.InstructBlip;
-import dev.mmpeft.models.processing.InstructBlipProcessor;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -16,20 +15,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code ./mmpeft train}: one fine-tuning run of a Hugging Face InstructBLIP on a dataset, with reports and the adapter. */
+/** {@code ./mmpeft train}: one fine-tuning run of a Hugging Face InstructBLIP, LLaVA or LaVIN model on a dataset, with reports and the adapter. */
 @Command(
         name = "train",
         header = "Fine-tunes a model on a dataset (LoRA, another PEFT method, or full Q-Former) and evaluates it.",
         mixinStandardHelpOptions = true,
         defaultValueProvider = RecipeDefaults.class,
         description = {
-            "Fine-tunes a Hugging Face InstructBLIP directory (or the embedded model) on a",
-            "dataset with LoRA on chosen components (or the Q-Former in full), validating each",
+            "Fine-tunes a Hugging Face InstructBLIP, LLaVA or LaVIN directory (or an embedded",
+            "model) on a dataset with LoRA on chosen components (or the Q-Former in full; on",
+            "LLaVA and LaVIN LoRA defaults to LLM_ALL, LaVIN to its MM-Adapter), validating each",
             "epoch with early stopping, and evaluates the best adapter on the test split.",
             "Writes OUTPUT/adapter (PEFT layout + mmpeft_task.json: the template it was trained",
             "with), fine-tuned/ reports, training/ metrics and loss curve, summary.json.",
             "The recipe's defaults are the same in train, quickstart and sweep.",
-            "--method dora|ia3|adapter|prefix|adaption-prompt trains another PEFT method (its",
+            "--method dora|ia3|adapter|prefix|adaption-prompt|mm-adapter trains another PEFT method (its",
             "size options: --bottleneck, --reduction-factor, --placement, --virtual-tokens,",
             "--prefix-projection, --prompt-length, --adaption-layers) at its own learning rate;",
             "--connector tuned also trains the language projection.",
@@ -78,7 +78,7 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Device> devices = device.devices();
         Precision compute = precision.on(devices);
-        FineTuning setting = tuning.setting();
+        FineTuning setting = tuning.setting(model.family().name());
         if (checkpointEvery < 0) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint-every must be >= 0, got " + checkpointEvery);
         }
@@ -90,11 +90,10 @@ public final class TrainCommand implements Callable<Integer> {
         TaskData task = taskOptions.apply(chosen.apply(selection.apply(TaskData.of(f, data))), setting.seed());
         java.io.PrintStream console = Consoles.of(spec.commandLine().getOut());
         console.println(chosen.describe());
-        try (InstructBlip base = InstructBlip.load(modelDir, devices.get(0));
-                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, base.config())) {
+        try (BaseModel base = model.loadBase(devices.get(0))) {
             Experiment.Outcome o;
             try {
-                o = Experiment.run(base, processor, model.id(), task, setting, output.toAbsolutePath(), zeroShot, resume, console, execution);
+                o = Experiment.run(base, task, setting, output.toAbsolutePath(), zeroShot, resume, console, execution);
             } catch (MissingImageException e) {
                 throw new dev.mmpeft.core.MmpeftException(e.getMessage() + " (a partial download: --missing-images skip trains on the"
                         + " records whose images are there)", e);

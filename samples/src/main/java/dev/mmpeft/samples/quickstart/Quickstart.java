@@ -9,14 +9,13 @@ import dev.mmpeft.datasets.synthetic.SyntheticDataset;
 import dev.mmpeft.datasets.synthetic.Variant;
 import dev.mmpeft.eval.report.Comparison;
 import dev.mmpeft.experiments.AdaptationMethod;
+import dev.mmpeft.experiments.BaseModel;
 import dev.mmpeft.experiments.ExecutionOptions;
 import dev.mmpeft.experiments.Experiment;
 import dev.mmpeft.experiments.FineTuning;
 import dev.mmpeft.experiments.StandardMethods;
 import dev.mmpeft.experiments.TaskCard;
 import dev.mmpeft.experiments.TaskData;
-import dev.mmpeft.models.instructblip.InstructBlip;
-import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.plots.LossCurvePlot;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -27,8 +26,8 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The quickstart: everything the SDK promises in one run. Loads a model (the embedded default, or
- * any Hugging Face InstructBLIP directory), evaluates it zero-shot, fine-tunes LoRA on chosen
+ * The quickstart: everything the SDK promises in one run. Loads a model (an embedded one, or
+ * any Hugging Face InstructBLIP, LLaVA or LaVIN directory), evaluates it zero-shot, fine-tunes LoRA on chosen
  * components with a progress bar, evaluates again, and leaves the adapter, reports and plots in
  * an output folder.
  *
@@ -61,6 +60,21 @@ public final class Quickstart {
         public static FineTuning defaultSetting() {
             return FineTuning.lora(EnumSet.of(Component.QFORMER_CROSS_ATTN, Component.LLM_FFN), 2)
                     .withAlpha(8).withDropout(0.05).withRecipe(5e-3, 15, 16, 3);
+        }
+
+        /**
+         * The recipe on a model of {@code family}: {@link #defaultSetting()} for InstructBLIP; on the
+         * families without a Q-Former, LoRA on the whole language model ({@code LLM_ALL}, LLaVA) or
+         * LaVIN's own MM-Adapter (LaVIN), with the same recipe otherwise.
+         */
+        public static FineTuning defaultSetting(String family) {
+            FineTuning lora = defaultSetting();
+            return switch (family) {
+                case "llava" -> lora.toBuilder().components(EnumSet.of(Component.LLM_ALL)).build();
+                case "lavin" -> lora.toBuilder().method(StandardMethods.MM_ADAPTER).components(EnumSet.noneOf(Component.class))
+                        .learningRate(studyLearningRate(StandardMethods.MM_ADAPTER)).build();
+                default -> lora;
+            };
         }
 
         /** The full Q-Former recipe of every command: as {@link #defaultSetting()}, lr 1e-3 (the papers: 2e-5). */
@@ -167,10 +181,8 @@ public final class Quickstart {
             TaskData data = withTemplate(taskData(options.data(), options.format(), out, console), modelDir, options.template());
             Device device = execution.devices().isEmpty() ? Device.cpu() : execution.devices().get(0);
             console.printf(Locale.ROOT, "loading %s on %s ...%n", modelId, device);
-            try (InstructBlip model = InstructBlip.load(modelDir, device);
-                    InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, model.config())) {
-                Experiment.Outcome outcome = Experiment.run(model, processor, modelId, data, options.setting(), out, true, false,
-                        console, execution);
+            try (BaseModel base = BaseModel.load(modelDir, modelId, device)) {
+                Experiment.Outcome outcome = Experiment.run(base, data, options.setting(), out, true, false, console, execution);
                 AtomicFiles.writeString(out.resolve("report.md"), report(outcome, modelId, data));
                 printSummary(outcome, out, console);
                 return outcome;

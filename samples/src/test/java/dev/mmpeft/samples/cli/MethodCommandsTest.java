@@ -184,7 +184,7 @@ class MethodCommandsTest {
         "inspect --method prefix --virtual-tokens -2 CONFIG | --virtual-tokens must be >= 1, got -2",
         "inspect --method adapter --bottleneck 8 --reduction-factor 4 CONFIG | --bottleneck and --reduction-factor both size the adapter; give one",
         "inspect --method adapter --placement middle CONFIG | --placement: unknown value 'middle'; expected pfeiffer or houlsby",
-        "inspect --method loha CONFIG | --method 'loha' is not a PEFT method; expected lora, dora, ia3, adapter, prefix, adaption-prompt, dma (PETAL: train, inspect, sweep) or mm-adapter (LaVIN: inspect)",
+        "inspect --method loha CONFIG | --method 'loha' is not a PEFT method; expected lora, dora, ia3, adapter, prefix, adaption-prompt, dma (PETAL: train, inspect, sweep) or mm-adapter (LaVIN models)",
         "inspect --method zero-shot CONFIG | --method: 'zero-shot' is not a PEFT method; expected lora, dora, ia3, adapter, prefix or adaption-prompt",
         "inspect --method ia3 --connector sideways CONFIG | --connector: unknown value 'sideways'; expected frozen or tuned",
         "train --model M --data D --output O --method prefix --rank 4 | --rank does not apply to --method prefix (it is an option of: lora, dora)",
