@@ -68,6 +68,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Device> devices = device.devices();
         ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices)).build();
+        tuning.setting(); // the flags' own errors (exit 2) before the model is read
         String chosen = ModelOption.withFamily(spec.commandLine(), model, family);
         String f = CliArgs.format(spec.commandLine(), format);
         Path modelDir = ModelOption.directory(spec.commandLine(), chosen);

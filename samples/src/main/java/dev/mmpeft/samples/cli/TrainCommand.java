@@ -78,6 +78,7 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Device> devices = device.devices();
         Precision compute = precision.on(devices);
+        tuning.setting(); // the flags' own errors (exit 2) before the model is read
         FineTuning setting = tuning.setting(model.family().name());
         if (checkpointEvery < 0) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint-every must be >= 0, got " + checkpointEvery);

@@ -177,7 +177,7 @@ class MethodCommandsTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "inspect --method lora --virtual-tokens 10 CONFIG | --virtual-tokens does not apply to --method lora (it is an option of: prefix)",
-        "inspect --method prefix --target LLM_FFN CONFIG | --target does not apply to --method prefix (it is an option of: lora, dora, ia3, adapter)",
+        "inspect --method prefix --target LLM_FFN CONFIG | --target does not apply to --method prefix (it is an option of: lora, dora, ia3, adapter, mm-adapter)",
         "inspect --method ia3 --dora CONFIG | --dora does not apply to --method ia3 (it is an option of: lora, dora)",
         "inspect --method prefix --rank 4 CONFIG | --rank does not apply to --method prefix (it is an option of: lora, dora)",
         "inspect --method adapter --bottleneck 0 CONFIG | --bottleneck must be >= 1, got 0",
@@ -185,7 +185,7 @@ class MethodCommandsTest {
         "inspect --method adapter --bottleneck 8 --reduction-factor 4 CONFIG | --bottleneck and --reduction-factor both size the adapter; give one",
         "inspect --method adapter --placement middle CONFIG | --placement: unknown value 'middle'; expected pfeiffer or houlsby",
         "inspect --method loha CONFIG | --method 'loha' is not a PEFT method; expected lora, dora, ia3, adapter, prefix, adaption-prompt, dma (PETAL: train, inspect, sweep) or mm-adapter (LaVIN models)",
-        "inspect --method zero-shot CONFIG | --method: 'zero-shot' is not a PEFT method; expected lora, dora, ia3, adapter, prefix or adaption-prompt",
+        "inspect --method zero-shot CONFIG | --method: 'zero-shot' is not a PEFT method; expected lora, dora, ia3, adapter, prefix, adaption-prompt or mm-adapter",
         "inspect --method ia3 --connector sideways CONFIG | --connector: unknown value 'sideways'; expected frozen or tuned",
         "train --model M --data D --output O --method prefix --rank 4 | --rank does not apply to --method prefix (it is an option of: lora, dora)",
         "train --model M --data D --output O --method ia3 --bottleneck 8 | --bottleneck does not apply to --method ia3 (it is an option of: adapter)",
