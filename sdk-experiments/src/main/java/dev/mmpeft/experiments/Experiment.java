@@ -192,6 +192,8 @@ public final class Experiment {
                 .optimizer(AdamW.lr(setting.learningRate()).weightDecay(setting.weightDecay()))
                 .schedule(schedule(setting.schedule()))
                 .epochs(setting.epochs()).batchSize(setting.batchSize()).seed(setting.seed())
+                .groupByLength(setting.batching() == FineTuning.Batching.GROUPED)
+                .bucketByLength(setting.batching() == FineTuning.Batching.BUCKETED)
                 .resume(resume)
                 .devices(execution.devices()).mixedPrecision(execution.precision()).checkpointEvery(execution.checkpointEvery())
                 .reuseFrozenFeatures(execution.reuseFrozenFeatures()).featureCacheDir(execution.featureCacheDir())
@@ -276,6 +278,7 @@ public final class Experiment {
         n.put("alpha", o.setting().alpha());
         n.put("learning_rate", o.setting().learningRate());
         n.put("schedule", o.setting().schedule().optionName());
+        n.put("batching", o.setting().batching().optionName());
         n.put("trainable_parameters", o.trainableParameters());
         n.put("total_parameters", o.totalParameters());
         n.put("accuracy", o.accuracy());

@@ -166,6 +166,42 @@ public abstract class FineTuning {
         }
     }
 
+    /** How an epoch's examples are put into batches (each batch is padded to its own longest prompt). */
+    @Value.Default
+    public Batching batching() {
+        return Batching.SHUFFLED;
+    }
+
+    /** The batch orders a setting can name: the shuffled order, or length-aware ones that pad less. */
+    public enum Batching {
+        /** The seeded shuffle (the papers). */
+        SHUFFLED,
+        /** transformers' {@code group_by_length}: megabatches of the shuffle, each sorted by length. */
+        GROUPED,
+        /** Length buckets: the epoch sorted by length and cut into batches, the batches shuffled (least padding). */
+        BUCKETED;
+
+        /** The name on command lines and in files: {@code bucketed}. */
+        public String optionName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /**
+         * A batching by its option name (case ignored).
+         *
+         * @throws ExperimentException naming the value and the known ones
+         */
+        public static Batching parse(String text) {
+            for (Batching b : values()) {
+                if (b.optionName().equals(text.strip().toLowerCase(java.util.Locale.ROOT))) {
+                    return b;
+                }
+            }
+            throw new ExperimentException("unknown batching '" + text + "'; expected one of "
+                    + java.util.Arrays.stream(values()).map(Batching::optionName).toList());
+        }
+    }
+
     /** Seed of data order, dropout and adapter initialisation. */
     @Value.Default
     public long seed() {

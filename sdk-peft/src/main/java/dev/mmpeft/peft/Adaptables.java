@@ -193,6 +193,12 @@ public final class Adaptables {
             return new LlavaAdaptable(other, processor, nameOrPath());
         }
 
+        /** The length of the prompt's training row (needs the processor): what length-aware batching sorts by. */
+        @Override
+        public java.util.OptionalInt tokenLength(Prompt prompt) {
+            return processor == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(processor.trainingLength(prompt));
+        }
+
         /** The mean token loss of the prompts' targets (labels on the answer tokens only). */
         @Override
         public NDArray loss(Llava adapted, List<Prompt> batch, NDManager scope) {
@@ -217,6 +223,12 @@ public final class Adaptables {
         @Override
         LavinAdaptable of(Lavin other) {
             return new LavinAdaptable(other, processor, nameOrPath());
+        }
+
+        /** The length of the prompt's training row (needs the processor): what length-aware batching sorts by. */
+        @Override
+        public java.util.OptionalInt tokenLength(Prompt prompt) {
+            return processor == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(processor.trainingLength(prompt));
         }
 
         /** The mean token loss of the prompts' targets over a batch that may mix text-only and image prompts. */

@@ -31,6 +31,7 @@ public final class RecipeDefaults implements CommandLine.IDefaultValueProvider {
         m.put("--full-lr", number(full.learningRate()));
         m.put("--weight-decay", number(lora.weightDecay()));
         m.put("--schedule", lora.schedule().optionName());
+        m.put("--batching", lora.batching().optionName());
         m.put("--epochs", Integer.toString(lora.epochs()));
         m.put("--batch-size", Integer.toString(lora.batchSize()));
         m.put("--patience", Integer.toString(lora.patience()));

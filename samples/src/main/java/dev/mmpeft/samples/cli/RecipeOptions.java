@@ -39,6 +39,11 @@ public final class RecipeOptions {
     @Option(names = "--weight-decay", paramLabel = "WD", description = "AdamW weight decay (default ${DEFAULT-VALUE}).")
     double weightDecay;
 
+    @Option(names = "--batching", paramLabel = "B",
+            description = "Batch order: shuffled, grouped (transformers' group_by_length) or bucketed (length buckets, least"
+                    + " padding; the training log prints each epoch's padding ratio) (default ${DEFAULT-VALUE}).")
+    String batching;
+
     @Option(names = "--schedule", paramLabel = "S",
             description = "Learning-rate schedule: linear-per-epoch, linear, constant or cosine (default ${DEFAULT-VALUE}).")
     String schedule;
@@ -77,11 +82,19 @@ public final class RecipeOptions {
     FineTuning apply(FineTuning base, boolean full) {
         check();
         FineTuning.Builder b = base.toBuilder().learningRate(full ? fullLr : lr).weightDecay(weightDecay)
-                .epochs(epochs).batchSize(batchSize).patience(patience).seed(seed).schedule(schedule());
+                .epochs(epochs).batchSize(batchSize).patience(patience).seed(seed).schedule(schedule()).batching(batching());
         if (!full) {
             b.alpha(alphaAt(base.rank())).dropout(dropout);
         }
         return b.build();
+    }
+
+    FineTuning.Batching batching() {
+        try {
+            return FineTuning.Batching.parse(batching);
+        } catch (ExperimentException e) {
+            throw bad("--batching: " + e.getMessage());
+        }
     }
 
     FineTuning.Schedule schedule() {
@@ -106,6 +119,7 @@ public final class RecipeOptions {
         atLeast("--patience", patience, 0);
         alphaAt(1);
         schedule();
+        batching();
     }
 
     private void positive(String flag, double v) {

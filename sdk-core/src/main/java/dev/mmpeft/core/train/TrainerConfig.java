@@ -77,6 +77,17 @@ public abstract class TrainerConfig {
         return false;
     }
 
+    /**
+     * Bucket the epoch by token length: all examples sorted by length and cut into batches, the
+     * batches in a seeded random order (longest first). Less padding than {@link #groupByLength()}
+     * (which sorts within megabatches only), at the price of batches that hold one length band each.
+     * Needs {@link TrainableModel#tokenLength}; not together with {@link #groupByLength()}.
+     */
+    @Value.Default
+    public boolean bucketByLength() {
+        return false;
+    }
+
     /** Drop the last incomplete effective batch of each epoch (as LAVIS's train loader does). */
     @Value.Default
     public boolean dropLast() {
@@ -195,6 +206,9 @@ public abstract class TrainerConfig {
             throw new TrainingException("mixedPrecision BF16: " + Precision.bf16Unavailable());
         }
         TrainingException.check(validateEvery() >= 0, "validateEvery", validateEvery(), ">= 0 (0: each epoch)");
+        if (groupByLength() && bucketByLength()) {
+            throw new TrainingException("groupByLength and bucketByLength both order the epoch by length; set one");
+        }
         TrainingException.check(featureCacheBytes() >= 0, "featureCacheBytes", featureCacheBytes(), ">= 0");
         TrainingException.check(checkpointEvery() >= 0, "checkpointEvery", checkpointEvery(), ">= 0 (0: each epoch)");
         boolean gpus = devices().stream().anyMatch(Device::isGpu);
@@ -221,6 +235,9 @@ public abstract class TrainerConfig {
         out.put("drop_last", dropLast());
         if (groupByLength()) {
             out.put("group_by_length", true);
+        }
+        if (bucketByLength()) {
+            out.put("bucket_by_length", true);
         }
         out.put("devices", devices().isEmpty() ? "the model's" : devices().stream().map(Device::toString).toList());
         out.put("precision", mixedPrecision().toString());

@@ -5,6 +5,7 @@ import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.core.Prompt;
 import dev.mmpeft.core.config.LlavaConfig;
 import dev.mmpeft.models.clip.ClipImageProcessor;
+import dev.mmpeft.models.processing.CausalLmSequences;
 import dev.mmpeft.models.processing.Padded;
 import dev.mmpeft.models.processing.RgbImage;
 import dev.mmpeft.models.processing.TextTokenizer;
@@ -149,34 +150,29 @@ public final class LlavaProcessor implements AutoCloseable, dev.mmpeft.models.ge
      * @throws MmpeftException naming the example when a prompt has no target
      */
     public LlavaInputs trainingInputs(List<Prompt> prompts, NDManager manager) {
-        List<long[]> seqs = new ArrayList<>();
-        List<Integer> promptLengths = new ArrayList<>();
+        List<long[]> ins = new ArrayList<>();
+        List<long[]> targets = new ArrayList<>();
         for (Prompt p : prompts) {
-            String target = p.target().orElseThrow(() -> new MmpeftException("example '" + p.exampleId() + "': no target text to train on"));
-            long[] in = promptIds(promptText(p), p.images().size(), p.exampleId());
-            long[] body = tokenizer.encodePlain(target);
-            long[] seq = Arrays.copyOf(in, in.length + body.length + 1);
-            System.arraycopy(body, 0, seq, in.length, body.length);
-            seq[seq.length - 1] = eosTokenId;
-            seqs.add(seq);
-            promptLengths.add(in.length);
+            ins.add(promptIds(promptText(p), p.images().size(), p.exampleId()));
+            targets.add(targetIds(p));
         }
-        Padded all = Padded.of(seqs, tokenizer.requirePadId(), Side.RIGHT);
-        long[][] labels = new long[seqs.size()][];
-        for (int i = 0; i < labels.length; i++) {
-            labels[i] = all.ids()[i].clone();
-            for (int j = 0; j < labels[i].length; j++) {
-                if (j < promptLengths.get(i) || all.mask()[i][j] == 0) {
-                    labels[i][j] = -100;
-                }
-            }
-        }
+        CausalLmSequences rows = CausalLmSequences.of(ins, targets, eosTokenId, tokenizer.requirePadId());
         LlavaInputs.Builder b = LlavaInputs.builder()
-                .inputIds(all.idsArray(manager))
-                .attentionMask(all.maskArray(manager))
-                .labels(manager.create(labels));
+                .inputIds(rows.padded().idsArray(manager))
+                .attentionMask(rows.padded().maskArray(manager))
+                .labels(rows.labelsArray(manager));
         images(prompts, manager, b);
         return b.build();
+    }
+
+    /** The length of a prompt's training row (prompt, target, EOS): what {@link #trainingInputs} pads it to at least. */
+    public int trainingLength(Prompt p) {
+        return CausalLmSequences.length(promptIds(promptText(p), p.images().size(), p.exampleId()), targetIds(p));
+    }
+
+    private long[] targetIds(Prompt p) {
+        return tokenizer.encodePlain(p.target()
+                .orElseThrow(() -> new MmpeftException("example '" + p.exampleId() + "': no target text to train on")));
     }
 
     private LlavaInputs promptInputs(List<Prompt> prompts, Side side, NDManager manager) {

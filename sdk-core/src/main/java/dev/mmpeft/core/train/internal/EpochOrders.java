@@ -35,9 +35,9 @@ public final class EpochOrders<E> {
             l[i] = len.orElse(0);
         }
         this.lengths = known && n > 0 ? l : null;
-        if (config.groupByLength() && lengths == null) {
-            LOG.warn("groupByLength is set but {} reports no token lengths; batches keep the shuffled order",
-                    model.getClass().getSimpleName());
+        if ((config.groupByLength() || config.bucketByLength()) && lengths == null) {
+            LOG.warn("{} is set but {} reports no token lengths; batches keep the shuffled order",
+                    config.bucketByLength() ? "bucketByLength" : "groupByLength", model.getClass().getSimpleName());
         }
     }
 
@@ -49,6 +49,8 @@ public final class EpochOrders<E> {
         }
         if (config.groupByLength()) {
             order = LengthBatching.groupByLength(order, lengths, config.batchSize());
+        } else if (config.bucketByLength()) {
+            order = LengthBatching.bucketByLength(order, lengths, config.batchSize(), DataOrder.stepSeed(config.seed(), epoch, -1));
         }
         long[] batch = LengthBatching.padding(order, lengths, config.batchSize());
         long[] global = LengthBatching.globalPadding(lengths);
@@ -56,7 +58,7 @@ public final class EpochOrders<E> {
         LOG.info(String.format(Locale.ROOT,
                 "epoch %d: padding ratio %.3f (%d of %d token positions are padding; padded to the longest of all: %d, %.3f)%s",
                 epoch, lastPaddingRatio, batch[1], batch[0] + batch[1], global[1], (double) global[1] / (global[0] + global[1]),
-                config.groupByLength() ? ", grouped by length" : ""));
+                config.groupByLength() ? ", grouped by length" : config.bucketByLength() ? ", bucketed by length" : ""));
         return order;
     }
 

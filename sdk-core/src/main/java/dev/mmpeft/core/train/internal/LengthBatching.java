@@ -53,6 +53,45 @@ public final class LengthBatching {
     }
 
     /**
+     * Length buckets: the whole epoch ({@code shuffled}) sorted by length, longest first (ties keep
+     * the shuffled order), cut into batches, and the batches put in an order drawn from
+     * {@code batchSeed}, the longest batch first (so an out-of-memory shows at once, as with
+     * {@link #groupByLength}) and an incomplete batch (the shortest examples) last. The least padding any order of these batches can have; the price is
+     * that a batch holds examples of one length band only, which is why it is an option.
+     */
+    public static int[] bucketByLength(int[] shuffled, int[] lengths, int batchSize, long batchSeed) {
+        int n = shuffled.length;
+        Integer[] sorted = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            sorted[i] = shuffled[i];
+        }
+        Arrays.sort(sorted, Comparator.comparingInt((Integer i) -> lengths[i]).reversed());
+        int batches = (n + batchSize - 1) / batchSize;
+        int[] batchOrder = new int[batches];
+        for (int b = 0; b < batches; b++) {
+            batchOrder[b] = b;
+        }
+        // batch 0 holds the longest examples and stays first; a short last batch stays last, so the
+        // trainer's fixed-size cuts still fall on the buckets' edges; the full ones between are shuffled
+        int shuffledEnd = n % batchSize == 0 ? batches : batches - 1;
+        java.util.SplittableRandom random = new java.util.SplittableRandom(batchSeed);
+        for (int i = shuffledEnd - 1; i > 1; i--) {
+            int j = 1 + random.nextInt(i);
+            int t = batchOrder[i];
+            batchOrder[i] = batchOrder[j];
+            batchOrder[j] = t;
+        }
+        int[] out = new int[n];
+        int k = 0;
+        for (int b : batchOrder) {
+            for (int i = b * batchSize; i < Math.min(n, (b + 1) * batchSize); i++) {
+                out[k++] = sorted[i];
+            }
+        }
+        return out;
+    }
+
+    /**
      * Token positions of {@code order} cut into batches of {@code batchSize}, each padded to its
      * longest: {@code {real, padded}} where padded counts the padding positions only.
      */
