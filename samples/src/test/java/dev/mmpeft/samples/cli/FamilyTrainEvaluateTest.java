@@ -99,6 +99,32 @@ class FamilyTrainEvaluateTest {
         assertTrue(summary.get("trainable_parameters").asLong() > 0);
     }
 
+    /** The empirical study's sweep on a LLaVA model: four methods x connector frozen/tuned, its table and plot. */
+    @Test
+    void theStudySweepRunsOnALlavaModel() throws Exception {
+        Path model = tmp.resolve("tiny-llava-study");
+        LlavaPresets.writeTiny(model, words(List.of(PromptTemplates.scienceQa()), "user", "assistant", ":"), 5, 0.3f);
+        Path out = tmp.resolve("study");
+        CliRunner sweep = CliRunner.run("sweep", "--model", model.toString(), "--data", data.toString(), "--output", out.toString(),
+                "--methods", "lora,ia3,adapter,prefix", "--connector", "frozen,tuned", "--epochs", "1");
+        assertEquals(0, sweep.code(), sweep.toString());
+        assertTrue(sweep.out().contains("sweep: 9 cells (9 run now, 0 done before)"), sweep.out());
+        List<String> rows = Files.readAllLines(out.resolve("methods.csv"));
+        assertEquals(9, rows.size(), String.join("\n", rows)); // header + LoRA, IA3, Adapter, Prefix x frozen, tuned
+        for (String method : List.of("LoRA", "IA3", "Adapter", "Prefix")) {
+            assertTrue(rows.stream().anyMatch(r -> r.startsWith(method + ",")), method + " in " + rows);
+        }
+        assertTrue(Files.size(out.resolve("accuracy-vs-parameters.png")) > 1000);
+        // the tuned connector is the projector: its 2-layer MLP's parameters on top of each method's own
+        JsonNode frozen = Json.read(out.resolve("cells/ia3/summary.json"));
+        JsonNode tuned = Json.read(out.resolve("cells/ia3-connector/summary.json"));
+        dev.mmpeft.core.config.LlavaConfig config = dev.mmpeft.core.config.Configs.read(model, dev.mmpeft.core.config.LlavaConfig.class);
+        long vision = config.visionConfig().hiddenSize();
+        long text = config.textConfig().hiddenSize();
+        assertEquals(vision * text + text + text * text + text,
+                tuned.get("trainable_parameters").asLong() - frozen.get("trainable_parameters").asLong());
+    }
+
     @Test
     void lavinTrainsItsMmAdapterOnMixedBatchesAndEvaluatesIt() throws Exception {
         Path model = tmp.resolve("tiny-lavin");
