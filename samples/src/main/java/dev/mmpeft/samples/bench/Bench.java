@@ -18,6 +18,7 @@ import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftConfig;
 import dev.mmpeft.peft.PeftModel;
 import dev.mmpeft.peft.lora.LoraConfig;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -52,23 +53,50 @@ public final class Bench {
         return lora.build();
     }
 
+    /** The bench model under training: the network, what trains, and the PEFT model to close (null for full fine-tuning). */
+    private record Prepared(InstructBlip net, Map<String, Parameter> trainable, @org.jspecify.annotations.Nullable PeftModel<InstructBlip> peft) {}
+
+    private static Prepared prepare(BenchSettings s, InstructBlip base) {
+        if (s.full()) {
+            Map<String, Parameter> trainable = new LinkedHashMap<>(base.namedParameters());
+            trainable.values().forEach(p -> p.getArray().setRequiresGradient(true));
+            return new Prepared(base, trainable, null);
+        }
+        PeftModel<InstructBlip> peft = PeftModel.adapt(Adaptables.instructBlip(base), s.adapter().orElseThrow(), 0);
+        return new Prepared(peft.model(), peft.trainableParameters(), peft);
+    }
+
+    /**
+     * Profiles {@code s}'s training steps with PyTorch's profiler: {@code s.warmup()} steps unprofiled,
+     * then {@code s.steps()} steps recorded; the Chrome trace goes to {@code trace}.
+     */
+    public static OpProfile profile(BenchSettings s, Path trace) {
+        try (InstructBlip base = InstructBlip.random(s.config(), s.seed(), 0.02f, s.device())) {
+            Prepared p = prepare(s, base);
+            try {
+                BenchModel model = new BenchModel(p.net(), p.trainable(), s.promptTokens(), s.answerTokens());
+                if (s.warmup() > 0) {
+                    trainer(s, s.warmup(), e -> {}).fit(model, IntStream.range(0, s.batch()).boxed().toList());
+                }
+                return OpProfile.record(trace,
+                        () -> trainer(s, s.steps(), e -> {}).fit(model, IntStream.range(0, s.batch()).boxed().toList()));
+            } finally {
+                if (p.peft() != null) {
+                    p.peft().close();
+                }
+            }
+        }
+    }
+
     /** One benchmark run: matmul probe, forward, forward+backward, then training steps. */
     public static BenchResult run(BenchSettings s) {
         double matmul = MatmulProbe.gflops(s.matmulSize(), 5, s.device());
         InstructBlipConfig config = s.config();
         try (InstructBlip base = InstructBlip.random(config, s.seed(), 0.02f, s.device())) {
-            InstructBlip net;
-            Map<String, Parameter> trainable;
-            PeftModel<InstructBlip> peft = null;
-            if (s.full()) {
-                net = base;
-                trainable = new LinkedHashMap<>(base.namedParameters());
-                trainable.values().forEach(p -> p.getArray().setRequiresGradient(true));
-            } else {
-                peft = PeftModel.adapt(Adaptables.instructBlip(base), s.adapter().orElseThrow(), 0);
-                net = peft.model();
-                trainable = peft.trainableParameters();
-            }
+            Prepared prepared = prepare(s, base);
+            InstructBlip net = prepared.net();
+            Map<String, Parameter> trainable = prepared.trainable();
+            PeftModel<InstructBlip> peft = prepared.peft();
             long total = base.namedParameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
             if (!s.full()) {
                 total += trainable.values().stream().mapToLong(p -> p.getArray().size()).sum();
@@ -146,29 +174,33 @@ public final class Bench {
 
     /** Seconds of every training step through the SDK's trainer (AdamW, clipping, per-step scopes). */
     private static List<Double> trainStepSeconds(BenchModel model, BenchSettings s, long[] peakGpu, double[] lastLoss) {
-    // training steps through the SDK's trainer (AdamW, clipping, per-step scopes)
-    List<Double> stepSeconds = new ArrayList<>();
-    List<Integer> items = IntStream.range(0, s.batch()).boxed().toList();
-    Trainer.builder()
-            .listeners()
-            .optimizer(AdamW.lr(1e-4).weightDecay(0.05))
-            .maxSteps(s.warmup() + s.steps())
-            .batchSize(s.batch())
-            .clipGradNorm(1.0)
-            .seed(s.seed())
-            .devices(s.device())
-            .mixedPrecision(s.precision())
-            .listener(new TrainingListener() {
-                @Override
-                public void onStep(StepEvent e) {
-                    stepSeconds.add(e.stepSeconds());
-                    lastLoss[0] = e.loss();
-                    MemoryStats.gpuUsedMb(s.device()).ifPresent(mb -> peakGpu[0] = Math.max(peakGpu[0], mb));
-                }
-            })
-            .build()
-            .fit(model, items);
+        List<Double> stepSeconds = new ArrayList<>();
+        trainer(s, s.warmup() + s.steps(), e -> {
+            stepSeconds.add(e.stepSeconds());
+            lastLoss[0] = e.loss();
+            MemoryStats.gpuUsedMb(s.device()).ifPresent(mb -> peakGpu[0] = Math.max(peakGpu[0], mb));
+        }).fit(model, IntStream.range(0, s.batch()).boxed().toList());
         return stepSeconds;
+    }
+
+    /** The bench's trainer (AdamW, clipping, per-step scopes) for {@code steps} steps, each reported to {@code onStep}. */
+    private static Trainer trainer(BenchSettings s, int steps, java.util.function.Consumer<StepEvent> onStep) {
+        return Trainer.builder()
+                .listeners()
+                .optimizer(AdamW.lr(1e-4).weightDecay(0.05))
+                .maxSteps(steps)
+                .batchSize(s.batch())
+                .clipGradNorm(1.0)
+                .seed(s.seed())
+                .devices(s.device())
+                .mixedPrecision(s.precision())
+                .listener(new TrainingListener() {
+                    @Override
+                    public void onStep(StepEvent e) {
+                        onStep.accept(e);
+                    }
+                })
+                .build();
     }
 
     private static double median(int warmup, int runs, Runnable r) {

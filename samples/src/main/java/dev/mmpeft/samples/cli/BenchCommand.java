@@ -71,6 +71,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "examples per epoch of the epoch benchmark (default ${DEFAULT-VALUE}: 4 x --batch)")
     int examples;
 
+    @Option(names = "--profile", paramLabel = "TRACE.json",
+            description = "profile instead: --warmup steps, then --steps training steps under PyTorch's profiler; writes the"
+                    + " Chrome trace to TRACE.json and prints the time per operator family (matmul, attention, norms,"
+                    + " activations, ..., and what no operator covers: Java, JNI, allocation) as a Markdown table")
+    java.nio.file.Path profile;
+
     @CommandLine.Mixin DeviceOption device;
 
     @CommandLine.Mixin PrecisionOption precision;
@@ -97,6 +103,17 @@ final class BenchCommand implements Callable<Integer> {
                     "--examples " + perEpoch + " is fewer than one batch (--batch " + batch + ")");
         }
         BenchSettings s = settings(r).on(on, compute);
+        if (profile != null) {
+            if (epochs > 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--profile profiles the step benchmark; it takes no --epochs");
+            }
+            dev.mmpeft.samples.bench.OpProfile op = dev.mmpeft.samples.bench.Bench.profile(s, profile);
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf(java.util.Locale.ROOT, "%s, %d profiled training steps (trace: %s)%n%n%s", s.method(), s.steps(), profile,
+                    op.markdown());
+            out.flush();
+            return 0;
+        }
         String line = epochs > 0 ? BenchEpochs.run(s, epochs, perEpoch).toJsonLine() : Bench.run(s).toJsonLine();
         PrintWriter out = spec.commandLine().getOut();
         out.println(line);
