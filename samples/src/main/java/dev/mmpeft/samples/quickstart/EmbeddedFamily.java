@@ -57,21 +57,24 @@ public enum EmbeddedFamily {
     INSTRUCTBLIP("instructblip", DefaultModel.NAME, "/dev/mmpeft/samples/default-model/",
             List.of("flan-t5", "instructblip-flan-t5", "instructblip", "default"), PromptTemplates.scienceQaAnswerText(),
             DefaultModel.INIT_STD, FamilyParts.INSTRUCTBLIP,
-            "A small InstructBLIP-FlanT5 (Hugging Face layout)", 0.0),
+            "A small InstructBLIP-FlanT5 (Hugging Face layout)", "scienceqa-answer-text", 0.0),
     /**
      * LLaVA-1.5-style: CLIP tower, 2-layer projector, LLaMA; trained with
      * {@link PromptTemplates#scienceQaAnswerText()} in LLaVA's {@code "USER: <image>\n... ASSISTANT:"} format.
      */
     LLAVA("llava", "mmpeft-tiny-llava", "/dev/mmpeft/samples/default-model-llava/", List.of("llava"),
             PromptTemplates.scienceQaAnswerText(), 0.1f, FamilyParts.LLAVA,
-            "A small LLaVA-1.5-style model (CLIP tower, 2-layer projector, LLaMA; Hugging Face layout)", 0.0),
+            "A small LLaVA-1.5-style model (CLIP tower, 2-layer projector, LLaMA; Hugging Face layout)",
+            "scienceqa-answer-text, in LLaVA-1.5's `USER: <image>\\n... ASSISTANT:` format", 0.0),
     /**
      * LaVIN: CLIP tower, visual adapter, LLaMA (MM-Adapters come with fine-tuning); trained with
      * LaVIN's ScienceQA prompt with the option text as the answer ({@code The answer is red.}) on a mixture of image and text-only questions.
      */
     LAVIN("lavin", "mmpeft-tiny-lavin", "/dev/mmpeft/samples/default-model-lavin/", List.of("lavin"),
             FamilyParts.LAVIN_TEMPLATE, 0.1f, FamilyParts.LAVIN,
-            "A small LaVIN (CLIP tower, visual adapter, LLaMA; MM-Adapters are added by fine-tuning)", 0.3);
+            "A small LaVIN (CLIP tower, visual adapter, LLaMA; MM-Adapters are added by fine-tuning)",
+            "LaVIN's ScienceQA prompt (lavinScienceQa) with the option text in the answer, `The answer is red.`"
+                    + " (image-less questions get `Image: N/A`)", 0.3);
 
     private static final Pattern WORD = Pattern.compile("\\w+|[^\\w\\s]+");
 
@@ -83,10 +86,11 @@ public enum EmbeddedFamily {
     private final float initStd;
     private final FamilyParts.Part part;
     private final String description;
+    private final String templateNote;
     private final double textOnlyFraction;
 
     EmbeddedFamily(String flag, String modelName, String resourceDir, List<String> aliases, PromptTemplate template, float initStd,
-            FamilyParts.Part part, String description, double textOnlyFraction) {
+            FamilyParts.Part part, String description, String templateNote, double textOnlyFraction) {
         this.flag = flag;
         this.modelName = modelName;
         this.packaged = new PackagedModel(modelName, resourceDir, flag);
@@ -95,6 +99,7 @@ public enum EmbeddedFamily {
         this.initStd = initStd;
         this.part = part;
         this.description = description;
+        this.templateNote = templateNote;
         this.textOnlyFraction = textOnlyFraction;
     }
 
@@ -257,12 +262,12 @@ public enum EmbeddedFamily {
             String answering, double seconds) {
         StringBuilder sb = new StringBuilder();
         sb.append("# ").append(modelName).append("\n\n");
-        sb.append(description).append(" that mmpeft pre-trains on its own synthetic shapes\n");
-        sb.append("data, so that the quickstart and the sweep run without a download. Rebuild it with\n");
+        sb.append(description).append(".\n");
+        sb.append("mmpeft pre-trains it on its own synthetic shapes data, so that the quickstart and the sweep\n");
+        sb.append("run without a download. Rebuild it with\n");
         sb.append("`./mmpeft default-model --family ").append(flag).append(" --output DIR`.\n\n");
         sb.append(String.format(Locale.ROOT, "- parameters: %,d; vocabulary: %d words (word-level tokenizers)%n", parameters, words));
-        sb.append(String.format(Locale.ROOT, "- template: %s (recorded in mmpeft_task.json)%n",
-                PromptTemplates.nameOf(template).orElse("the inline template of mmpeft_task.json")));
+        sb.append("- template: ").append(templateNote).append(" (recorded in mmpeft_task.json)\n");
         sb.append(String.format(Locale.ROOT, "- pre-training: base task %s, %d examples (%.0f%% text-only), %d px images, seed %d,"
                 + " AdamW lr %s, batch %d, init std %s, %d epochs max (%d run, %d steps, %s); %.0f s on the build machine%n",
                 recipe.families(), recipe.trainExamples(), 100 * recipe.textOnlyFraction(), recipe.imageSize(), recipe.seed(),
