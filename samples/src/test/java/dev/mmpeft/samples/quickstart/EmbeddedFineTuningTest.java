@@ -71,8 +71,12 @@ class EmbeddedFineTuningTest {
         }
     }
 
+    /**
+     * Measured (48 training, 64 held-out questions, half text-only): text-only 21.9% -> 100.0%,
+     * image 21.9% -> 59.4% in 150 steps (15 epochs gave 84.4% and 53.1%).
+     */
     static final double MMT_LR = 1e-2;
-    static final int MMT_EPOCHS = 15;
+    static final int MMT_EPOCHS = 25;
     static final double MMT_MIN_GAIN = 20;
 
     @Test
@@ -100,6 +104,7 @@ class EmbeddedFineTuningTest {
         }
     }
 
+    /** Measured (96 training, 48 held-out questions): 25.0% -> 100.0% in 60 steps. */
     static final double LORA_LR = 5e-3;
     static final int LORA_EPOCHS = 10;
     static final double LORA_MIN_GAIN = 30;
