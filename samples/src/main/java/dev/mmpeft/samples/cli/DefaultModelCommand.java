@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
             "(colour questions), in Hugging Face layout with word-level tokenizers:",
             "instructblip (the default; a small InstructBLIP-FlanT5, what '--model embedded'",
             "names), llava (CLIP tower, projector, LLaMA; '--model embedded:llava') or lavin",
-            "(CLIP tower, visual adapter, LLaMA, 30% text-only questions; '--model",
+            "(CLIP tower, visual adapter, LLaMA, 30%% text-only questions; '--model",
             "embedded:lavin'). The samples ship a copy of each; this command shows how it was",
             "made and makes it again, or, with --packaged, writes the shipped copy to a folder",
             "of your own.",
@@ -36,7 +36,7 @@ public final class DefaultModelCommand implements Callable<Integer> {
             description = "Model family: instructblip, llava or lavin (default: ${DEFAULT-VALUE}).")
     String family;
 
-    @Option(names = "--packaged", description = "Write the packaged copy (what 'embedded' names) instead of rebuilding it: seconds, not minutes.")
+    @Option(names = "--packaged", description = "Write the packaged copy of the family (what embedded, embedded:llava or embedded:lavin names) instead of rebuilding it: seconds, not minutes.")
     boolean packaged;
 
     @Option(names = "--train", paramLabel = "N", description = "Training examples (default: the standard recipe's).")
