@@ -18,6 +18,8 @@ import java.util.function.Supplier;
  * <pre>{@code
  * Path dir = EmbeddedModels.resolve("embedded");            // unpacked into the cache on first use
  * Path same = EmbeddedModels.resolve("embedded:flan-t5");   // by family alias
+ * Path llava = EmbeddedModels.resolve("embedded:llava");    // the embedded LLaVA (mmpeft-tiny-llava)
+ * Path lavin = EmbeddedModels.resolve("embedded:lavin");    // the embedded LaVIN (mmpeft-tiny-lavin)
  * Path mine = EmbeddedModels.resolve("models/instructblip-flan-t5-xl");
  * }</pre>
  */
@@ -37,9 +39,10 @@ public final class EmbeddedModels {
 
     private static Map<String, Entry> registry() {
         Map<String, Entry> m = new LinkedHashMap<>();
-        // one entry per packaged model; a LLaMA-family one would add "embedded:llama"
-        m.put(DefaultModel.NAME, new Entry(DefaultModel.NAME, List.of("flan-t5", "instructblip-flan-t5", "default"),
-                DefaultModel::directory));
+        // one entry per packaged model: one per family (EmbeddedFamily), the default first
+        for (EmbeddedFamily f : EmbeddedFamily.values()) {
+            m.put(f.modelName(), new Entry(f.modelName(), f.aliases(), f::directory));
+        }
         return m;
     }
 
