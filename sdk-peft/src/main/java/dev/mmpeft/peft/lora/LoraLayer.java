@@ -16,6 +16,7 @@ import dev.mmpeft.peft.spi.LinearAdapterLayer;
 import dev.mmpeft.peft.spi.RowGroups;
 import dev.mmpeft.peft.spi.RowRoutes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -313,13 +314,17 @@ final class LoraLayer implements LinearAdapterLayer {
     }
 
     /**
-     * Every row's LoRA branch in two batched matrix products, when the batch mixes adapters: each
-     * row multiplies by its own adapter's {@code A^T} and {@code scaling * B^T} (gathered from the
-     * adapters' matrices stacked and zero-padded to the largest rank; a row without an adapter of
-     * this layer gets zeros, so its output stays the base output). Why: gathering, computing and
-     * scattering one group per adapter costs a dozen small operations per layer and step, more than
-     * the branch itself on small models; this costs four. Null when the batch needs the group path:
-     * training (dropout, gradients), DoRA, a {@code lora_B} bias, or one adapter for every row.
+     * Every row's LoRA branch in two matrix products for the whole batch, when the batch mixes
+     * adapters: {@code x} times the routed adapters' {@code A} matrices concatenated by rank
+     * ({@code [sum of ranks, in]}), times a per-row mask that holds the row's adapter's scaling in
+     * that adapter's rank columns and zero elsewhere, times their {@code B} matrices concatenated
+     * ({@code [out, sum of ranks]}). A row's other adapters' columns are exact zeros, so each row
+     * gets its own adapter's {@code scaling * B A x} (a row without an adapter of this layer gets
+     * zero and keeps the base output). Why: gathering, computing and scattering one group per
+     * adapter costs a dozen small operations per layer and decoding step, more than the branch
+     * itself on small models; this costs four plain ones (the concatenations and masks are made
+     * once per batch). Null when the batch needs the group path: training (dropout, gradients),
+     * DoRA, a {@code lora_B} bias, or one adapter for every row.
      */
     private @Nullable NDArray stackedAdapt(RowRoutes r, NDArray x, NDArray y) {
         if (loraA.isTraining() || r.uniform().isPresent() || x.getShape().dimension() < 2) {
@@ -341,45 +346,30 @@ final class LoraLayer implements LinearAdapterLayer {
             }
             stacked = new Stacked(names);
         }
-        long rows = x.getShape().get(0);
-        NDArray[] perRow = stacked.perRow(r, rows);
-        long in = x.getShape().get(x.getShape().dimension() - 1);
-        NDArray d = x.reshape(rows, -1, in).matMul(perRow[0]).matMul(perRow[1]).reshape(y.getShape());
-        return y.add(d);
+        NDArray mask = stacked.mask(r, x.getShape());
+        NDArray h = ai.djl.nn.core.Linear.linear(x, stacked.a).singletonOrThrow().mul(mask);
+        return y.add(ai.djl.nn.core.Linear.linear(h, stacked.b).singletonOrThrow());
     }
 
-    /** The adapters' matrices of one routed batch, stacked, and gathered per row count (freed when routing ends). */
+    /** The routed adapters' matrices of one batch, concatenated, and the row masks (freed when routing ends). */
     private final class Stacked {
         final NDManager manager;
         final List<String> names;
         final NDArray a;
         final NDArray b;
-        final Map<Long, NDArray[]> byRows = new HashMap<>();
+        final Map<Shape, NDArray> masks = new HashMap<>();
 
         Stacked(List<String> names) {
             this.names = names;
-            NDArray first = slots.get(names.get(0)).a.weight().getArray();
-            this.manager = first.getManager().newSubManager();
-            int rank = names.stream().mapToInt(n -> slots.get(n).r).max().orElseThrow();
-            long in = base.inFeatures();
-            long out = base.outFeatures();
+            this.manager = slots.get(names.get(0)).a.weight().getArray().getManager().newSubManager();
             NDList as = new NDList();
             NDList bs = new NDList();
             for (String n : names) {
-                Slot s = slots.get(n);
-                NDArray at = own(s.a.weight().getArray().transpose()); // [in, r]
-                NDArray bt = own(own(s.b.weight().getArray().transpose()).mul(Scalars.of(at, (float) s.scaling))); // [r, out]
-                if (s.r < rank) {
-                    at = own(at.concat(manager.zeros(new Shape(in, rank - s.r), at.getDataType()), 1));
-                    bt = own(bt.concat(manager.zeros(new Shape(rank - s.r, out), bt.getDataType()), 0));
-                }
-                as.add(at.expandDims(0));
-                bs.add(bt.expandDims(0));
+                as.add(slots.get(n).a.weight().getArray()); // [r, in]
+                bs.add(slots.get(n).b.weight().getArray()); // [out, r]
             }
-            as.add(manager.zeros(new Shape(1, in, rank), first.getDataType()));
-            bs.add(manager.zeros(new Shape(1, rank, out), first.getDataType()));
-            this.a = own(NDArrays.concat(as, 0)); // [adapters + 1, in, rank]
-            this.b = own(NDArrays.concat(bs, 0)); // [adapters + 1, rank, out]
+            this.a = own(NDArrays.concat(as, 0)); // [sum of ranks, in]
+            this.b = own(NDArrays.concat(bs, 1)); // [out, sum of ranks]
         }
 
         private NDArray own(NDArray array) {
@@ -387,10 +377,28 @@ final class LoraLayer implements LinearAdapterLayer {
             return array;
         }
 
-        NDArray[] perRow(RowRoutes r, long rows) {
-            return byRows.computeIfAbsent(rows, n -> {
-                NDArray index = manager.create(r.slotPerRow(names, n));
-                return new NDArray[] {own(a.get(index)), own(b.get(index))};
+        /** {@code [rows, 1, ..., sum of ranks]}: each row's adapter's scaling in its columns, zero elsewhere. */
+        NDArray mask(RowRoutes r, Shape input) {
+            return masks.computeIfAbsent(input, shape -> {
+                long rows = shape.get(0);
+                long[] slot = r.slotPerRow(names, rows);
+                int width = names.stream().mapToInt(n -> slots.get(n).r).sum();
+                float[] values = new float[(int) rows * width];
+                for (int row = 0; row < rows; row++) {
+                    if (slot[row] < names.size()) {
+                        int from = 0;
+                        for (int k = 0; k < slot[row]; k++) {
+                            from += slots.get(names.get(k)).r;
+                        }
+                        Slot s = slots.get(names.get((int) slot[row]));
+                        Arrays.fill(values, row * width + from, row * width + from + s.r, (float) s.scaling);
+                    }
+                }
+                long[] dims = new long[shape.dimension()];
+                Arrays.fill(dims, 1);
+                dims[0] = rows;
+                dims[dims.length - 1] = width;
+                return manager.create(values, new Shape(dims)).toType(a.getDataType(), false);
             });
         }
     }
