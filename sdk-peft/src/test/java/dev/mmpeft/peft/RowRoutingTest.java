@@ -123,6 +123,36 @@ class RowRoutingTest {
         }
     }
 
+    /**
+     * Without DoRA in the batch, every LoRA and IA3 layer computes all rows in one batched product
+     * (per-row matrices of ranks 2 and 4 padded to 4, rows without adapter multiplied by zeros or
+     * ones); each row must still equal its adapter alone, batch after batch.
+     */
+    @Test
+    void batchedRoutingOfLoraRanksAndIa3EqualsEachAlone() {
+        for (TinyBlips.Tiny tiny : List.of(TinyBlips.t5(), TinyBlips.llama())) {
+            try (PeftModel<InstructBlip> peft = fourAdapters(tiny)) {
+                Prompt p = TinyBlips.prompts().get(1);
+                for (List<String> routes : List.of(Arrays.asList("lora2", "ia3", null, "default", "lora2"),
+                        Arrays.asList("default", "lora2", "default"))) {
+                    List<Prompt> batch = new ArrayList<>();
+                    routes.forEach(r -> batch.add(p));
+                    float[] mixed;
+                    try (RowRouting routing = peft.routeRows(routes); NDManager scope = NDManager.newBaseManager()) {
+                        mixed = logits(tiny, peft.model(), batch, scope);
+                    }
+                    int per = mixed.length / routes.size();
+                    for (int i = 0; i < routes.size(); i++) {
+                        String a = routes.get(i);
+                        float[] single = alone(peft, a, s -> logits(tiny, peft.model(), List.of(p), s));
+                        float diff = TinyBlips.maxDiff(single, Arrays.copyOfRange(mixed, i * per, (i + 1) * per));
+                        assertTrue(diff <= TOLERANCE, tiny.dir().getFileName() + " " + routes + " row " + i + " (" + a + "): " + diff);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void greedyAndBeamGenerationFollowEachExamplesAdapter() {
         for (TinyBlips.Tiny tiny : List.of(TinyBlips.t5(), TinyBlips.llama())) {

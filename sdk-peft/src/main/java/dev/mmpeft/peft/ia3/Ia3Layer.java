@@ -1,6 +1,8 @@
 package dev.mmpeft.peft.ia3;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -12,7 +14,9 @@ import dev.mmpeft.peft.spi.LinearAdapterLayer;
 import dev.mmpeft.peft.spi.RowGroups;
 import dev.mmpeft.peft.spi.RowRoutes;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,6 +43,8 @@ final class Ia3Layer implements LinearAdapterLayer {
     private Vectors vectors;
     private List<String> active = List.of();
     private @Nullable RowRoutes routes;
+    private @Nullable NDManager stackedManager;
+    private final Map<Long, NDArray> stackedByRows = new HashMap<>();
     private boolean disabled;
     private @Nullable NDArray originalWeight;
     private @Nullable NDArray originalBias;
@@ -75,6 +81,7 @@ final class Ia3Layer implements LinearAdapterLayer {
 
     @Override
     public void remove(String adapter) {
+        dropStacked();
         if (adapters.contains(adapter)) {
             List<String> rest = new ArrayList<>(adapters);
             rest.remove(adapter);
@@ -134,7 +141,65 @@ final class Ia3Layer implements LinearAdapterLayer {
 
     @Override
     public void route(@Nullable RowRoutes newRoutes) {
+        dropStacked();
         this.routes = newRoutes;
+    }
+
+    private void dropStacked() {
+        stackedByRows.clear();
+        if (stackedManager != null) {
+            stackedManager.close();
+            stackedManager = null;
+        }
+    }
+
+    /**
+     * {@code x} times each row's own adapter's vector in one multiplication, when the batch mixes
+     * adapters: the vectors are stacked with a row of ones (rows without an adapter of this layer,
+     * multiplied exactly by one) and gathered per row once per row count of the batch. Why: one
+     * gather, multiply and scatter per adapter per layer and step cost more than the scaling itself.
+     * Null when training (gradients take the group path) or when one adapter serves every row.
+     */
+    private @Nullable NDArray stackedScaled(RowRoutes r, NDArray x) {
+        if (vectors.isTraining() || r.uniform().isPresent() || x.getShape().dimension() < 2) {
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        for (String a : r.adapters()) {
+            if (adapters.contains(a)) {
+                names.add(a);
+            }
+        }
+        if (names.isEmpty()) {
+            return x;
+        }
+        long rows = x.getShape().get(0);
+        NDArray perRow = stackedByRows.get(rows);
+        if (perRow == null) {
+            if (stackedManager == null) {
+                stackedManager = vectors.parameter(names.get(0)).getArray().getManager().newSubManager();
+            }
+            NDManager m = stackedManager;
+            NDList vs = new NDList();
+            for (String n : names) {
+                NDArray v = vectors.parameter(n).getArray().reshape(1, -1);
+                v.attach(m);
+                vs.add(v);
+            }
+            vs.add(m.ones(vs.get(0).getShape(), vs.get(0).getDataType()));
+            NDArray all = NDArrays.concat(vs, 0); // [adapters + 1, features]
+            all.attach(m);
+            NDArray gathered = all.get(m.create(r.slotPerRow(names, rows))); // [rows, features]
+            gathered.attach(m);
+            long[] shape = new long[x.getShape().dimension()];
+            java.util.Arrays.fill(shape, 1);
+            shape[0] = rows;
+            shape[shape.length - 1] = -1;
+            perRow = gathered.reshape(shape);
+            perRow.attach(m);
+            stackedByRows.put(rows, perRow);
+        }
+        return x.mul(perRow);
     }
 
     @Override
@@ -225,6 +290,10 @@ final class Ia3Layer implements LinearAdapterLayer {
     private NDArray scaled(NDArray x) {
         if (routes == null) {
             return x.mul(scale(x.getManager()));
+        }
+        NDArray all = stackedScaled(routes, x);
+        if (all != null) {
+            return all;
         }
         return RowGroups.apply(routes, adapters::contains, x, x, (name, in, rows) -> rows.mul(vector(name, rows.getManager())));
     }

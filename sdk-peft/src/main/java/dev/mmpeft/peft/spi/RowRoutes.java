@@ -102,6 +102,25 @@ public final class RowRoutes {
         return out.stream().mapToLong(Long::longValue).toArray();
     }
 
+    /**
+     * For each of {@code rows} rows, the position in {@code names} of its example's adapter, or
+     * {@code names.size()} for a row whose adapter is not in {@code names} (or that has none). Why:
+     * a layer that computes every row in one batched operation gathers per-row weights with it.
+     *
+     * @throws PeftException when {@code rows} is not a multiple of the examples
+     */
+    public long[] slotPerRow(List<String> names, long rows) {
+        int per = rowsPerExample(rows);
+        long[] out = new long[(int) rows];
+        for (int e = 0; e < examples.size(); e++) {
+            int slot = examples.get(e).map(names::indexOf).filter(i -> i >= 0).orElse(names.size());
+            for (int j = 0; j < per; j++) {
+                out[e * per + j] = slot;
+            }
+        }
+        return out;
+    }
+
     @Override
     public String toString() {
         List<String> names = new ArrayList<>();
