@@ -101,8 +101,11 @@ class StandardMethodsTest {
         assertEquals("adaption-prompt", StandardMethods.ADAPTION_PROMPT.cliName());
         assertEquals(StandardMethods.ADAPTION_PROMPT, StandardMethods.parse(" Adaption_Prompt "));
         assertEquals(StandardMethods.FULL_QFORMER, StandardMethods.parse("full-qformer"));
+        FineTuning mm = FineTuning.study(StandardMethods.MM_ADAPTER);
+        assertEquals(List.of("mm-adapter", "LLM+VISION", "", StandardMethods.MM_ADAPTER),
+                List.of(mm.slug(), mm.method().label(mm), mm.method().sizeLabel(mm), StandardMethods.parse("MM_Adapter")));
         ExperimentException unknown = assertThrows(ExperimentException.class, () -> StandardMethods.parse("loha"));
-        assertEquals("unknown method 'loha'; expected one of zero-shot, lora, dora, ia3, adapter, prefix, adaption-prompt, full-qformer",
+        assertEquals("unknown method 'loha'; expected one of zero-shot, lora, dora, ia3, adapter, prefix, adaption-prompt, mm-adapter, full-qformer",
                 unknown.getMessage());
     }
 
@@ -113,7 +116,7 @@ class StandardMethodsTest {
         assertEquals("LORA takes no virtual tokens (virtual-tokens is an option of: prefix)", e.getMessage());
         e = assertThrows(ExperimentException.class, () -> FineTuning.study(StandardMethods.PREFIX).toBuilder()
                 .addComponents(Component.LLM_FFN).build());
-        assertEquals("PREFIX takes no targets (target is an option of: lora, dora, ia3, adapter)", e.getMessage());
+        assertEquals("PREFIX takes no targets (target is an option of: lora, dora, ia3, adapter, mm-adapter)", e.getMessage());
         e = assertThrows(ExperimentException.class, () -> FineTuning.fullQformer().withConnectorTuned(true));
         assertEquals("FULL_QFORMER takes no connector tuning (connector is an option of: lora, dora, ia3, adapter, prefix,"
                 + " adaption-prompt)", e.getMessage());
