@@ -130,18 +130,18 @@ public abstract class AdamW implements OptimizerSpec {
             // decoupled decay (torch multiplies even by 1 - lr*0 = 1, which changes nothing)
             double wd = decay.get(name);
             if (wd != 0) {
-                p.muli(1 - lr * wd);
+                p.muli(scalar(1 - lr * wd, p));
             }
             // m.lerp_(g, 1 - beta1) == m + (1 - beta1) * (g - m)
-            m.addi(scoped(g.sub(m), scope).muli(1 - beta1));
+            m.addi(scoped(g.sub(m), scope).muli(scalar(1 - beta1, p)));
             // v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-            v.muli(beta2).addi(scoped(g.mul(g), scope).muli(1 - beta2));
+            v.muli(scalar(beta2, p)).addi(scoped(g.mul(g), scope).muli(scalar(1 - beta2, p)));
             double bc1 = 1 - Math.pow(beta1, t);
             double bc2 = 1 - Math.pow(beta2, t);
             double stepSize = lr / bc1;
-            NDArray denom = scoped(v.sqrt(), scope).divi(Math.sqrt(bc2)).addi(spec.eps());
+            NDArray denom = scoped(v.sqrt(), scope).divi(scalar(Math.sqrt(bc2), p)).addi(scalar(spec.eps(), p));
             // p.addcdiv_(m, denom, value=-step_size)
-            p.addi(scoped(m.div(denom), scope).muli(-stepSize));
+            p.addi(scoped(m.div(denom), scope).muli(scalar(-stepSize, p)));
         }
     }
 
