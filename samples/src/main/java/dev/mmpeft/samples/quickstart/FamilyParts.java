@@ -13,7 +13,9 @@ import dev.mmpeft.core.train.Autograd;
 import dev.mmpeft.datasets.prompt.PromptTemplate;
 import dev.mmpeft.datasets.prompt.PromptTemplates;
 import dev.mmpeft.models.generation.CandidateScores;
+import dev.mmpeft.models.generation.GenerativeModel;
 import dev.mmpeft.models.generation.Predictor;
+import dev.mmpeft.models.generation.PromptProcessor;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.models.lavin.Lavin;
 import dev.mmpeft.models.lavin.LavinProcessor;
@@ -153,13 +155,7 @@ final class FamilyParts {
         public Loaded load(Path dir) {
             Llava model = Llava.load(dir);
             LlavaProcessor processor = LlavaProcessor.load(dir, model.config());
-            return new Base(model, processor, new WholeModel(model, processor)) {
-                @Override
-                public Map<String, Prediction> predict(List<Prompt> prompts) {
-                    return byScoring(prompts, (batch, candidates, m) ->
-                            model.scoreCandidates(processor.scoringInputs(batch, m), processor.candidateIds(candidates)));
-                }
-            };
+            return scoring(model, processor, new WholeModel(model, processor));
         }
 
         @Override
@@ -225,13 +221,7 @@ final class FamilyParts {
         public Loaded load(Path dir) {
             Lavin model = Lavin.load(dir);
             LavinProcessor processor = LavinProcessor.load(dir, model.config());
-            return new Base(model, processor, new WholeModel(model, processor)) {
-                @Override
-                public Map<String, Prediction> predict(List<Prompt> prompts) {
-                    return byScoring(prompts, (batch, candidates, m) ->
-                            model.scoreCandidates(processor.scoringInputs(batch, m), processor.candidateIds(candidates)));
-                }
-            };
+            return scoring(model, processor, new WholeModel(model, processor));
         }
 
         @Override
@@ -301,6 +291,18 @@ final class FamilyParts {
             });
         }
         return out;
+    }
+
+    /** A loaded model answering by batched candidate scoring through the family's processor. */
+    private static <I, M extends HfModel<?> & GenerativeModel<I>, P extends PromptProcessor<I> & AutoCloseable> Loaded scoring(
+            M model, P processor, WholeModel trainable) {
+        return new Base(model, processor, trainable) {
+            @Override
+            public Map<String, Prediction> predict(List<Prompt> prompts) {
+                return byScoring(prompts, (batch, candidates, m) ->
+                        model.scoreCandidates(processor.scoringInputs(batch, m), processor.candidateIds(candidates)));
+            }
+        };
     }
 
     /** The shared half of a {@link Loaded}: the model, its processor and the trainable view. */
