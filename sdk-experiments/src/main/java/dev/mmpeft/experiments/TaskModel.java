@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  * examples, and the PEFT model alone knows neither the processor nor the template.
  *
  * <pre>{@code
- * try (TaskModel model = TaskModel.of(peft, processor, template)) {
+ * try (TaskModel<InstructBlip> model = TaskModel.of(peft, processor, template)) {
  *     trainer.fit(model, trainPrompts, validationExamples, Evaluators.forFormat("scienceqa"));
  * }
  * }</pre>

@@ -48,9 +48,10 @@ public final class FineTuningOptions {
     }
 
     /**
-     * The setting the flags describe on a model of {@code family}: without {@code --method} and
-     * {@code --target}, the family's recipe ({@link Quickstart.Options#defaultSetting(String)}: LoRA
-     * on the Q-Former and LLM for InstructBLIP, LoRA on the LLM for LLaVA, MM-Adapter for LaVIN).
+     * The setting the flags describe on a model of {@code family}: without {@code --method}, the
+     * family's method ({@link Quickstart.Options#defaultMethod(String)}: MM-Adapter for LaVIN, LoRA
+     * otherwise); without {@code --target}, LoRA on the Q-Former and LLM for InstructBLIP and on the
+     * whole LLM for LLaVA and LaVIN.
      */
     public FineTuning setting(String family) {
         if (method.dma()) {
@@ -76,7 +77,7 @@ public final class FineTuningOptions {
             throw recipe.bad("--target: " + e.getMessage());
         }
         FineTuning lora = Quickstart.Options.defaultSetting();
-        AdaptationMethod m = chosen.orElse(Quickstart.Options.defaultSetting(family).method());
+        AdaptationMethod m = chosen.orElse(Quickstart.Options.defaultMethod(family));
         if (!recipe.given("--target") && !family.equals(InstructBlipFamily.NAME)) {
             // the command's default names Q-Former components, which LLaVA and LaVIN lack: the whole LLM instead
             components = EnumSet.of(Component.LLM_ALL);

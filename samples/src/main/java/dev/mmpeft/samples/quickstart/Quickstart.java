@@ -63,18 +63,11 @@ public final class Quickstart {
         }
 
         /**
-         * The recipe on a model of {@code family}: {@link #defaultSetting()} for InstructBLIP; on the
-         * families without a Q-Former, LoRA on the whole language model ({@code LLM_ALL}, LLaVA) or
-         * LaVIN's own MM-Adapter (LaVIN), with the same recipe otherwise.
+         * The method the commands fine-tune a model of {@code family} with when {@code --method} is
+         * not given: LaVIN's own MM-Adapter on LaVIN, LoRA ({@link #defaultSetting()}) otherwise.
          */
-        public static FineTuning defaultSetting(String family) {
-            FineTuning lora = defaultSetting();
-            return switch (family) {
-                case "llava" -> lora.toBuilder().components(EnumSet.of(Component.LLM_ALL)).build();
-                case "lavin" -> lora.toBuilder().method(StandardMethods.MM_ADAPTER).components(EnumSet.noneOf(Component.class))
-                        .learningRate(studyLearningRate(StandardMethods.MM_ADAPTER)).build();
-                default -> lora;
-            };
+        public static AdaptationMethod defaultMethod(String family) {
+            return family.equals("lavin") ? StandardMethods.MM_ADAPTER : defaultSetting().method();
         }
 
         /** The full Q-Former recipe of every command: as {@link #defaultSetting()}, lr 1e-3 (the papers: 2e-5). */
