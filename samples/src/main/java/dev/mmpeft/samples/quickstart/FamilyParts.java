@@ -1,6 +1,5 @@
 package dev.mmpeft.samples.quickstart;
 
-import ai.djl.ndarray.NDManager;
 import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.core.Prompt;
 import dev.mmpeft.core.config.ClipVisionConfig;
@@ -9,10 +8,8 @@ import dev.mmpeft.core.config.LavinConfig;
 import dev.mmpeft.core.config.LlamaConfig;
 import dev.mmpeft.core.config.LlavaConfig;
 import dev.mmpeft.core.eval.Prediction;
-import dev.mmpeft.core.train.Autograd;
 import dev.mmpeft.datasets.prompt.PromptTemplate;
 import dev.mmpeft.datasets.prompt.PromptTemplates;
-import dev.mmpeft.models.generation.CandidateScores;
 import dev.mmpeft.models.generation.GenerativeModel;
 import dev.mmpeft.models.generation.Predictor;
 import dev.mmpeft.models.generation.PromptProcessor;
@@ -26,8 +23,6 @@ import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.models.processing.WordLevelTokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -253,45 +248,8 @@ final class FamilyParts {
                 .numKeyValueHeads(4).maxPositionEmbeddings(256).padTokenId(padTokenId).build();
     }
 
-    /** Scores one batch of prompts that share their candidates. */
-    @FunctionalInterface
-    interface BatchScorer {
-        CandidateScores score(List<Prompt> batch, List<String> candidates, NDManager scope);
-    }
-
     /** Prompts scored in batches of this many (those with the same candidates together). */
     static final int SCORING_BATCH = 16;
-
-    /**
-     * Candidate-scoring answers: prompts grouped by their candidate list (in first-seen order), each
-     * group in batches, the lowest-loss candidate chosen.
-     *
-     * @throws MmpeftException naming the example when a prompt has no candidates
-     */
-    static Map<String, Prediction> byScoring(List<Prompt> prompts, BatchScorer scorer) {
-        Map<List<String>, List<Prompt>> groups = new LinkedHashMap<>();
-        for (Prompt p : prompts) {
-            if (p.candidates().isEmpty()) {
-                throw new MmpeftException("example '" + p.exampleId() + "': no answer candidates to score");
-            }
-            groups.computeIfAbsent(p.candidates(), k -> new ArrayList<>()).add(p);
-        }
-        Map<String, Prediction> out = new LinkedHashMap<>();
-        try (Autograd.GradMode off = Autograd.gradMode(false); NDManager base = NDManager.newBaseManager()) {
-            groups.forEach((candidates, group) -> {
-                for (int i = 0; i < group.size(); i += SCORING_BATCH) {
-                    List<Prompt> batch = group.subList(i, Math.min(group.size(), i + SCORING_BATCH));
-                    try (NDManager scope = base.newSubManager()) {
-                        CandidateScores s = scorer.score(batch, candidates, scope);
-                        for (int b = 0; b < batch.size(); b++) {
-                            out.put(batch.get(b).exampleId(), Prediction.ofChoice(batch.get(b).exampleId(), s.best(b)));
-                        }
-                    }
-                }
-            });
-        }
-        return out;
-    }
 
     /** A loaded model answering by batched candidate scoring through the family's processor. */
     private static <I, M extends HfModel<?> & GenerativeModel<I>, P extends PromptProcessor<I> & AutoCloseable> Loaded scoring(
@@ -299,8 +257,8 @@ final class FamilyParts {
         return new Base(model, processor, trainable) {
             @Override
             public Map<String, Prediction> predict(List<Prompt> prompts) {
-                return byScoring(prompts, (batch, candidates, m) ->
-                        model.scoreCandidates(processor.scoringInputs(batch, m), processor.candidateIds(candidates)));
+                return Predictor.of(model, processor).method(Predictor.Method.CANDIDATE_SCORING).batchSize(SCORING_BATCH)
+                        .predict(prompts);
             }
         };
     }

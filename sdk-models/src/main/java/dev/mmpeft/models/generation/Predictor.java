@@ -2,9 +2,11 @@ package dev.mmpeft.models.generation;
 
 import ai.djl.ndarray.NDManager;
 import com.google.common.base.Preconditions;
+import com.google.common.collect.Lists;
 import dev.mmpeft.core.MmpeftException;
 import dev.mmpeft.core.Prompt;
 import dev.mmpeft.core.eval.Prediction;
+import dev.mmpeft.core.train.Autograd;
 import dev.mmpeft.models.nn.HfModel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -77,8 +79,15 @@ public final class Predictor {
             return out;
         }
 
-        int best(Prompt p, NDManager scope) {
-            return model.scoreCandidates(processor.scoringInputs(List.of(p), scope), processor.candidateIds(p.candidates())).best(0);
+        /** The best candidate of each prompt of a batch whose prompts share their options. */
+        int[] best(List<Prompt> batch, NDManager scope) {
+            CandidateScores scores = model.scoreCandidates(processor.scoringInputs(batch, scope),
+                    processor.candidateIds(batch.get(0).candidates()));
+            int[] best = new int[batch.size()];
+            for (int b = 0; b < best.length; b++) {
+                best[b] = scores.best(b);
+            }
+            return best;
         }
     }
 
@@ -92,33 +101,53 @@ public final class Predictor {
         return new Predictor(model, method, config, batchSize);
     }
 
-    /** The same predictor generating for {@code n} prompts at a time (default 8). */
+    /**
+     * The same predictor answering {@code n} prompts at a time (default 8): a batch of generation,
+     * or of candidate scoring over prompts that share their options.
+     */
     public Predictor batchSize(int n) {
         Preconditions.checkArgument(n >= 1, "batch size must be >= 1, got %s", n);
         return new Predictor(model, method, generation, n);
     }
 
     /**
-     * The prediction of every prompt, by example id, in the prompts' order.
+     * The prediction of every prompt, by example id, in the prompts' order. Nothing records
+     * gradients: prediction never trains, whatever the model's parameters require.
      *
      * @throws MmpeftException when candidate scoring is asked for a prompt without options
      */
     public Map<String, Prediction> predict(List<Prompt> prompts) {
         model.block().setTraining(false);
         Map<String, Prediction> out = new LinkedHashMap<>();
+        // prompts with the same options are scored together (one candidate list per batch)
+        Map<List<String>, List<Prompt>> toScore = new LinkedHashMap<>();
         List<Prompt> toGenerate = new ArrayList<>();
-        try (NDManager base = NDManager.newBaseManager(model.device())) {
-            for (Prompt p : prompts) {
-                boolean score = method == Method.CANDIDATE_SCORING || (method == Method.AUTO && !p.candidates().isEmpty());
-                if (score) {
-                    out.put(p.exampleId(), score(p, base));
-                } else {
-                    out.put(p.exampleId(), Prediction.ofText(p.exampleId(), "")); // keeps the prompts' order
-                    toGenerate.add(p);
+        for (Prompt p : prompts) {
+            boolean score = method == Method.CANDIDATE_SCORING || (method == Method.AUTO && !p.candidates().isEmpty());
+            if (score && p.candidates().isEmpty()) {
+                throw new MmpeftException("example " + p.exampleId() + " has no answer options; candidate scoring needs"
+                        + " multiple-choice questions (answer it by generation instead)");
+            }
+            out.put(p.exampleId(), Prediction.ofText(p.exampleId(), "")); // keeps the prompts' order
+            if (score) {
+                toScore.computeIfAbsent(p.candidates(), k -> new ArrayList<>()).add(p);
+            } else {
+                toGenerate.add(p);
+            }
+        }
+        try (Autograd.GradMode off = Autograd.gradMode(false); NDManager base = NDManager.newBaseManager(model.device())) {
+            for (List<Prompt> group : toScore.values()) {
+                for (List<Prompt> batch : Lists.partition(group, batchSize)) {
+                    try (NDManager scope = base.newSubManager()) {
+                        int[] best = model.best(batch, scope);
+                        for (int j = 0; j < batch.size(); j++) {
+                            String id = batch.get(j).exampleId();
+                            out.put(id, Prediction.ofChoice(id, best[j]));
+                        }
+                    }
                 }
             }
-            for (int i = 0; i < toGenerate.size(); i += batchSize) {
-                List<Prompt> batch = toGenerate.subList(i, Math.min(toGenerate.size(), i + batchSize));
+            for (List<Prompt> batch : Lists.partition(toGenerate, batchSize)) {
                 try (NDManager scope = base.newSubManager()) {
                     List<String> texts = model.generate(batch, generation, scope);
                     for (int j = 0; j < batch.size(); j++) {
@@ -129,15 +158,5 @@ public final class Predictor {
             }
         }
         return out;
-    }
-
-    private Prediction score(Prompt p, NDManager base) {
-        if (p.candidates().isEmpty()) {
-            throw new MmpeftException("example " + p.exampleId() + " has no answer options; candidate scoring needs"
-                    + " multiple-choice questions (answer it by generation instead)");
-        }
-        try (NDManager scope = base.newSubManager()) {
-            return Prediction.ofChoice(p.exampleId(), model.best(p, scope));
-        }
     }
 }
