@@ -171,6 +171,14 @@ public interface LanguageModel {
         /** Reorders rows: row {@code i} continues from former row {@code rows[i]} (beam search). */
         void reorder(long[] rows);
 
+        /**
+         * Keeps only the rows at positions {@code rows} (ascending), dropping the others with their
+         * cache and encoder outputs: {@link #rows()} becomes {@code rows.length} and row {@code i}
+         * continues as former row {@code rows[i]}. Why: greedy decoding stops computing rows that
+         * have finished instead of feeding them padding until the longest row ends.
+         */
+        void retain(long[] rows);
+
         @Override
         void close();
     }

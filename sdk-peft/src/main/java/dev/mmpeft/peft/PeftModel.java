@@ -186,7 +186,8 @@ public final class PeftModel<M> implements TrainableModel<Prompt>, AutoCloseable
      */
     public RowRouting routeRows(List<? extends @org.jspecify.annotations.Nullable String> adapterPerExample) {
         checkOpen();
-        return new RowRouting(set.route(dev.mmpeft.peft.spi.RowRoutes.of(adapterPerExample)));
+        dev.mmpeft.peft.spi.RowRoutes routes = dev.mmpeft.peft.spi.RowRoutes.of(adapterPerExample);
+        return new RowRouting(routes, set::reroute, set.route(routes));
     }
 
     /**

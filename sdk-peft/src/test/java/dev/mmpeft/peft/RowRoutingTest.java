@@ -178,6 +178,40 @@ class RowRoutingTest {
     }
 
     @Test
+    void greedyGenerationThatDropsFinishedRowsKeepsEachRowOnItsAdapter() {
+        for (TinyBlips.Tiny tiny : List.of(TinyBlips.t5(), TinyBlips.llama())) {
+            try (PeftModel<InstructBlip> peft = fourAdapters(tiny)) {
+                List<Prompt> prompts = TinyBlips.prompts();
+                List<String> routes = Arrays.asList("lora2", null, "ia3");
+                GenerationResult free;
+                try (RowRouting routing = peft.routeRows(routes); NDManager scope = NDManager.newBaseManager()) {
+                    free = peft.model().generate(tiny.processor().generationInputs(prompts, scope), GenerationConfig.greedy(6));
+                }
+                // the first example's first token as EOS: it finishes at once, the others later
+                GenerationConfig config = GenerationConfig.builder().maxNewTokens(6).eosTokenId((int) free.tokens(0)[0]).build();
+                List<long[]> heard = new java.util.ArrayList<>();
+                GenerationResult mixed;
+                try (RowRouting routing = peft.routeRows(routes); NDManager scope = NDManager.newBaseManager()) {
+                    mixed = peft.model().generate(tiny.processor().generationInputs(prompts, scope), config, rows -> {
+                        heard.add(rows);
+                        routing.retain(rows);
+                    });
+                }
+                String where = tiny.dir().getFileName().toString();
+                assertTrue(!heard.isEmpty() && heard.get(0).length < prompts.size(), where + ": finished rows were dropped");
+                assertEquals(1, mixed.tokens(0).length, where);
+                for (int i = 0; i < prompts.size(); i++) {
+                    Prompt p = prompts.get(i);
+                    GenerationResult single = alone(peft, routes.get(i),
+                            s -> peft.model().generate(tiny.processor().generationInputs(List.of(p), s), config));
+                    assertArrayEquals(single.tokens(0), mixed.tokens(i), where + " example " + i);
+                    assertEquals(single.score(0), mixed.score(i), TOLERANCE, where + " example " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void candidateScoresFollowEachExamplesAdapter() {
         TinyBlips.Tiny tiny = TinyBlips.t5();
         try (PeftModel<InstructBlip> peft = fourAdapters(tiny)) {

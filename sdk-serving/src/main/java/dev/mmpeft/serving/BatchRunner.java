@@ -151,7 +151,7 @@ final class BatchRunner {
         try (NDManager scope = NDManager.newBaseManager(); RowRouting routing = peft.routeRows(routes)) {
             answers = key.scoring()
                     ? score(key.choices(), processor.scoringInputs(images, prompts, instructions, scope), group.size())
-                    : generate(group, processor.generationInputs(images, prompts, instructions, scope));
+                    : generate(group, processor.generationInputs(images, prompts, instructions, scope), routing);
         } catch (RuntimeException e) {
             if (group.size() > 1) {
                 LOG.warn("a batch of {} failed ({}); answering its requests one by one", group.size(), e.toString());
@@ -193,11 +193,12 @@ final class BatchRunner {
         return out;
     }
 
-    private List<ServingResult.Builder> generate(List<Pending> group, InstructBlipInputs inputs) {
+    /** Generates for the group; greedy decoding drops finished rows, the routing following them. */
+    private List<ServingResult.Builder> generate(List<Pending> group, InstructBlipInputs inputs, RowRouting routing) {
         int beams = group.get(0).request.numBeams();
         int longest = group.stream().mapToInt(p -> p.request.maxNewTokens()).max().orElseThrow();
         GenerationConfig generation = beams == 1 ? GenerationConfig.greedy(longest) : GenerationConfig.beams(beams, longest);
-        GenerationResult result = peft.model().generate(inputs, generation);
+        GenerationResult result = peft.model().generate(inputs, generation, routing);
         List<ServingResult.Builder> out = new ArrayList<>();
         for (int i = 0; i < group.size(); i++) {
             long[] all = result.tokens(i * result.numReturnSequences());

@@ -70,6 +70,14 @@ public final class ServingHttpServer implements AutoCloseable {
      */
     public static ServingHttpServer start(ServingEngine engine, @Nullable Path adapterFolder, HttpLimits limits,
             InetSocketAddress address, int threads) throws IOException {
+        // The JDK server leaves Nagle's algorithm on unless told otherwise (read once, when its first
+        // server starts). It writes a response's headers and body separately, so the body waits for
+        // the client's delayed ACK (up to 40 ms on Linux) whenever a batch answers several requests
+        // at once: measured with ./mmpeft loadtest, max batch 8 went from 63 to 85 req/s with it set.
+        // A -Dsun.net.httpserver.nodelay=false given on the command line still wins.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
         HttpServer server = HttpServer.create(address, 64);
         AtomicInteger n = new AtomicInteger();
         ExecutorService executor = Executors.newFixedThreadPool(threads, r -> {

@@ -43,7 +43,20 @@ public final class Generator {
      */
     public static GenerationResult generate(
             LanguageModel model, NDArray inputsEmbeds, NDArray attentionMask, GenerationConfig config) {
-        return run(model, inputsEmbeds, attentionMask, null, config);
+        return generate(model, inputsEmbeds, attentionMask, config, null);
+    }
+
+    /**
+     * Generates from prompt embeddings as {@link #generate(LanguageModel, NDArray, NDArray,
+     * GenerationConfig)}, and, when decoding greedily, drops rows from the batch as they finish:
+     * {@code retention} hears which rows are left before each step that runs without the others.
+     * The tokens are those of the full batch; what changes is that a batch no longer computes
+     * every row until its longest answer ends (what a server batching short and long answers
+     * together pays for). Beam search keeps every row; so does a null {@code retention}.
+     */
+    public static GenerationResult generate(LanguageModel model, NDArray inputsEmbeds, NDArray attentionMask, GenerationConfig config,
+            @Nullable RowRetention retention) {
+        return run(model, inputsEmbeds, attentionMask, null, config, retention);
     }
 
     /**
@@ -67,12 +80,13 @@ public final class Generator {
             NDArray copy = inputIds.duplicate();
             copy.attach(scope);
             NDArray embeds = model.embedTokens(copy);
-            return run(model, embeds, attentionMask, ids, config);
+            return run(model, embeds, attentionMask, ids, config, null);
         }
     }
 
     private static GenerationResult run(
-            LanguageModel model, NDArray embeds, NDArray mask, long @Nullable [][] promptIds, GenerationConfig config) {
+            LanguageModel model, NDArray embeds, NDArray mask, long @Nullable [][] promptIds, GenerationConfig config,
+            @Nullable RowRetention retention) {
         int eos = config.eosTokenId().orElse(model.eosTokenId());
         int pad = config.padTokenId().orElse(model.padTokenId().orElse(eos));
         int batch = (int) embeds.getShape().get(0);
@@ -88,7 +102,7 @@ public final class Generator {
             }
         }
         Decoding d = new Decoding(model, embeds, mask, prefix, eos, pad, config);
-        return config.numBeams() == 1 ? d.greedy() : d.beamSearch();
+        return config.numBeams() == 1 ? d.greedy(retention) : d.beamSearch();
     }
 
     /** One generation's state shared by both strategies. */
@@ -137,7 +151,7 @@ public final class Generator {
             }
         }
 
-        GenerationResult greedy() {
+        GenerationResult greedy(@Nullable RowRetention retention) {
             int maxNew = config.maxNewTokens();
             long[][] generated = new long[batch][maxNew];
             int[] lengths = new int[batch];
@@ -145,6 +159,10 @@ public final class Generator {
             Arrays.fill(unfinished, true);
             double[] logprob = new double[batch];
             long[] last = new long[batch];
+            int[] live = new int[batch]; // session row i is example live[i]
+            for (int r = 0; r < batch; r++) {
+                live[r] = r;
+            }
             NDManager base = embeds.getManager();
             try (LanguageModel.DecodingSession session = model.startDecoding(embeds, mask, 1, config.useCache())) {
                 for (int step = 0; step < maxNew; step++) {
@@ -155,9 +173,10 @@ public final class Generator {
                         vocab = (int) logits.getShape().get(1);
                         scores = logits.toType(DataType.FLOAT32, false).toFloatArray();
                     }
-                    boolean any = false;
-                    for (int r = 0; r < batch; r++) {
-                        int off = r * vocab;
+                    int alive = 0;
+                    for (int i = 0; i < live.length; i++) {
+                        int r = live[i];
+                        int off = i * vocab;
                         process(scores, off, vocab, prefix[r], generated[r], step);
                         int best = 0;
                         for (int v = 1; v < vocab; v++) {
@@ -168,17 +187,33 @@ public final class Generator {
                         if (unfinished[r]) {
                             generated[r][lengths[r]++] = best;
                             logprob[r] += scores[off + best] - logSumExp(scores, off, vocab);
-                            last[r] = best;
+                            last[i] = best;
                             if (best == eos) {
                                 unfinished[r] = false;
                             }
                         } else {
-                            last[r] = pad;
+                            last[i] = pad;
                         }
-                        any |= unfinished[r];
+                        alive += unfinished[r] ? 1 : 0;
                     }
-                    if (!any) {
+                    if (alive == 0) {
                         break;
+                    }
+                    if (retention != null && alive < live.length && step + 1 < maxNew) {
+                        long[] keep = new long[alive];
+                        int[] kept = new int[alive];
+                        long[] next = new long[alive];
+                        for (int i = 0, k = 0; i < live.length; i++) {
+                            if (unfinished[live[i]]) {
+                                keep[k] = i;
+                                kept[k] = live[i];
+                                next[k++] = last[i];
+                            }
+                        }
+                        session.retain(keep);
+                        retention.retain(Arrays.stream(kept).asLongStream().toArray());
+                        live = kept;
+                        last = next;
                     }
                 }
             }

@@ -21,6 +21,7 @@ import dev.mmpeft.models.generation.CandidateScores;
 import dev.mmpeft.models.generation.GenerationConfig;
 import dev.mmpeft.models.generation.GenerationResult;
 import dev.mmpeft.models.generation.Generator;
+import dev.mmpeft.models.generation.RowRetention;
 import dev.mmpeft.models.llama.LlamaModel;
 import dev.mmpeft.models.nn.Broadcasts;
 import dev.mmpeft.models.nn.HfModel;
@@ -303,9 +304,19 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> implements d
      * {@code InstructBlipProcessor#generationInputs} does it).
      */
     public GenerationResult generate(InstructBlipInputs inputs, GenerationConfig generation) {
+        return generate(inputs, generation, null);
+    }
+
+    /**
+     * {@link #generate(InstructBlipInputs, GenerationConfig)}, dropping rows from the batch as they
+     * finish when decoding greedily; {@code retention} hears which rows are left (a server routing
+     * rows to adapters narrows its routes with it). Same tokens, less work for batches whose answers
+     * differ in length. Null keeps every row to the end.
+     */
+    public GenerationResult generate(InstructBlipInputs inputs, GenerationConfig generation, @Nullable RowRetention retention) {
         NDArray projected = imageFeatures(inputs.pixelValues(), inputs.qformerInputIds(), inputs.qformerAttentionMask().orElse(null));
         LanguageInput lm = languageInput(projected, inputs.inputIds(), inputs.attentionMask().orElse(null));
-        return Generator.generate(languageModel, lm.embeds, lm.mask, generation);
+        return Generator.generate(languageModel, lm.embeds, lm.mask, generation, retention);
     }
 
     /**

@@ -208,7 +208,7 @@ public final class LlamaModel extends HfModel<LlamaConfig> implements LanguageMo
      */
     private final class Session implements DecodingSession {
         private final NDManager manager;
-        private final int rows;
+        private int rows;
         private final boolean useCache;
         private final @Nullable KvCache cache;
         private NDArray prompt;
@@ -335,8 +335,18 @@ public final class LlamaModel extends HfModel<LlamaConfig> implements LanguageMo
 
         @Override
         public void reorder(long[] order) {
-            long[][] moved = new long[rows][];
-            for (int r = 0; r < rows; r++) {
+            select(order);
+        }
+
+        @Override
+        public void retain(long[] keep) {
+            select(keep);
+        }
+
+        /** Row {@code i} continues as former row {@code order[i]}; the row count becomes {@code order.length}. */
+        private void select(long[] order) {
+            long[][] moved = new long[order.length][];
+            for (int r = 0; r < order.length; r++) {
                 moved[r] = mask[(int) order[r]];
             }
             mask = moved;
@@ -345,18 +355,23 @@ public final class LlamaModel extends HfModel<LlamaConfig> implements LanguageMo
             } else {
                 for (int t = 0; t < history.size(); t++) {
                     long[] step = history.get(t);
-                    long[] m = new long[rows];
-                    for (int r = 0; r < rows; r++) {
+                    long[] m = new long[order.length];
+                    for (int r = 0; r < order.length; r++) {
                         m[r] = step[(int) order[r]];
                     }
                     history.set(t, m);
                 }
+            }
+            if (cache == null || cached == 0) {
+                // the prompt is fed again without a cache (and on the first step with one)
                 NDArray index = manager.create(order);
                 NDArray p = prompt.get(index);
                 p.attach(manager);
                 prompt.close();
+                index.close();
                 prompt = p;
             }
+            rows = order.length;
         }
 
         @Override

@@ -252,10 +252,10 @@ public final class T5Model extends HfModel<T5Config> implements LanguageModel {
     /** Encoder run once; decoder fed token by token (with a KV cache, or recomputed in full). */
     private final class Session implements DecodingSession {
         private final NDManager manager;
-        private final int rows;
+        private int rows;
         private final boolean useCache;
-        private final NDArray encoded;
-        private final NDArray crossBias;
+        private NDArray encoded;
+        private NDArray crossBias;
         private final KvCache selfCache;
         private final KvCache crossCache;
         private final List<long[]> history = new ArrayList<>();
@@ -337,6 +337,32 @@ public final class T5Model extends HfModel<T5Config> implements LanguageModel {
                     history.set(t, moved);
                 }
             }
+        }
+
+        @Override
+        public void retain(long[] keep) {
+            try (NDArray index = manager.create(keep)) {
+                encoded = taken(encoded, index);
+                crossBias = taken(crossBias, index);
+            }
+            selfCache.reorder(keep);
+            crossCache.reorder(keep);
+            for (int t = 0; t < history.size(); t++) {
+                long[] step = history.get(t);
+                long[] kept = new long[keep.length];
+                for (int r = 0; r < keep.length; r++) {
+                    kept[r] = step[(int) keep[r]];
+                }
+                history.set(t, kept);
+            }
+            rows = keep.length;
+        }
+
+        private NDArray taken(NDArray array, NDArray index) {
+            NDArray out = array.get(index);
+            out.attach(manager);
+            array.close();
+            return out;
         }
 
         @Override

@@ -61,6 +61,43 @@ class GeneratorBehaviourTest {
     }
 
     @Test
+    void droppingFinishedRowsGivesTheSameTokensAndScores() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (LanguageModel model : List.of(llama(m, 30, 3), t5(m, 30, 4))) {
+                long[][] batch = {{0, 0, 5, 7, 9}, {4, 8, 3, 12, 6}, {11, 13, 0, 0, 0}, {0, 21, 17, 2, 5}};
+                long[][] mask = {{0, 0, 1, 1, 1}, {1, 1, 1, 1, 1}, {1, 1, 0, 0, 0}, {0, 1, 1, 1, 1}};
+                GenerationResult free = run(model, m, batch, mask, GenerationConfig.greedy(8));
+                // an EOS that row 0 reaches at its second token, so rows finish at different steps
+                int eos = (int) free.tokens(0)[1];
+                for (boolean cache : new boolean[] {true, false}) {
+                    GenerationConfig c = GenerationConfig.builder().maxNewTokens(8).eosTokenId(eos).useCache(cache).build();
+                    GenerationResult full = run(model, m, batch, mask, c);
+                    List<long[]> heard = new ArrayList<>();
+                    NDArray embeds = model.embedTokens(m.create(batch));
+                    GenerationResult dropped = Generator.generate(model, embeds, m.create(mask), c, heard::add);
+                    String what = model.modelType() + " cache " + cache;
+                    assertTrue(!heard.isEmpty() && heard.get(0).length < 4, what + ": rows were dropped");
+                    for (int i = 1; i < heard.size(); i++) {
+                        assertTrue(heard.get(i).length < heard.get(i - 1).length, what + ": the batch only shrinks");
+                    }
+                    for (int b = 0; b < 4; b++) {
+                        assertArrayEquals(full.tokens(b), dropped.tokens(b), what + " row " + b);
+                        assertEquals(full.score(b), dropped.score(b), 1e-5, what + " row " + b);
+                    }
+                    int firstEos = 0;
+                    while (free.tokens(0)[firstEos] != eos) {
+                        firstEos++;
+                    }
+                    assertEquals(firstEos + 1, dropped.tokens(0).length, what + ": row 0 ends at its EOS");
+                    for (long[] rows : heard) {
+                        assertTrue(java.util.Arrays.stream(rows).noneMatch(r -> r == 0) || firstEos > 0, what + ": row 0 finished first and stays out");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void decoderOnlyPromptsContinueAfterTheirLastRealToken() {
         try (NDManager m = NDManager.newBaseManager()) {
             LlamaModel model = llama(m, 30, 5);

@@ -426,6 +426,21 @@ public final class AdapterSet<M> implements AutoCloseable {
         };
     }
 
+    /**
+     * While rows are routed, the routable layers follow {@code routes} from now on: the batch
+     * shrank (greedy decoding dropped its finished rows), the adapters did not change.
+     */
+    public void reroute(RowRoutes routes) {
+        if (!routing) {
+            throw new PeftException("cannot narrow row routes: rows are not routed");
+        }
+        for (LayerEntry l : layers.values()) {
+            if (l.layer().routesRows()) {
+                l.layer().route(routes);
+            }
+        }
+    }
+
     /** Routable layers follow {@code routes}; the others compute {@code others} (when routes are set) or the active adapter. */
     private void routeLayers(@Nullable RowRoutes routes, List<String> others) {
         for (LayerEntry l : layers.values()) {

@@ -49,6 +49,26 @@ public final class RowRoutes {
         return new RowRoutes(Collections.unmodifiableList(out));
     }
 
+    /**
+     * The routes of some examples of this batch, in the order given (the rows a batch keeps when
+     * others have finished decoding).
+     *
+     * @throws PeftException for no example or an index outside this batch
+     */
+    public RowRoutes subset(long[] keep) {
+        if (keep.length == 0) {
+            throw new PeftException("row routes: a batch keeps at least one example");
+        }
+        List<Optional<String>> out = new ArrayList<>();
+        for (long e : keep) {
+            if (e < 0 || e >= examples.size()) {
+                throw new PeftException("row routes: example " + e + " is not in this batch of " + examples.size());
+            }
+            out.add(examples.get((int) e));
+        }
+        return new RowRoutes(Collections.unmodifiableList(out));
+    }
+
     /** The number of examples in the batch. */
     public int examples() {
         return examples.size();
