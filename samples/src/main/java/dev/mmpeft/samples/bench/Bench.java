@@ -104,7 +104,7 @@ public final class Bench {
             long trainableCount = trainable.values().stream().mapToLong(p -> p.getArray().size()).sum();
             BenchModel model = new BenchModel(net, trainable, s.promptTokens(), s.answerTokens());
 
-            double[] passes = forwardAndBackwardSeconds(model, trainable, s);
+            double[] passes = forwardAndBackwardSeconds(model, trainable, s, peft);
             double forward = passes[0];
             double forwardBackward = passes[1];
             long[] peakGpu = {-1};
@@ -131,6 +131,7 @@ public final class Bench {
                     s.steps(),
                     trainStep,
                     forward,
+                    passes[2],
                     forwardBackward,
                     s.batch() / trainStep,
                     MemoryStats.peakResidentMb().orElse(-1),
@@ -149,27 +150,53 @@ public final class Bench {
         }
     }
 
-    /** Median seconds of a forward pass alone (no graph) and of forward + backward (no optimizer). */
-    private static double[] forwardAndBackwardSeconds(BenchModel model, Map<String, Parameter> trainable, BenchSettings s) {
-    // forward alone (no graph), then forward + backward (no optimizer)
-    model.setTraining(true);
-    double forward = median(s.warmup(), s.steps(), () -> {
-        try (Autograd.GradMode off = Autograd.gradMode(false); NDManager scope = NDManager.newBaseManager(s.device().toDjl())) {
-            model.loss(s.batch(), scope).getFloat();
-        }
-    });
-    double forwardBackward = median(s.warmup(), s.steps(), () -> {
-        try (NDManager scope = NDManager.newBaseManager(s.device().toDjl())) {
-            NDArray loss;
-            try (Autograd.GradMode on = Autograd.gradMode(true)) {
-                loss = model.loss(s.batch(), scope);
-                Autograd.backward(loss);
+    /**
+     * Median seconds of a forward pass alone (no graph), of forward + backward (no optimizer), and,
+     * with a PEFT model, of the same forward with its adapters disabled: the plain model's forward,
+     * timed alternately with the adapted one so both see the machine in the same state (-1 without).
+     */
+    private static double[] forwardAndBackwardSeconds(BenchModel model, Map<String, Parameter> trainable, BenchSettings s,
+            @org.jspecify.annotations.Nullable PeftModel<InstructBlip> peft) {
+        model.setTraining(true);
+        Runnable forwardPass = () -> {
+            try (Autograd.GradMode off = Autograd.gradMode(false); NDManager scope = NDManager.newBaseManager(s.device().toDjl())) {
+                model.loss(s.batch(), scope).getFloat();
             }
-            loss.getFloat();
+        };
+        double[] adapted = new double[s.steps()];
+        double[] plain = new double[s.steps()];
+        for (int i = -s.warmup(); i < s.steps(); i++) {
+            double t = seconds(forwardPass);
+            if (i >= 0) {
+                adapted[i] = t;
+            }
+            if (peft != null) {
+                try (var disabled = peft.disableAdapters()) {
+                    t = seconds(forwardPass);
+                }
+                if (i >= 0) {
+                    plain[i] = t;
+                }
+            }
         }
-        trainable.values().forEach(p -> Autograd.zeroGradient(p.getArray()));
-    });
-        return new double[] {forward, forwardBackward};
+        double forwardBackward = median(s.warmup(), s.steps(), () -> {
+            try (NDManager scope = NDManager.newBaseManager(s.device().toDjl())) {
+                NDArray loss;
+                try (Autograd.GradMode on = Autograd.gradMode(true)) {
+                    loss = model.loss(s.batch(), scope);
+                    Autograd.backward(loss);
+                }
+                loss.getFloat();
+            }
+            trainable.values().forEach(p -> Autograd.zeroGradient(p.getArray()));
+        });
+        return new double[] {median(adapted), forwardBackward, peft == null ? -1 : median(plain)};
+    }
+
+    private static double seconds(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     /** Seconds of every training step through the SDK's trainer (AdamW, clipping, per-step scopes). */
@@ -206,10 +233,9 @@ public final class Bench {
     private static double median(int warmup, int runs, Runnable r) {
         double[] t = new double[runs];
         for (int i = -warmup; i < runs; i++) {
-            long t0 = System.nanoTime();
-            r.run();
+            double seconds = seconds(r);
             if (i >= 0) {
-                t[i] = (System.nanoTime() - t0) / 1e9;
+                t[i] = seconds;
             }
         }
         return median(t);

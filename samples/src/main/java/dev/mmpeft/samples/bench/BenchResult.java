@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * non-LoRA method's size, {@code s=8}, {@code vt=10}). Times are medians in seconds; {@code fbGflops} is the
  * analytic forward+backward FLOP count ({@link BenchFlops}) over the measured forward+backward
  * time, and {@code fbVsMatmul} its ratio to the matmul rate measured in the same run.
+ * {@code plainForwardS} is the forward of the same model with the adapters disabled, timed
+ * alternately with {@code forwardS} (-1 for full fine-tuning), so {@code forward_vs_plain} is what
+ * the adapter costs the forward pass.
  * {@code ompWaitPolicy} is the OpenMP wait policy the engine ran with ("default" when unset): it
  * moves step times by 10-20%, so runs compare only under the same one. On a GPU,
  * {@code peakGpuMb} is the most device memory in use after any training step (cudaMemGetInfo:
@@ -25,6 +28,7 @@ public record BenchResult(
         int steps,
         double trainStepS,
         double forwardS,
+        double plainForwardS,
         double forwardBackwardS,
         double samplesPerS,
         long peakRssMb,
@@ -58,6 +62,10 @@ public record BenchResult(
         n.put("timed_steps", steps);
         n.put("train_step_s", round(trainStepS, 4));
         n.put("forward_s", round(forwardS, 4));
+        if (plainForwardS > 0) {
+            n.put("plain_forward_s", round(plainForwardS, 4));
+            n.put("forward_vs_plain", round(forwardS / plainForwardS, 3));
+        }
         n.put("forward_backward_s", round(forwardBackwardS, 4));
         n.put("samples_per_s", round(samplesPerS, 3));
         n.put("peak_rss_mb", peakRssMb);

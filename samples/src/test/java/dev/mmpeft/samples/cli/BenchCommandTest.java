@@ -32,9 +32,10 @@ class BenchCommandTest {
         // Q-Former 2 x (4 x 32 + 4 x 40) + 4 x 32 = 704, T5 encoder 2 x 184, decoder 2 x 248 -> 1568 per rank
         assertEquals(2 * 1568, j.get("params_trainable").asLong());
         assertTrue(j.get("params_total").asLong() > j.get("params_trainable").asLong());
-        for (String f : new String[] {"train_step_s", "forward_s", "forward_backward_s", "samples_per_s", "matmul_gflops"}) {
+        for (String f : new String[] {"train_step_s", "forward_s", "plain_forward_s", "forward_backward_s", "samples_per_s", "matmul_gflops"}) {
             assertTrue(j.get(f).asDouble() > 0, f + " in " + line);
         }
+        assertEquals(j.get("forward_s").asDouble() / j.get("plain_forward_s").asDouble(), j.get("forward_vs_plain").asDouble(), 0.01, line);
         assertTrue(j.get("peak_rss_mb").asLong() > 100, line);
         // the side-by-side comparison refuses runs made under different OpenMP wait policies
         assertEquals(System.getenv().getOrDefault("OMP_WAIT_POLICY", "default"), j.get("omp_wait_policy").asText());
@@ -47,6 +48,7 @@ class BenchCommandTest {
         JsonNode j = new ObjectMapper().readTree(Bench.run(new BenchSettings(tiny, true, 2, 4, 1, 0, 2, 6, 3, 0, 256)).toJsonLine());
         assertEquals("full", j.get("mode").asText());
         assertEquals(j.get("params_total").asLong(), j.get("params_trainable").asLong());
+        assertEquals(null, j.get("plain_forward_s"), "full fine-tuning has no adapter to disable");
     }
 
     /** One timed step of {@code method} on the tiny InstructBLIP-T5, as {@code ./mmpeft bench --method} builds it. */

