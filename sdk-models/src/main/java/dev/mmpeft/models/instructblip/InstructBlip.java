@@ -236,7 +236,7 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> implements d
      * without, 1,003 / 996 / 958 MB with.
      */
     private NDArray visionFeatures(NDArray pixelValues) {
-        if (pixelValues.hasGradient() || !frozen(visionModel)) {
+        if (pixelValues.hasGradient() || !visionModel.isFrozen()) {
             return visionModel.forward(pixelValues);
         }
         NDManager caller = pixelValues.getManager();
@@ -246,15 +246,6 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> implements d
             out.attach(caller);
             return out;
         }
-    }
-
-    private static boolean frozen(dev.mmpeft.models.nn.HfBlock block) {
-        for (Parameter p : block.namedParameters().values()) {
-            if (p.requiresGradient() || (p.isInitialized() && p.getArray().hasGradient())) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The Q-Former's first {@code num_query_tokens} outputs for one instruction. */

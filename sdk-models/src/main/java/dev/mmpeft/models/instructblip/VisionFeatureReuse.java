@@ -62,15 +62,7 @@ final class VisionFeatureReuse {
 
     /** Whether cached features are exactly what the encoder would compute now. */
     boolean exact() {
-        if (vision.isTraining() && vision.config().attentionDropout() > 0) {
-            return false;
-        }
-        for (Parameter p : vision.namedParameters().values()) {
-            if (p.requiresGradient() || (p.isInitialized() && p.getArray().hasGradient())) {
-                return false;
-            }
-        }
-        return true;
+        return !(vision.isTraining() && vision.config().attentionDropout() > 0) && vision.isFrozen();
     }
 
     /** The encoder's output {@code [batch, tokens, hidden]} for {@code pixelValues}, cached rows read back. */

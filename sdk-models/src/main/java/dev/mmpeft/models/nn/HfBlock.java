@@ -148,6 +148,21 @@ public abstract class HfBlock extends AbstractBlock {
         return out;
     }
 
+    /**
+     * Whether no parameter of this subtree takes a gradient: neither marked trainable nor holding
+     * an array that records one (full fine-tuning marks the arrays directly). A frozen block's
+     * outputs carry no autograd history from it, so they may be cached or computed in a scope of
+     * their own.
+     */
+    public final boolean isFrozen() {
+        for (Parameter p : namedParameters().values()) {
+            if (p.requiresGradient() || (p.isInitialized() && p.getArray().hasGradient())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void collectParameters(String prefix, Map<String, Parameter> out) {
         for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
             out.put(prefix + e.getKey(), e.getValue());
