@@ -16,11 +16,11 @@ import dev.mmpeft.models.LanguageModel;
 import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.HfModel;
 import dev.mmpeft.models.nn.KvCache;
+import dev.mmpeft.models.nn.TokenHistory;
 import dev.mmpeft.models.nn.Linear;
 import dev.mmpeft.models.nn.Losses;
 import dev.mmpeft.models.nn.Weights;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -213,7 +213,7 @@ public final class LlamaModel extends HfModel<LlamaConfig> implements LanguageMo
         private final @Nullable KvCache cache;
         private NDArray prompt;
         private long[][] mask;
-        private final List<long[]> history = new ArrayList<>();
+        private final TokenHistory history = new TokenHistory();
         private int cached;
 
         Session(NDArray inputsEmbeds, NDArray attentionMask, int expand, boolean useCache) {
@@ -292,15 +292,8 @@ public final class LlamaModel extends HfModel<LlamaConfig> implements LanguageMo
                 NDArray ids = scope.create(tokens, new Shape(rows, 1));
                 return run(scope, embedTokens(ids));
             }
-            history.add(tokens.clone());
-            int steps = history.size();
-            long[] all = new long[rows * steps];
-            for (int t = 0; t < steps; t++) {
-                for (int r = 0; r < rows; r++) {
-                    all[r * steps + t] = history.get(t)[r];
-                }
-            }
-            NDArray generated = embedTokens(scope.create(all, new Shape(rows, steps)));
+            history.append(tokens);
+            NDArray generated = embedTokens(scope.create(history.rowMajor(rows), new Shape(rows, history.length())));
             NDArray embeds = NDArrays.concat(new NDList(prompt, generated), 1);
             embeds.attach(scope);
             return run(scope, embeds);
@@ -353,14 +346,7 @@ public final class LlamaModel extends HfModel<LlamaConfig> implements LanguageMo
             if (cache != null) {
                 cache.reorder(order);
             } else {
-                for (int t = 0; t < history.size(); t++) {
-                    long[] step = history.get(t);
-                    long[] m = new long[order.length];
-                    for (int r = 0; r < order.length; r++) {
-                        m[r] = step[(int) order[r]];
-                    }
-                    history.set(t, m);
-                }
+                history.select(order);
             }
             if (cache == null || cached == 0) {
                 // the prompt is fed again without a cache (and on the first step with one)

@@ -18,6 +18,7 @@ import dev.mmpeft.models.nn.Embedding;
 import dev.mmpeft.models.nn.HfBlock;
 import dev.mmpeft.models.nn.HfModel;
 import dev.mmpeft.models.nn.KvCache;
+import dev.mmpeft.models.nn.TokenHistory;
 import dev.mmpeft.models.nn.Linear;
 import dev.mmpeft.models.nn.Losses;
 import dev.mmpeft.models.nn.Masks;
@@ -258,7 +259,7 @@ public final class T5Model extends HfModel<T5Config> implements LanguageModel {
         private NDArray crossBias;
         private final KvCache selfCache;
         private final KvCache crossCache;
-        private final List<long[]> history = new ArrayList<>();
+        private final TokenHistory history = new TokenHistory();
         private int past;
 
         Session(NDArray inputsEmbeds, NDArray attentionMask, int expand, boolean useCache) {
@@ -306,16 +307,8 @@ public final class T5Model extends HfModel<T5Config> implements LanguageModel {
                 hidden = decoder.forward(shared.forward(ids), null, encoded, crossBias, selfCache, crossCache, past);
                 past++;
             } else {
-                history.add(tokens.clone());
-                int length = history.size();
-                long[] all = new long[rows * length];
-                for (int t = 0; t < length; t++) {
-                    long[] step = history.get(t);
-                    for (int r = 0; r < rows; r++) {
-                        all[r * length + t] = step[r];
-                    }
-                }
-                NDArray ids = scope.create(all, new Shape(rows, length));
+                history.append(tokens);
+                NDArray ids = scope.create(history.rowMajor(rows), new Shape(rows, history.length()));
                 hidden = decoder.forward(shared.forward(ids), null, encoded, crossBias, null, crossCache, 0);
             }
             NDArray last = hidden.get(":, -1, :");
@@ -328,14 +321,7 @@ public final class T5Model extends HfModel<T5Config> implements LanguageModel {
                 // cross-attention keys are identical for the beams of one example: only self-attention moves
                 selfCache.reorder(order);
             } else {
-                for (int t = 0; t < history.size(); t++) {
-                    long[] step = history.get(t);
-                    long[] moved = new long[rows];
-                    for (int r = 0; r < rows; r++) {
-                        moved[r] = step[(int) order[r]];
-                    }
-                    history.set(t, moved);
-                }
+                history.select(order);
             }
         }
 
@@ -347,14 +333,7 @@ public final class T5Model extends HfModel<T5Config> implements LanguageModel {
             }
             selfCache.reorder(keep);
             crossCache.reorder(keep);
-            for (int t = 0; t < history.size(); t++) {
-                long[] step = history.get(t);
-                long[] kept = new long[keep.length];
-                for (int r = 0; r < keep.length; r++) {
-                    kept[r] = step[(int) keep[r]];
-                }
-                history.set(t, kept);
-            }
+            history.select(keep);
             rows = keep.length;
         }
 
