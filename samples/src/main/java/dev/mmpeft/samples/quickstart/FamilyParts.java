@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * What differs between the embedded models' families (architecture, tokenizers, processor, how the
@@ -137,37 +138,14 @@ final class FamilyParts {
     }
 
     /** LLaVA-1.5's conversation format around LLaMA tokenizers; answers by candidate scoring. */
-    static final Part LLAVA = new Part() {
-        @Override
-        public void writeRandom(Path dir, List<String> words, int imageSize, long seed, float initStd) throws IOException {
-            int vocab = WordLevelTokenizer.write(dir, words, WordLevelTokenizer.Family.LLAMA, true);
-            try (Llava random = Llava.random(llavaConfig(vocab, vocab - 1, vocab - 2, imageSize), seed, initStd)) {
-                random.save(dir);
-            }
-        }
-
-        @Override
-        public Loaded load(Path dir) {
-            Llava model = Llava.load(dir);
-            LlavaProcessor processor = LlavaProcessor.load(dir, model.config());
-            return scoring(model, processor, new WholeModel(model, processor));
-        }
-
-        @Override
-        public List<PromptTemplate> vocabularyTemplates() {
-            return List.of(PromptTemplates.scienceQa(), PromptTemplates.lavinScienceQa());
-        }
-
-        @Override
-        public boolean textOnlyVocabulary() {
-            return true;
-        }
-
-        @Override
-        public List<String> promptFrame() {
-            return List.of(LlavaProcessor.prompt("", 0));
-        }
-    };
+    static final Part LLAVA = new LlamaPart(
+            (vocab, imageSize, seed, initStd) -> Llava.random(llavaConfig(vocab, vocab - 1, vocab - 2, imageSize), seed, initStd),
+            dir -> {
+                Llava model = Llava.load(dir);
+                LlavaProcessor processor = LlavaProcessor.load(dir, model.config());
+                return scoring(model, processor, new WholeModel(model, processor));
+            },
+            List.of(LlavaProcessor.prompt("", 0)));
 
     // ------------------------------------------------------------------------------ LaVIN
 
@@ -203,20 +181,38 @@ final class FamilyParts {
     static final PromptTemplate LAVIN_TEMPLATE = PromptTemplates.lavinScienceQa().withTarget("The answer is {answer_text}.");
 
     /** LaVIN's "Image: ..." / "Image: N/A" layout around LLaMA tokenizers; answers by candidate scoring. */
-    static final Part LAVIN = new Part() {
+    static final Part LAVIN = new LlamaPart(
+            (vocab, imageSize, seed, initStd) -> Lavin.random(lavinConfig(vocab, vocab - 1, vocab - 2, imageSize), seed, initStd),
+            dir -> {
+                Lavin model = Lavin.load(dir);
+                LavinProcessor processor = LavinProcessor.load(dir, model.config());
+                return scoring(model, processor, new WholeModel(model, processor));
+            },
+            List.of(LavinProcessor.IMAGE_PREFIX, LavinProcessor.NO_IMAGE_PREFIX));
+
+    /** A randomly initialised model of a LLaMA-backed family, for a vocabulary of {@code vocab} words. */
+    @FunctionalInterface
+    private interface RandomModel {
+        HfModel<?> create(int vocab, int imageSize, long seed, float initStd);
+    }
+
+    /**
+     * The part LLaVA and LaVIN share: one LLaMA word-level tokenizer whose vocabulary covers the
+     * ScienceQA and LaVIN layouts and the text-only prompts (both families answer questions without
+     * an image); what differs is the model, its processor and the processor's frame.
+     */
+    private record LlamaPart(RandomModel random, Function<Path, Loaded> loader, List<String> promptFrame) implements Part {
         @Override
         public void writeRandom(Path dir, List<String> words, int imageSize, long seed, float initStd) throws IOException {
             int vocab = WordLevelTokenizer.write(dir, words, WordLevelTokenizer.Family.LLAMA, true);
-            try (Lavin random = Lavin.random(lavinConfig(vocab, vocab - 1, vocab - 2, imageSize), seed, initStd)) {
-                random.save(dir);
+            try (HfModel<?> model = random.create(vocab, imageSize, seed, initStd)) {
+                model.save(dir);
             }
         }
 
         @Override
         public Loaded load(Path dir) {
-            Lavin model = Lavin.load(dir);
-            LavinProcessor processor = LavinProcessor.load(dir, model.config());
-            return scoring(model, processor, new WholeModel(model, processor));
+            return loader.apply(dir);
         }
 
         @Override
@@ -228,12 +224,7 @@ final class FamilyParts {
         public boolean textOnlyVocabulary() {
             return true;
         }
-
-        @Override
-        public List<String> promptFrame() {
-            return List.of(LavinProcessor.IMAGE_PREFIX, LavinProcessor.NO_IMAGE_PREFIX);
-        }
-    };
+    }
 
     // ------------------------------------------------------------------------------ shared
 
