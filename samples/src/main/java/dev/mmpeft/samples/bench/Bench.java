@@ -210,16 +210,24 @@ public final class Bench {
         return stepSeconds;
     }
 
-    /** The bench's trainer (AdamW, clipping, per-step scopes) for {@code steps} steps, each reported to {@code onStep}. */
-    private static Trainer trainer(BenchSettings s, int steps, java.util.function.Consumer<StepEvent> onStep) {
+    /**
+     * The bench's training setup, shared by the step and epoch benchmarks: AdamW (lr 1e-4, weight
+     * decay 0.05), clipping at 1.0, {@code s}'s batch, seed and device, no console listeners.
+     */
+    static Trainer.Builder trainerSettings(BenchSettings s) {
         return Trainer.builder()
                 .listeners()
                 .optimizer(AdamW.lr(1e-4).weightDecay(0.05))
-                .maxSteps(steps)
                 .batchSize(s.batch())
                 .clipGradNorm(1.0)
                 .seed(s.seed())
-                .devices(s.device())
+                .devices(s.device());
+    }
+
+    /** The bench's trainer (AdamW, clipping, per-step scopes) for {@code steps} steps, each reported to {@code onStep}. */
+    private static Trainer trainer(BenchSettings s, int steps, java.util.function.Consumer<StepEvent> onStep) {
+        return trainerSettings(s)
+                .maxSteps(steps)
                 .mixedPrecision(s.precision())
                 .listener(new TrainingListener() {
                     @Override

@@ -5,11 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mmpeft.core.train.MemoryStats;
-import dev.mmpeft.core.train.Trainer;
 import dev.mmpeft.core.train.listener.EpochEvent;
 import dev.mmpeft.core.train.listener.StepEvent;
 import dev.mmpeft.core.train.listener.TrainingListener;
-import dev.mmpeft.core.train.optim.AdamW;
 import dev.mmpeft.models.instructblip.InstructBlip;
 import dev.mmpeft.peft.Peft;
 import dev.mmpeft.peft.PeftModel;
@@ -109,14 +107,8 @@ public final class BenchEpochs {
             BenchModel model = new BenchModel(peft.model(), trainable, s.promptTokens(), s.answerTokens(), OptionalLong.of(s.seed()));
             List<Double> epochSeconds = new ArrayList<>();
             List<Double> losses = new ArrayList<>();
-            Trainer.builder()
-                    .listeners()
-                    .optimizer(AdamW.lr(1e-4).weightDecay(0.05))
+            Bench.trainerSettings(s)
                     .epochs(epochs)
-                    .batchSize(s.batch())
-                    .clipGradNorm(1.0)
-                    .seed(s.seed())
-                    .devices(s.device())
                     .reuseFrozenFeatures(reuse)
                     .listener(new TrainingListener() {
                         @Override
