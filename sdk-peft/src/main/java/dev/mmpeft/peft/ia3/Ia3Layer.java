@@ -164,12 +164,7 @@ final class Ia3Layer implements LinearAdapterLayer {
         if (vectors.isTraining() || r.uniform().isPresent() || x.getShape().dimension() < 2) {
             return null;
         }
-        List<String> names = new ArrayList<>();
-        for (String a : r.adapters()) {
-            if (adapters.contains(a)) {
-                names.add(a);
-            }
-        }
+        List<String> names = r.adaptersIn(adapters::contains);
         if (names.isEmpty()) {
             return x;
         }

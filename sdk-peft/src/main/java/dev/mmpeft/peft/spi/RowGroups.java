@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -37,12 +36,7 @@ public final class RowGroups {
      * {@code f} on those rows ({@code input} and {@code output} have the same rows, axis 0).
      */
     public static NDArray apply(RowRoutes routes, Predicate<String> holds, NDArray input, NDArray output, GroupFunction f) {
-        List<String> names = new ArrayList<>();
-        for (String a : routes.adapters()) {
-            if (holds.test(a)) {
-                names.add(a);
-            }
-        }
+        List<String> names = routes.adaptersIn(holds);
         if (names.isEmpty()) {
             return output;
         }

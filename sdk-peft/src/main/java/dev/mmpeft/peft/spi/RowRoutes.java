@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -82,6 +83,17 @@ public final class RowRoutes {
     /** The adapters the batch uses, in order of first use. */
     public Set<String> adapters() {
         return adapters;
+    }
+
+    /** The adapters the batch uses that {@code holds} accepts (a layer's own), in order of first use. */
+    public List<String> adaptersIn(Predicate<String> holds) {
+        List<String> out = new ArrayList<>();
+        for (String a : adapters) {
+            if (holds.test(a)) {
+                out.add(a);
+            }
+        }
+        return out;
     }
 
     /** The one adapter (or none) every example uses, when they all use the same. */
