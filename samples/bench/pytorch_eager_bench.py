@@ -568,9 +568,26 @@ def main(argv):
         "intra_op_threads": torch.get_num_threads(),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
         "device": str(DEVICE),
+        "blas_core": blas_core(),
+        "openblas_env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ},
         **({"peak_gpu_allocated_mb": torch.cuda.max_memory_allocated(DEVICE) // (1024 * 1024)}
            if DEVICE.type == "cuda" else {}),
     }))
+
+
+def blas_core():
+    """The kernel set OpenBLAS chose for this CPU (openblas_get_corename), or what torch's BLAS is.
+
+    OPENBLAS_CORETYPE overrides OpenBLAS's own choice (e.g. Haswell kernels on an AVX-512 CPU), which
+    changes matmul speed by ~1.5x, so the JSON line says which kernels ran."""
+    import ctypes
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return "openblas " + lib.openblas_get_corename().decode()
+    except (OSError, AttributeError):
+        config = torch.__config__.show()
+        return "unknown (torch built with " + ("MKL" if "MKL" in config else "another BLAS") + ")"
 
 
 if __name__ == "__main__":
