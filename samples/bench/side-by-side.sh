@@ -14,6 +14,8 @@ python="${PYTHON:-/usr/bin/python3}"
 steps="${STEPS:-8}"
 reps="${REPS:-3}"
 threads="${THREADS:-$(nproc)}"
+# RUNS: the bench flag sets to compare, separated by '|' (default: LoRA r = 1, 2, 8 and --full)
+IFS='|' read -r -a runs <<< "${RUNS:---rank 1|--rank 2|--rank 8|--full}"
 # Both sides use libgomp, and its wait policy changes step times by 10-25%, so both get the same
 # one: OpenMP's default unless OMP_WAIT_POLICY is set (then that, for both).
 mkdir -p "$out"
@@ -28,7 +30,7 @@ raw="$out/side-by-side.jsonl"
 # The machine's speed drifts (shared cores), so the two sides alternate, REPS times each, the
 # order flipped every repetition, and the table takes medians.
 for rep in $(seq 1 "$reps"); do
-  for run in "--rank 1" "--rank 2" "--rank 8" "--full"; do
+  for run in "${runs[@]}"; do
     if (( rep % 2 == 1 )); then sides="mmpeft pytorch"; else sides="pytorch mmpeft"; fi
     for side in $sides; do
       if [[ $side == mmpeft ]]; then
@@ -36,7 +38,10 @@ for rep in $(seq 1 "$reps"); do
         line="$("$root/mmpeft" bench $run --steps "$steps" | tail -n 1)"
       else
         # shellcheck disable=SC2086
-        line="$("$python" "$root/samples/bench/pytorch_eager_bench.py" $run --steps "$steps" --threads "$threads" | tail -n 1)"
+        # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some machines) force older OpenBLAS kernels
+        # (Haswell's on an AVX-512 CPU: 2048^2 matmul ~120 instead of ~175 GFLOP/s); the twin runs
+        # with OpenBLAS's own choice, and its JSON line names the kernels (blas_core)
+        line="$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$root/samples/bench/pytorch_eager_bench.py" $run --steps "$steps" --threads "$threads" | tail -n 1)"
       fi
       printf '{"rep": %d, "run": "%s", "side": "%s", "result": %s}\n' "$rep" "$run" "$side" "$line" >> "$raw.tmp"
     done
@@ -65,7 +70,9 @@ for run, s in by.items():
           f"| {j[0]['params_trainable']:,} |")
 print()
 print(f"Medians of {len(j)} alternating runs each (min-max in brackets), {j[0]['intra_op_threads']} intra-op threads "
-      f"and OMP_WAIT_POLICY={j[0]['omp_wait_policy']} on both sides.")
+      f"and OMP_WAIT_POLICY={j[0]['omp_wait_policy']} on both sides; PyTorch's BLAS kernels: "
+      f"{', '.join(sorted({r['result'].get('blas_core', 'not reported') for r in rows if r['side'] == 'pytorch'}))} "
+      f"(OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for it).")
 EOF
 mv -f "$out/side-by-side.md.tmp" "$out/side-by-side.md"
 cat "$out/side-by-side.md"

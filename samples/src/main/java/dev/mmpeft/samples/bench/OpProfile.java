@@ -55,7 +55,9 @@ public record OpProfile(double wallSeconds, Map<String, Double> opSeconds, Map<S
 
     /** Runs {@code region} under PyTorch's profiler, writes the Chrome trace to {@code trace} and returns the summary. */
     public static OpProfile record(Path trace, Runnable region) {
-        JniUtils.startProfile(false, false, false);
+        // -Dmmpeft.profile.shapes=true records each operator's input shapes in the trace ("shape"),
+        // which tells one matmul from another; off by default, since it adds to every operator's cost
+        JniUtils.startProfile(false, Boolean.getBoolean("mmpeft.profile.shapes"), false);
         long t0 = System.nanoTime();
         try {
             region.run();
