@@ -37,10 +37,10 @@ for rep in $(seq 1 "$reps"); do
         # shellcheck disable=SC2086
         line="$("$root/mmpeft" bench $run --steps "$steps" | tail -n 1)"
       else
-        # shellcheck disable=SC2086
         # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some machines) force older OpenBLAS kernels
         # (Haswell's on an AVX-512 CPU: 2048^2 matmul ~120 instead of ~175 GFLOP/s); the twin runs
         # with OpenBLAS's own choice, and its JSON line names the kernels (blas_core)
+        # shellcheck disable=SC2086
         line="$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$root/samples/bench/pytorch_eager_bench.py" $run --steps "$steps" --threads "$threads" | tail -n 1)"
       fi
       printf '{"rep": %d, "run": "%s", "side": "%s", "result": %s}\n' "$rep" "$run" "$side" "$line" >> "$raw.tmp"
