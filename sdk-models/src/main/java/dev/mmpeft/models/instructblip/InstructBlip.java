@@ -25,6 +25,7 @@ import dev.mmpeft.models.generation.RowRetention;
 import dev.mmpeft.models.llama.LlamaModel;
 import dev.mmpeft.models.nn.Broadcasts;
 import dev.mmpeft.models.nn.HfModel;
+import dev.mmpeft.models.nn.Scopes;
 import dev.mmpeft.models.nn.Linear;
 import dev.mmpeft.models.qformer.InstructBlipQFormerModel;
 import dev.mmpeft.models.qformer.QFormerLayer;
@@ -239,13 +240,7 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> implements d
         if (pixelValues.hasGradient() || !visionModel.isFrozen()) {
             return visionModel.forward(pixelValues);
         }
-        NDManager caller = pixelValues.getManager();
-        try (NDManager scope = caller.newSubManager()) {
-            pixelValues.tempAttach(scope);
-            NDArray out = visionModel.forward(pixelValues);
-            out.attach(caller);
-            return out;
-        }
+        return Scopes.inOwnScope(pixelValues, visionModel::forward);
     }
 
     /** The Q-Former's first {@code num_query_tokens} outputs for one instruction. */

@@ -46,10 +46,19 @@ public final class Scopes {
         if (!inTraining && JniUtils.isGradMode()) {
             return layer.apply(h);
         }
+        return inOwnScope(h, layer);
+    }
+
+    /**
+     * Runs {@code f} on {@code h} in a sub-manager of {@code h}'s manager, always, and returns the
+     * output attached to {@code h}'s manager; everything else {@code f} made is freed. For a
+     * computation that records no autograd history (a frozen encoder), where freeing is always safe.
+     */
+    public static NDArray inOwnScope(NDArray h, UnaryOperator<NDArray> f) {
         NDManager parent = h.getManager();
         try (NDManager sub = parent.newSubManager()) {
             h.tempAttach(sub); // arrays computed from h land in sub; h goes back to parent on close
-            NDArray out = layer.apply(h);
+            NDArray out = f.apply(h);
             if (out != h) {
                 out.attach(parent);
             }
