@@ -3,6 +3,7 @@ package dev.mmpeft.experiments;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.Prompt;
+import dev.mmpeft.core.cache.FeatureCache;
 import dev.mmpeft.core.eval.EvaluationResult;
 import dev.mmpeft.core.io.AtomicFiles;
 import dev.mmpeft.core.io.Json;
@@ -50,6 +51,8 @@ import java.util.Optional;
 public final class Experiment {
     /** The file whose presence marks a finished run. */
     public static final String SUMMARY = "summary.json";
+    /** The trainer's folder inside a setting's output: checkpoints, logs, the feature cache unless one is shared. */
+    private static final String TRAINING = "training";
 
     /** The training folder's loss curve (drawn by sdk-plots' {@code loss-plot} listener). */
     public static final String LOSS_CURVE = LossCurvePlot.FILE_NAME;
@@ -156,17 +159,18 @@ public final class Experiment {
             return outcome;
         }
         if (!resume) {
-            AtomicFiles.deleteRecursively(out.resolve("training"));
+            AtomicFiles.deleteRecursively(out.resolve(TRAINING));
         }
         try (TaskModel<?> model = TaskModel.of(base, setting.method().adapt(base, setting), data)) {
             ParameterReport params = model.peft().parameterReport();
             String report = params.summary() + "\n\n" + params.table();
             console.println(report);
             AtomicFiles.writeString(out.resolve("trainable-parameters.txt"), report + "\n");
-            TrainingResult training = train(model, modelId, data, train, val, setting, out.resolve("training"), resume,
+            TrainingResult training = train(model, modelId, data, train, val, setting, out.resolve(TRAINING), resume,
                     console, execution);
 
-            EvaluationResult result = evaluate(base.predictor(model.peft()), data, test);
+            EvaluationResult result = reusingFrozenFeatures(model, execution, out.resolve(TRAINING),
+                    () -> evaluate(base.predictor(model.peft()), data, test));
             writeResult(result, out.resolve("fine-tuned"));
             model.peft().save(out.resolve("adapter"));
             // the template and answers it was trained on, so evaluate/generate/continued training use them
@@ -180,6 +184,29 @@ public final class Experiment {
             Outcome outcome = new Outcome(setting, zeroShot, result, params.trainable(), params.total(), Optional.of(training), out);
             writeSummary(outcome, modelId, data);
             return outcome;
+        }
+    }
+
+    /**
+     * Runs {@code evaluation} with the frozen prefix's outputs read from and written to the feature
+     * cache the training used (the sweep's shared folder, or the run's own): in evaluation the
+     * Q-Former has no dropout, so when only the language model was adapted its image features are
+     * those the validation passes stored, and the next setting with the same frozen prefix reads
+     * them again.
+     */
+    private static EvaluationResult reusingFrozenFeatures(TaskModel<?> model, ExecutionOptions execution, Path trainingDir,
+            java.util.function.Supplier<EvaluationResult> evaluation) {
+        if (!execution.reuseFrozenFeatures()) {
+            return evaluation.get();
+        }
+        Path dir = execution.featureCacheDir().orElse(trainingDir.resolve(FeatureCache.DEFAULT_FOLDER));
+        try (FeatureCache cache = FeatureCache.open(dir, FeatureCache.DEFAULT_MEMORY_BYTES)) {
+            model.reuseFrozenFeatures(cache);
+            try {
+                return evaluation.get();
+            } finally {
+                model.reuseFrozenFeatures(null);
+            }
         }
     }
 

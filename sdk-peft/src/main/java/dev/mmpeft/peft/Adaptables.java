@@ -268,10 +268,10 @@ public final class Adaptables {
             return processor == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(processor.trainingLength(prompt));
         }
 
-        /** The vision encoder's features per image, while the encoder is frozen ({@code InstructBlip#reuseVisionFeatures}). */
+        /** The frozen prefix's outputs: vision features per image, image features per image and instruction ({@code InstructBlip#reuseFrozenFeatures}). */
         @Override
         public void reuseFrozenFeatures(InstructBlip adapted, dev.mmpeft.core.cache.@Nullable FeatureCache cache) {
-            adapted.reuseVisionFeatures(cache);
+            adapted.reuseFrozenFeatures(cache);
         }
 
         /**

@@ -122,7 +122,7 @@ final class BenchModel implements TrainableModel<Integer> {
     /** The vision features of fixed examples can be reused; the synthetic ones never repeat. */
     @Override
     public void reuseFrozenFeatures(@Nullable FeatureCache cache) {
-        net.reuseVisionFeatures(fixedSeed.isPresent() ? cache : null);
+        net.reuseFrozenFeatures(fixedSeed.isPresent() ? cache : null);
     }
 
     @Override

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.mmpeft.core.cache.FeatureCache;
 import dev.mmpeft.core.config.InstructBlipConfig;
 import dev.mmpeft.core.train.Autograd;
@@ -18,12 +20,14 @@ import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * Reuse of the frozen vision encoder's features: training losses identical with the cache on and
- * off through the SDK's trainer, cache hits for repeated images, no reuse when the encoder trains,
- * and a new key when a vision weight changes. On the tiny InstructBLIP, so it takes seconds.
+ * Reuse of the frozen prefix: training losses identical with the cache on and off through the
+ * SDK's trainer, cache hits for repeated images, no reuse when the encoder trains, a new key when a
+ * vision weight changes; the whole prefix's image features (vision, Q-Former, projection) reused
+ * per image and instruction when only the language model is adapted and no dropout is active. On the tiny InstructBLIP, so it takes seconds.
  */
 class FrozenFeatureReuseTest {
     private static final InstructBlipConfig TINY = InstructBlipPresets.tiny(true, 40, 40, null);
+    private static final String LLM_TARGETS = "language_model\\.(encoder|decoder)\\.block\\.\\d+\\.layer\\.0\\.(SelfAttention)\\.(q|v)";
     private static final BenchSettings SETTINGS = new BenchSettings(TINY, false, 2, 4, 1, 0, 2, 6, 3, 7, 256);
 
     @Test
@@ -84,6 +88,90 @@ class FrozenFeatureReuseTest {
             assertEquals(0, cache.stats().hits() + cache.stats().misses());
             assertEquals(0, cache.stats().memoryEntries());
         }
+    }
+
+    @Test
+    void withOnlyTheLanguageModelAdaptedEvaluationReusesTheWholeFrozenPrefix() {
+        try (InstructBlip base = InstructBlip.random(TINY, 3, 0.02f);
+                PeftModel<InstructBlip> peft = Peft.lora().rank(2).alpha(4).targetRegex(LLM_TARGETS).on(base);
+                FeatureCache cache = FeatureCache.inMemory(1 << 20);
+                NDManager manager = NDManager.newBaseManager()) {
+            InstructBlip model = peft.model();
+            model.setTraining(false);
+            NDArray pixels = manager.randomNormal(new Shape(3, 3, 28, 28));
+            NDArray ids = manager.create(new long[][] {{1, 5, 7, 0}, {1, 9, 0, 0}, {1, 5, 7, 0}});
+            NDArray mask = manager.create(new long[][] {{1, 1, 1, 0}, {1, 1, 0, 0}, {1, 1, 1, 0}});
+            NDArray plain = model.imageFeatures(pixels, ids, mask);
+            model.reuseFrozenFeatures(cache);
+            NDArray first = model.imageFeatures(pixels, ids, mask);
+            // every row misses twice: its image features, then (computed for them) its vision features
+            assertEquals(6, cache.stats().misses(), cache.stats().toString());
+            assertEquals(0, cache.stats().hits());
+            assertEquals(6, cache.stats().memoryEntries());
+            assertEquals(0f, maxAbsDiff(plain, first), cache.stats().toString());
+
+            // the same rows in another order: served at the image-feature level, the vision encoder not consulted
+            int[] order = {2, 0, 1};
+            NDArray again = model.imageFeatures(rows(pixels, order), rows(ids, order), rows(mask, order));
+            assertEquals(3, cache.stats().hits());
+            assertEquals(6, cache.stats().misses());
+            assertEquals(0f, maxAbsDiff(rows(plain, order), again));
+
+            // another instruction for a known image: a new image-feature entry over the cached vision features
+            NDArray otherIds = manager.create(new long[][] {{1, 8, 8, 0}});
+            NDArray other = model.imageFeatures(rows(pixels, new int[] {0}), otherIds, rows(mask, new int[] {0}));
+            assertEquals(7, cache.stats().misses());
+            assertEquals(4, cache.stats().hits());
+            model.reuseFrozenFeatures(null);
+            assertEquals(0f, maxAbsDiff(model.imageFeatures(rows(pixels, new int[] {0}), otherIds, rows(mask, new int[] {0})), other));
+            assertTrue(maxAbsDiff(other, rows(plain, new int[] {0})) > 1e-6, "the instruction changes the features");
+        }
+    }
+
+    @Test
+    void inTrainingTheQFormerDropoutLeavesOnlyTheVisionLevel() {
+        try (InstructBlip base = InstructBlip.random(TINY, 3, 0.02f);
+                PeftModel<InstructBlip> peft = Peft.lora().rank(2).alpha(4).targetRegex(LLM_TARGETS).on(base);
+                FeatureCache cache = FeatureCache.inMemory(1 << 20);
+                NDManager manager = NDManager.newBaseManager()) {
+            InstructBlip model = peft.model();
+            assertTrue(TINY.qformerConfig().hiddenDropoutProb() > 0, "the test needs Q-Former dropout");
+            model.setTraining(true);
+            model.reuseFrozenFeatures(cache);
+            NDArray pixels = manager.randomNormal(new Shape(2, 3, 28, 28));
+            NDArray ids = manager.create(new long[][] {{1, 5}, {1, 9}});
+            model.imageFeatures(pixels, ids, null);
+            model.imageFeatures(pixels, ids, null);
+            assertEquals(2, cache.stats().misses(), cache.stats().toString());
+            assertEquals(2, cache.stats().hits());
+            assertEquals(2, cache.stats().memoryEntries(), "vision features only");
+        }
+    }
+
+    @Test
+    void anAdaptedQFormerIsNeverServedFromTheImageLevel() {
+        try (InstructBlip base = InstructBlip.random(TINY, 3, 0.02f);
+                PeftModel<InstructBlip> peft = Peft.lora().rank(2).alpha(4).targetRegex(BenchEpochs.QFORMER_TARGETS).on(base);
+                FeatureCache cache = FeatureCache.inMemory(1 << 20);
+                NDManager manager = NDManager.newBaseManager()) {
+            InstructBlip model = peft.model();
+            model.setTraining(false);
+            model.reuseFrozenFeatures(cache);
+            NDArray pixels = manager.randomNormal(new Shape(2, 3, 28, 28));
+            NDArray ids = manager.create(new long[][] {{1, 5}, {1, 9}});
+            model.imageFeatures(pixels, ids, null);
+            model.imageFeatures(pixels, ids, null);
+            assertEquals(2, cache.stats().hits(), cache.stats().toString());
+            assertEquals(2, cache.stats().memoryEntries(), "vision features only");
+        }
+    }
+
+    private static NDArray rows(NDArray a, int[] order) {
+        return a.get(a.getManager().create(java.util.Arrays.stream(order).mapToLong(i -> i).toArray()));
+    }
+
+    private static float maxAbsDiff(NDArray a, NDArray b) {
+        return a.sub(b).abs().max().getFloat();
     }
 
     private static float loss(BenchModel model, List<Integer> items) {

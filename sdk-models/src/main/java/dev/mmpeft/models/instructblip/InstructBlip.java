@@ -77,6 +77,7 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> implements d
     private final dev.mmpeft.models.nn.Hooks<QueryFeatureHook> queryFeatureHooks =
             new dev.mmpeft.models.nn.Hooks<>(QueryFeatureHook::isActive);
     private @Nullable VisionFeatureReuse visionReuse;
+    private @Nullable ImageFeatureReuse imageReuse;
 
     private InstructBlip(InstructBlipConfig config) {
         super(config);
@@ -193,14 +194,19 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> implements d
     }
 
     /**
-     * Reads and writes the vision encoder's per-image outputs through {@code cache} (null: stop).
-     * The frozen vision weights are hashed now, so the caller must not change them while the cache
-     * is attached (the trainer attaches it for one run, in which only trainable tensors change).
-     * The cache is used only while it is exact: not when a vision tensor requires a gradient or
-     * attention dropout is active in training ({@code VisionFeatureReuse}).
+     * Reads and writes the frozen prefix's outputs through {@code cache} (null: stop): per image,
+     * the vision encoder's output; per image and Q-Former instruction, the projected image features
+     * the language model reads. The frozen weights are hashed now, so the caller must not change
+     * them while the cache is attached (the trainer attaches it for one run, in which only
+     * trainable tensors change). Each level is used only while it is exact: the vision level not
+     * when a vision tensor requires a gradient or its attention dropout is active
+     * ({@code VisionFeatureReuse}); the image-feature level also not when a Q-Former, query-token
+     * or projection tensor requires one, Q-Former dropout is active (training mode) or a
+     * query-feature hook is ({@code ImageFeatureReuse}).
      */
-    public void reuseVisionFeatures(dev.mmpeft.core.cache.@Nullable FeatureCache cache) {
+    public void reuseFrozenFeatures(dev.mmpeft.core.cache.@Nullable FeatureCache cache) {
         this.visionReuse = cache == null ? null : VisionFeatureReuse.of(visionModel, cache);
+        this.imageReuse = visionReuse == null ? null : ImageFeatureReuse.of(this, visionReuse, cache);
     }
 
 
@@ -212,18 +218,34 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> implements d
      * ({@code [batch, num_query_tokens, lm_hidden]}).
      */
     public NDArray imageFeatures(NDArray pixelValues, NDArray qformerInputIds, @Nullable NDArray qformerAttentionMask) {
-        NDArray image = visionReuse == null ? visionFeatures(pixelValues) : visionReuse.forward(pixelValues);
-        long batch = image.getShape().get(0);
-        int q = config().numQueryTokens();
-        checkBatch("qformer_input_ids", qformerInputIds, batch);
-        NDArray queries = Broadcasts.parameter(queryTokens(), image, new Shape(batch, q, config().qformerConfig().hiddenSize()));
+        checkBatch("qformer_input_ids", qformerInputIds, pixelValues.getShape().get(0));
         NDArray textMask = qformerAttentionMask == null
                 ? qformerInputIds.onesLike().toType(DataType.INT64, false)
                 : checkSameShape("qformer_attention_mask", qformerAttentionMask, qformerInputIds).toType(DataType.INT64, false);
+        NDArray ids = qformerInputIds.toType(DataType.INT64, false);
+        if (imageReuse != null && visionReuse != null && queryFeatureHooks.active() == null && imageReuse.exact(visionReuse)) {
+            return imageReuse.forward(pixelValues, ids, textMask, this::imageFeatures);
+        }
+        return imageFeatures(pixelValues, null, ids, textMask);
+    }
+
+    /** The uncached prefix; {@code pixelDigests} when the image-feature level has hashed the pixels already. */
+    private NDArray imageFeatures(NDArray pixelValues, String @Nullable [] pixelDigests, NDArray qformerInputIds, NDArray textMask) {
+        NDArray image;
+        if (visionReuse == null) {
+            image = visionFeatures(pixelValues);
+        } else if (pixelDigests != null && visionReuse.exact()) {
+            image = visionReuse.forward(pixelValues, pixelDigests);
+        } else {
+            image = visionReuse.forward(pixelValues);
+        }
+        long batch = image.getShape().get(0);
+        int q = config().numQueryTokens();
+        NDArray queries = Broadcasts.parameter(queryTokens(), image, new Shape(batch, q, config().qformerConfig().hiddenSize()));
         QueryFeatureHook hook = queryFeatureHooks.active();
         NDArray queryOutput = hook == null
                 ? queryOutputs(image, queries, qformerInputIds, textMask)
-                : hook.queryOutputs((ids, m) -> queryOutputs(image, queries, ids, m), qformerInputIds.toType(DataType.INT64, false), textMask);
+                : hook.queryOutputs((ids, m) -> queryOutputs(image, queries, ids, m), qformerInputIds, textMask);
         return languageProjection.forward(queryOutput);
     }
 

@@ -22,9 +22,10 @@ import java.util.Optional;
  * {@link FeatureCache}. Why per image: batches are reshuffled every epoch and differ between sweep
  * cells, but each image's features do not while the encoder is frozen.
  *
- * <p>Key of one image: SHA-256 of the namespace {@code instructblip.vision_model.v1}, the vision
+ * <p>Key of one image: SHA-256 of the namespace {@code instructblip.vision_model.v2}, the vision
  * config, the hash of every vision parameter (names, shapes, types, bytes, adapters included),
- * the compute type and device kind, and the preprocessed pixel row (shape, type, bytes). Hashing
+ * the compute type and device kind, and the digest of the preprocessed pixel row (its shape, type
+ * and bytes, {@link #rowDigests}). Hashing
  * the pixels covers both the image content and the preprocessing (size, resampling, mean/std):
  * any change to either gives other bytes. The encoder runs without autograd history here (it has
  * no trainable tensor, so nothing is lost), which also frees its activations at once.
@@ -33,7 +34,7 @@ import java.util.Optional;
  * fine-tuning) or attention dropout is active in training mode, the encoder runs as usual.
  */
 final class VisionFeatureReuse {
-    static final String NAMESPACE = "instructblip.vision_model.v1";
+    static final String NAMESPACE = "instructblip.vision_model.v2";
 
     private final InstructBlipVisionModel vision;
     private final FeatureCache cache;
@@ -65,25 +66,51 @@ final class VisionFeatureReuse {
         return !(vision.isTraining() && vision.config().attentionDropout() > 0) && vision.isFrozen();
     }
 
-    /** The encoder's output {@code [batch, tokens, hidden]} for {@code pixelValues}, cached rows read back. */
-    NDArray forward(NDArray pixelValues) {
-        if (!exact()) {
-            return vision.forward(pixelValues);
-        }
+    /** The key part of every model-side input: namespace, config and weights (what {@link ImageFeatureReuse} builds on). */
+    String modelKey() {
+        return modelKey;
+    }
+
+    /**
+     * One digest per pixel row: SHA-256 of the row's shape, type and bytes. Computed once per batch
+     * and shared by every cached level that reads the pixels, since hashing them is the cache's main
+     * cost (a 224x224 row is 602 KB).
+     */
+    static String[] rowDigests(NDArray pixelValues) {
         int batch = Math.toIntExact(pixelValues.getShape().get(0));
-        NDManager manager = pixelValues.getManager();
-        String computeType = vision.namedParameters().values().stream().filter(Parameter::isInitialized).findFirst()
-                .map(p -> p.getArray().getDataType() + "@" + p.getArray().getDevice().getDeviceType()).orElse("none");
         ByteBuffer all = pixelValues.toByteBuffer();
         int rowBytes = all.remaining() / Math.max(batch, 1);
         String rowShape = pixelValues.getShape().slice(1).toString() + pixelValues.getDataType();
+        String[] digests = new String[batch];
+        for (int b = 0; b < batch; b++) {
+            ByteBuffer row = all.duplicate();
+            row.position(b * rowBytes).limit((b + 1) * rowBytes);
+            digests[b] = FeatureKey.builder().add(rowShape).add(row).build();
+        }
+        return digests;
+    }
+
+    /** The data type and device kind of the first initialized parameter of {@code block} (outputs differ by both). */
+    static String computeType(dev.mmpeft.models.nn.HfBlock block) {
+        return block.namedParameters().values().stream().filter(Parameter::isInitialized).findFirst()
+                .map(p -> p.getArray().getDataType() + "@" + p.getArray().getDevice().getDeviceType()).orElse("none");
+    }
+
+    /** The encoder's output {@code [batch, tokens, hidden]} for {@code pixelValues}, cached rows read back. */
+    NDArray forward(NDArray pixelValues) {
+        return exact() ? forward(pixelValues, rowDigests(pixelValues)) : vision.forward(pixelValues);
+    }
+
+    /** As {@link #forward(NDArray)} with the pixel rows' {@link #rowDigests} already computed; only while {@link #exact()}. */
+    NDArray forward(NDArray pixelValues, String[] pixelDigests) {
+        int batch = pixelDigests.length;
+        NDManager manager = pixelValues.getManager();
+        String computeType = computeType(vision);
         String[] keys = new String[batch];
         NDArray[] rows = new NDArray[batch];
         List<Integer> missing = new ArrayList<>();
         for (int b = 0; b < batch; b++) {
-            ByteBuffer row = all.duplicate();
-            row.position(b * rowBytes).limit((b + 1) * rowBytes);
-            keys[b] = FeatureKey.builder().add(modelKey).add(computeType).add(rowShape).add(row).build();
+            keys[b] = FeatureKey.builder().add(modelKey).add(computeType).add(pixelDigests[b]).build();
             Optional<NDArray> hit = cache.get(keys[b], manager);
             if (hit.isPresent()) {
                 rows[b] = hit.get();
@@ -112,7 +139,7 @@ final class VisionFeatureReuse {
         return NDArrays.stack(new NDList(rows), 0);
     }
 
-    private static NDArray stackRows(NDArray batch, List<Integer> which) {
+    static NDArray stackRows(NDArray batch, List<Integer> which) {
         NDList rows = new NDList();
         for (int b : which) {
             rows.add(batch.get(b));

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 public final class FeatureReuse implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FeatureReuse.class);
     /** The cache folder's name inside the output folder when no folder is set. */
-    public static final String DEFAULT_DIR = "feature-cache";
+    public static final String DEFAULT_DIR = FeatureCache.DEFAULT_FOLDER;
 
     private final TrainableModel<?> model;
     private final @Nullable FeatureCache cache;

@@ -1,0 +1,150 @@
+package dev.mmpeft.models.instructblip;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import dev.mmpeft.core.cache.FeatureCache;
+import dev.mmpeft.core.cache.FeatureKey;
+import dev.mmpeft.core.provenance.Hashes;
+import dev.mmpeft.core.train.Autograd;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The whole frozen prefix of an InstructBLIP (vision encoder, Q-Former with the instruction,
+ * language projection) with its per-example outputs, the image features the language model reads,
+ * read from and written to a {@link FeatureCache}. Why a second level above the vision features:
+ * when only the language model is adapted, the Q-Former's forward costs far more than the vision
+ * encoder's on small encoders, and its output depends on nothing but the image and the
+ * instruction.
+ *
+ * <p>Key of one example: SHA-256 of the namespace {@code instructblip.image_features.v1}, the
+ * vision key ({@link VisionFeatureReuse#modelKey}: its config and weights), the Q-Former config,
+ * the number of queries, the hash of {@code query_tokens}, every {@code qformer.*} and
+ * {@code language_projection.*} parameter (adapters included), the compute type, the pixel row's
+ * digest and the Q-Former instruction ids and mask rows as given (padding included: two paddings
+ * are two entries, so a hit is the very computation, not a near one).
+ *
+ * <p>Used only while it is exact: every one of those parts frozen, no query-feature hook active
+ * (PETAL's instruction mixture reruns the Q-Former) and no dropout active, which in training mode
+ * the Q-Former has ({@code hidden_dropout_prob}, {@code attention_probs_dropout_prob}, as in
+ * transformers): so in training runs with Q-Former dropout it serves validation and evaluation,
+ * not the training steps.
+ */
+final class ImageFeatureReuse {
+    static final String NAMESPACE = "instructblip.image_features.v1";
+
+    /** The uncached computation over some rows, given their pixel digests (the vision level's keys). */
+    @FunctionalInterface
+    interface Compute {
+        NDArray imageFeatures(NDArray pixelValues, String[] pixelDigests, NDArray instructionIds, NDArray instructionMask);
+    }
+
+    private final InstructBlip model;
+    private final FeatureCache cache;
+    private final String modelKey;
+
+    private ImageFeatureReuse(InstructBlip model, FeatureCache cache, String modelKey) {
+        this.model = model;
+        this.cache = cache;
+        this.modelKey = modelKey;
+    }
+
+    /**
+     * Reuse over {@code cache}, the Q-Former side's weights hashed now (the vision side's come with
+     * {@code vision}): the caller promises the frozen weights do not change while it is attached.
+     */
+    static ImageFeatureReuse of(InstructBlip model, VisionFeatureReuse vision, FeatureCache cache) {
+        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            String name = e.getKey();
+            boolean prefix = name.equals(InstructBlip.QUERY_TOKENS) || name.startsWith(InstructBlip.QFORMER + ".")
+                    || name.startsWith(InstructBlip.LANGUAGE_PROJECTION + ".");
+            if (prefix && e.getValue().isInitialized()) {
+                arrays.put(name, e.getValue().getArray());
+            }
+        }
+        String key = FeatureKey.builder().add(NAMESPACE).add(vision.modelKey()).add(model.config().qformerConfig().toString())
+                .add(Integer.toString(model.config().numQueryTokens())).add(Hashes.sha256(arrays)).build();
+        return new ImageFeatureReuse(model, cache, key);
+    }
+
+    /** Whether cached features are exactly what the prefix would compute now. */
+    boolean exact(VisionFeatureReuse vision) {
+        var q = model.config().qformerConfig();
+        boolean qformerDropout = model.qformer().isTraining() && (q.hiddenDropoutProb() > 0 || q.attentionProbsDropoutProb() > 0);
+        Parameter queries = model.queryTokens();
+        boolean queriesFrozen = !queries.requiresGradient() && !(queries.isInitialized() && queries.getArray().hasGradient());
+        return vision.exact() && !qformerDropout && queriesFrozen && model.qformer().isFrozen()
+                && model.languageProjection().isFrozen();
+    }
+
+    /**
+     * The projected query features {@code [batch, num_query_tokens, lm_hidden]}; rows not cached
+     * are computed by {@code compute} without autograd history (nothing in the prefix takes a
+     * gradient) and stored.
+     *
+     * @param instructionIds int64 {@code [batch, len]}
+     * @param instructionMask int64, same shape
+     */
+    NDArray forward(NDArray pixelValues, NDArray instructionIds, NDArray instructionMask, Compute compute) {
+        String[] digests = VisionFeatureReuse.rowDigests(pixelValues);
+        int batch = digests.length;
+        NDManager manager = pixelValues.getManager();
+        String computeType = VisionFeatureReuse.computeType(model.languageProjection());
+        ByteBuffer ids = instructionIds.toByteBuffer();
+        ByteBuffer mask = instructionMask.toByteBuffer();
+        int idsRow = ids.remaining() / Math.max(batch, 1);
+        int maskRow = mask.remaining() / Math.max(batch, 1);
+        String[] keys = new String[batch];
+        NDArray[] rows = new NDArray[batch];
+        List<Integer> missing = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            keys[b] = FeatureKey.builder().add(modelKey).add(computeType).add(digests[b])
+                    .add(slice(ids, b, idsRow)).add(slice(mask, b, maskRow)).build();
+            Optional<NDArray> hit = cache.get(keys[b], manager);
+            if (hit.isPresent()) {
+                rows[b] = hit.get();
+            } else {
+                missing.add(b);
+            }
+        }
+        if (missing.isEmpty()) {
+            return NDArrays.stack(new NDList(rows), 0);
+        }
+        NDArray computed;
+        try (Autograd.GradMode off = Autograd.gradMode(false)) {
+            if (missing.size() == batch) {
+                computed = compute.imageFeatures(pixelValues, digests, instructionIds, instructionMask);
+            } else {
+                String[] some = missing.stream().map(b -> digests[b]).toArray(String[]::new);
+                computed = compute.imageFeatures(VisionFeatureReuse.stackRows(pixelValues, missing), some,
+                        VisionFeatureReuse.stackRows(instructionIds, missing), VisionFeatureReuse.stackRows(instructionMask, missing));
+            }
+        }
+        if (missing.size() == batch) {
+            for (int b = 0; b < batch; b++) {
+                cache.put(keys[b], computed.get(b));
+            }
+            return computed;
+        }
+        for (int j = 0; j < missing.size(); j++) {
+            int b = missing.get(j);
+            rows[b] = computed.get(j);
+            cache.put(keys[b], rows[b]);
+        }
+        return NDArrays.stack(new NDList(rows), 0);
+    }
+
+    private static ByteBuffer slice(ByteBuffer all, int row, int rowBytes) {
+        ByteBuffer r = all.duplicate();
+        r.position(row * rowBytes).limit((row + 1) * rowBytes);
+        return r;
+    }
+}
