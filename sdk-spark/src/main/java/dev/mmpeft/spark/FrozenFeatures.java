@@ -3,22 +3,29 @@ package dev.mmpeft.spark;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.common.hash.Hashing;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.io.MoreFiles;
+import dev.mmpeft.core.io.Json;
 import dev.mmpeft.core.safetensors.Checkpoint;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * A folder of frozen image features written by {@link SparkFeatures}: safetensors shards
- * ({@code features-<partition>-<n>.safetensors}) whose tensors are named by the SHA-256 of the image
- * file's bytes, and {@value #INDEX} mapping each name to its shard in the layout of a Hugging Face
- * sharded checkpoint index (so {@link Checkpoint#open} reads it too). Why by content hash: the same
- * picture under two paths is encoded once, and training finds an image's features from its bytes
- * alone. The format is described in {@code docs/file-formats/frozen-features.md}.
+ * A folder of frozen image features written by {@link SparkFeatures}: feature-cache shards
+ * ({@code features-<partition>-<n>.safetensors}, metadata {@code format: mmpeft-feature-cache}),
+ * whose tensors are named by the key the trainer's {@link dev.mmpeft.core.cache.FeatureCache}
+ * looks each image up under ({@link dev.mmpeft.models.instructblip.VisionFeatureKeys}), and
+ * {@value #INDEX}: each name's shard in the layout of a Hugging Face sharded checkpoint index (so
+ * {@link Checkpoint#open} reads it too) plus {@value #IMAGES_KEY}, the SHA-256 of each image
+ * file's bytes to its name. Why both: a run pointed at the folder ({@code featureCacheDir}) finds
+ * the features from the preprocessed pixels, as it computes them, while a reader here finds them
+ * from the file alone; the same picture under two paths is encoded once. The format is described
+ * in {@code docs/file-formats.md}.
  *
  * <pre>{@code
  * try (FrozenFeatures f = FrozenFeatures.open(dir); NDManager m = NDManager.newBaseManager()) {
@@ -39,13 +46,17 @@ public final class FrozenFeatures implements Closeable {
     public static final String VISION_FEATURE = "vision_model.last_hidden_state";
     /** The metadata key of the model the features were computed with. */
     public static final String MODEL_KEY = "model";
-    /** The format's version, in the index metadata. */
-    public static final String VERSION = "1";
+    /** The format's version, in the index metadata (2: tensors named by feature-cache keys). */
+    public static final String VERSION = "2";
+    /** The index member mapping each image file's SHA-256 to its tensor's name. */
+    public static final String IMAGES_KEY = "images";
 
     private final Checkpoint checkpoint;
+    private final Map<String, String> keysByImage;
 
-    private FrozenFeatures(Checkpoint checkpoint) {
+    private FrozenFeatures(Checkpoint checkpoint, Map<String, String> keysByImage) {
         this.checkpoint = checkpoint;
+        this.keysByImage = keysByImage;
     }
 
     /**
@@ -67,7 +78,28 @@ public final class FrozenFeatures implements Closeable {
             throw new SparkJobException(index + ": metadata." + FORMAT_KEY + " is " + (format == null ? "missing" : "'" + format + "'")
                     + "; expected '" + FORMAT + "'");
         }
-        return new FrozenFeatures(c);
+        String version = c.metadata().get("version");
+        Map<String, String> keys = new HashMap<>();
+        try {
+            JsonNode images = VERSION.equals(version) ? Json.mapper().readTree(index.toFile()).get(IMAGES_KEY) : null;
+            if (images == null || !images.isObject()) {
+                throw new SparkJobException(index + ": " + (VERSION.equals(version) ? "no '" + IMAGES_KEY + "' object"
+                        : "metadata.version is '" + version + "'") + "; expected version '" + VERSION + "' with an '" + IMAGES_KEY
+                        + "' object (extract the features again)");
+            }
+            images.fields().forEachRemaining(e -> keys.put(e.getKey(), e.getValue().asText()));
+        } catch (IOException | RuntimeException e) {
+            try {
+                c.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            if (e instanceof SparkJobException sje) {
+                throw sje;
+            }
+            throw new SparkJobException(index + ": cannot be read (" + e.getMessage() + ")", e);
+        }
+        return new FrozenFeatures(c, Map.copyOf(keys));
     }
 
     /** The SHA-256 (lower-case hex) of an image file's bytes: the name of its features. */
@@ -84,19 +116,24 @@ public final class FrozenFeatures implements Closeable {
         return checkpoint.metadata();
     }
 
-    /** How many images the folder holds. */
+    /** How many distinct image files the folder holds features of. */
     public int size() {
-        return checkpoint.names().size();
+        return keysByImage.size();
     }
 
     /** Whether the folder holds the features of the image with this hash. */
     public boolean contains(String imageHash) {
-        return checkpoint.find(imageHash).isPresent();
+        return cacheKey(imageHash).isPresent();
+    }
+
+    /** The feature-cache key (the tensor's name) of the image with this hash. */
+    public Optional<String> cacheKey(String imageHash) {
+        return Optional.ofNullable(keysByImage.get(imageHash)).filter(k -> checkpoint.find(k).isPresent());
     }
 
     /** The features of the image with this hash ({@code [1 + patches, hidden]}, float32), in {@code manager}. */
     public Optional<NDArray> load(String imageHash, NDManager manager) {
-        return contains(imageHash) ? Optional.of(checkpoint.load(imageHash, manager)) : Optional.empty();
+        return cacheKey(imageHash).map(k -> checkpoint.load(k, manager));
     }
 
     @Override

@@ -18,10 +18,12 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Frozen-feature extraction on Spark: the frozen vision encoder of an InstructBLIP model runs over
- * a dataset's images once, and its outputs are stored as safetensors shards keyed by image hash
- * ({@link FrozenFeatures}). Why: with the vision encoder frozen (as in every PEFT setting of the
- * papers) it computes the same features every epoch and every sweep cell; computing them once on a
- * cluster and reading them back saves most of the forward pass.
+ * a dataset's images once, and its outputs are stored as feature-cache shards, readable by image
+ * ({@link FrozenFeatures}) and by the trainer: point a run's {@code featureCacheDir} (a sweep's
+ * {@code OUTPUT/feature-cache}) at the folder and it reads the features instead of running the
+ * encoder. Why: with the vision encoder frozen (as in every PEFT setting of the papers) it computes
+ * the same features every epoch and every sweep cell; computing them once on a cluster and reading
+ * them back saves most of the forward pass.
  *
  * <pre>{@code
  * SparkFeatures.Result r = SparkFeatures.extract(spark, modelDir, "my-model", imagePaths, "hdfs:///features/sqa", 16, 8, 256);
@@ -73,9 +75,11 @@ public final class SparkFeatures {
         meta.put(FrozenFeatures.MODEL_KEY, modelId);
         meta.put("images", Integer.toString(written.size()));
         ObjectNode map = index.putObject("weight_map");
+        ObjectNode byImage = index.putObject(FrozenFeatures.IMAGES_KEY);
         Set<String> shards = new LinkedHashSet<>();
         written.stream().sorted(Comparator.comparing(FeatureTask.ImageRef::hash)).forEach(r -> {
-            map.put(r.hash(), r.shard());
+            map.put(r.key(), r.shard());
+            byImage.put(r.hash(), r.key());
             shards.add(r.shard());
         });
         SharedFolder out = location.open();

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.mmpeft.core.MultimodalExample;
+import dev.mmpeft.core.cache.FeatureCache;
 import dev.mmpeft.core.safetensors.Checkpoint;
 import dev.mmpeft.datasets.synthetic.SyntheticDataset;
 import dev.mmpeft.datasets.synthetic.Variant;
@@ -18,6 +19,8 @@ import dev.mmpeft.models.instructblip.InstructBlipPresets;
 import dev.mmpeft.models.instructblip.testing.TinyTokenizers;
 import dev.mmpeft.models.processing.InstructBlipProcessor;
 import dev.mmpeft.models.processing.RgbImage;
+import dev.mmpeft.peft.Peft;
+import dev.mmpeft.peft.PeftModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Frozen-feature extraction: the images of a synthetic dataset plus two byte-identical copies,
  * over 2 partitions in shards of at most 4 images, come back from the shards (through the index,
- * also as a plain sharded checkpoint) as the vision encoder computes them for each image alone.
+ * also as a plain sharded checkpoint) as the vision encoder computes them for each image alone,
+ * and the folder serves as the trainer's feature cache: every lookup of those images hits it.
  */
 class SparkFeaturesTest {
     @TempDir static Path tmp;
@@ -89,8 +93,35 @@ class SparkFeaturesTest {
             }
             assertFalse(features.contains("0".repeat(64)));
         }
+        Set<String> keys = new HashSet<>();
+        try (FrozenFeatures features = FrozenFeatures.open(out)) {
+            hashes.forEach(h -> keys.add(features.cacheKey(h).orElseThrow()));
+        }
+        assertEquals(hashes.size(), keys.size(), "distinct synthetic images have distinct pixels, so distinct keys");
         try (Checkpoint plain = Checkpoint.open(out.resolve(FrozenFeatures.INDEX))) {
-            assertEquals(hashes, plain.names(), "a Hugging Face style sharded index: any safetensors reader finds the tensors");
+            assertEquals(keys, plain.names(), "a Hugging Face style sharded index: any safetensors reader finds the tensors");
+        }
+
+        // the folder is a feature cache: the trainer's lookups for these images all hit its shards
+        try (InstructBlip base = InstructBlip.load(modelDir);
+                InstructBlipProcessor processor = InstructBlipProcessor.load(modelDir, base.config());
+                // LoRA on the language model, as a run of the sweep: the vision encoder frozen
+                PeftModel<InstructBlip> peft = Peft.lora().rank(2).alpha(4)
+                        .targetRegex("language_model\\.encoder\\.block\\.\\d+\\.layer\\.0\\.SelfAttention\\.(q|v)").on(base);
+                FeatureCache cache = FeatureCache.open(out, FeatureCache.DEFAULT_MEMORY_BYTES);
+                NDManager manager = NDManager.newBaseManager()) {
+            assertEquals(keys.size(), cache.stats().diskEntries());
+            InstructBlip model = peft.model();
+            model.setTraining(true); // the Q-Former's dropout keeps the image-feature level out: vision features only
+            model.reuseFrozenFeatures(cache);
+            List<RgbImage> batch = images.stream().map(RgbImage::read).toList();
+            NDArray pixels = processor.imageProcessor().pixelValues(batch, manager);
+            model.imageFeatures(pixels, manager.create(new long[images.size()][2]).add(1), null);
+            FeatureCache.Stats st = cache.stats();
+            assertEquals(0, st.misses(), st.toString());
+            assertEquals(images.size(), st.hits(), st.toString());
+            assertEquals(keys.size(), st.diskHits(), st.toString());
+            model.reuseFrozenFeatures(null);
         }
 
         Path notFeatures = tmp.resolve("not-features");
@@ -99,5 +130,12 @@ class SparkFeaturesTest {
         SparkJobException e = assertThrows(SparkJobException.class, () -> FrozenFeatures.open(notFeatures));
         assertEquals(notFeatures.resolve(FrozenFeatures.INDEX) + ": metadata.format is 'pt'; expected 'mmpeft-frozen-features'",
                 e.getMessage());
+
+        // a folder of the first version (tensors named by image hash) is refused, saying what to do
+        Files.writeString(notFeatures.resolve(FrozenFeatures.INDEX),
+                "{\"metadata\": {\"format\": \"mmpeft-frozen-features\", \"version\": \"1\"}, \"weight_map\": {}}");
+        e = assertThrows(SparkJobException.class, () -> FrozenFeatures.open(notFeatures));
+        assertEquals(notFeatures.resolve(FrozenFeatures.INDEX) + ": metadata.version is '1'; expected version '2' with an 'images'"
+                + " object (extract the features again)", e.getMessage());
     }
 }

@@ -25,7 +25,7 @@ import java.util.Optional;
  * instruction.
  *
  * <p>Key of one example: SHA-256 of the namespace {@code instructblip.image_features.v1}, the
- * vision key ({@link VisionFeatureReuse#modelKey}: its config and weights), the Q-Former config,
+ * vision model key ({@link VisionFeatureKeys}: its config and weights), the Q-Former config,
  * the number of queries, the hash of {@code query_tokens}, every {@code qformer.*} and
  * {@code language_projection.*} parameter (adapters included), the compute type, the pixel row's
  * digest and the Q-Former instruction ids and mask rows as given (padding included: two paddings
@@ -94,10 +94,10 @@ final class ImageFeatureReuse {
      * @param instructionMask int64, same shape
      */
     NDArray forward(NDArray pixelValues, NDArray instructionIds, NDArray instructionMask, Compute compute) {
-        String[] digests = VisionFeatureReuse.rowDigests(pixelValues);
+        String[] digests = VisionFeatureKeys.pixelDigests(pixelValues);
         int batch = digests.length;
         NDManager manager = pixelValues.getManager();
-        String computeType = VisionFeatureReuse.computeType(model.languageProjection());
+        String computeType = VisionFeatureKeys.computeType(model.languageProjection());
         ByteBuffer ids = instructionIds.toByteBuffer();
         ByteBuffer mask = instructionMask.toByteBuffer();
         int idsRow = ids.remaining() / Math.max(batch, 1);

@@ -12,7 +12,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * {@code spark-submit --class dev.mmpeft.spark.cli.FeaturesMain sdk-spark-app.jar --model DIR --data DIR --output URI}:
- * the frozen vision encoder over every image of a dataset's splits, stored as safetensors shards keyed by image hash.
+ * the frozen vision encoder over every image of a dataset's splits, stored as feature-cache shards
+ * that a training run pointed at the folder reads (and an index by image file hash).
  */
 public final class FeaturesMain {
     static final String USAGE = String.join("\n",
