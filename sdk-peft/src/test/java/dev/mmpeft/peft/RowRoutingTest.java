@@ -35,6 +35,13 @@ import org.junit.jupiter.api.Test;
  */
 class RowRoutingTest {
     static final float TOLERANCE = 1e-5f;
+    /**
+     * Logits of rows computed in one batched product and alone: they agree to float32 rounding
+     * carried through every layer of the tiny models, and the batched and single products have
+     * other shapes, for which the BLAS picks other kernels and summation orders. An AMD EPYC gave
+     * differences under 1e-5; an AVX-512 Intel Xeon 1.6e-5 (logits under 1 in size).
+     */
+    static final float LOGIT_TOLERANCE = 5e-5f;
 
     /** Two LoRA adapters, a DoRA and an IA3 adapter with random (non-identity) values on {@code tiny}. */
     static PeftModel<InstructBlip> fourAdapters(TinyBlips.Tiny tiny) {
@@ -105,7 +112,8 @@ class RowRoutingTest {
                     float[] single = alone(peft, a, s -> logits(tiny, peft.model(), List.of(p), s));
                     float[] row = Arrays.copyOfRange(mixed, i * per, (i + 1) * per);
                     float diff = TinyBlips.maxDiff(single, row);
-                    assertTrue(diff <= TOLERANCE, tiny.dir().getFileName() + " row " + i + " (" + a + "): " + diff);
+                    assertTrue(diff <= LOGIT_TOLERANCE,
+                            tiny.dir().getFileName() + " row " + i + " (" + a + "): " + diff + " > " + LOGIT_TOLERANCE);
                     singles.add(single);
                 }
                 for (int i = 0; i < 5; i++) {
@@ -146,7 +154,8 @@ class RowRoutingTest {
                         String a = routes.get(i);
                         float[] single = alone(peft, a, s -> logits(tiny, peft.model(), List.of(p), s));
                         float diff = TinyBlips.maxDiff(single, Arrays.copyOfRange(mixed, i * per, (i + 1) * per));
-                        assertTrue(diff <= TOLERANCE, tiny.dir().getFileName() + " " + routes + " row " + i + " (" + a + "): " + diff);
+                        assertTrue(diff <= LOGIT_TOLERANCE,
+                                tiny.dir().getFileName() + " " + routes + " row " + i + " (" + a + "): " + diff + " > " + LOGIT_TOLERANCE);
                     }
                 }
             }

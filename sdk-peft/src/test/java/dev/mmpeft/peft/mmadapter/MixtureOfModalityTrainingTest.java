@@ -79,8 +79,11 @@ class MixtureOfModalityTrainingTest {
                 LavinProcessor processor = LavinProcessor.load(dir, base.config());
                 PeftModel<Lavin> peft = Peft.mmAdapter().dropout(0).seed(5).on(Adaptables.lavin(base, processor, "tiny-lavin"))) {
             double[] before = accuracy(peft.model(), processor, task);
+            // 1e-2: at 3e-2 the text-only rows stayed at 50% with seed 1 on an AVX-512 Intel CPU
+            // (other BLAS rounding, another trajectory); at 1e-2 seeds 1-3 all reach 100% in 40 and
+            // 80 epochs there, a margin 3e-2 did not have
             Trainer.builder()
-                    .optimizer(AdamW.lr(3e-2).weightDecay(0))
+                    .optimizer(AdamW.lr(1e-2).weightDecay(0))
                     .schedule(Schedules.constant())
                     .epochs(40).batchSize(8).shuffle(true).seed(1)
                     .listeners()
