@@ -32,7 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The install goes to a temporary local repository, never to {@code ~/.m2} (other builds may
  * share it): every folder of {@code ~/.m2/repository} is linked into it except {@code dev/mmpeft},
- * so Maven runs offline with the third-party artifacts it already has and our own freshly built.
+ * so Maven uses the third-party artifacts it already has and our own freshly built. Maven runs
+ * with {@code -nsu}, not offline: on a machine whose {@code ~/.m2} holds only what {@code mvn test}
+ * fetched, the install, jar and dependency plugins are missing and come from Maven Central (a fresh
+ * CI machine failed here offline); what is present is used without asking the network, and our
+ * snapshots are never looked up remotely.
  */
 class GettingStartedDocTest {
     private static final Pattern FILE_BLOCK = Pattern.compile("<!-- getting-started:file (\\S+) -->\\n```\\w*\\n(.*?)\\n```",
@@ -71,7 +75,7 @@ class GettingStartedDocTest {
     private static void buildAndRun(Path root, Path tmp, Path repo, String mvn, Map<String, String> files, List<String> commands,
             List<String> shownOutput) throws Exception {
         // the page's step 1, into the temporary repository
-        exec(root, tmp.resolve("install.log"), Map.of(), 600, mvn, "-o", "-q", "-B", "install", "-DskipTests",
+        exec(root, tmp.resolve("install.log"), Map.of(), 600, mvn, "-nsu", "-q", "-B", "install", "-DskipTests",
                 "-Dmaven.repo.local=" + repo, "-pl", "." + "," + String.join(",", SDK_MODULES));
         assertTrue(Files.isDirectory(repo.resolve("dev/mmpeft/sdk-experiments/0.1.0-SNAPSHOT")), "installed");
 
@@ -86,10 +90,10 @@ class GettingStartedDocTest {
         }
         StringBuilder output = new StringBuilder();
         for (String command : commands) {
-            // offline and with the temporary repository; the model where this test put it
+            // with the temporary repository, no snapshot lookups; the model where this test put it
             String line = command.replace(MODEL_IN_DOC, model.toString());
             if (line.startsWith("mvn ")) {
-                line = "mvn -o -B -Dmaven.repo.local=" + repo + line.substring(3);
+                line = "mvn -nsu -B -Dmaven.repo.local=" + repo + line.substring(3);
             }
             assertFalse(line.contains("~"), "the page's command names a path this test does not provide: " + command);
             output.append(exec(project, tmp.resolve("run.log"), Map.of("OMP_WAIT_POLICY", "PASSIVE"), 600, "bash", "-c", line));
