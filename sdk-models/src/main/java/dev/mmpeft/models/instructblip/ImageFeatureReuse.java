@@ -1,20 +1,13 @@
 package dev.mmpeft.models.instructblip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.mmpeft.core.cache.FeatureCache;
 import dev.mmpeft.core.cache.FeatureKey;
 import dev.mmpeft.core.provenance.Hashes;
-import dev.mmpeft.core.train.Autograd;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The whole frozen prefix of an InstructBLIP (vision encoder, Q-Former with the instruction,
@@ -96,50 +89,19 @@ final class ImageFeatureReuse {
     NDArray forward(NDArray pixelValues, NDArray instructionIds, NDArray instructionMask, Compute compute) {
         String[] digests = VisionFeatureKeys.pixelDigests(pixelValues);
         int batch = digests.length;
-        NDManager manager = pixelValues.getManager();
         String computeType = VisionFeatureKeys.computeType(model.languageProjection());
         ByteBuffer ids = instructionIds.toByteBuffer();
         ByteBuffer mask = instructionMask.toByteBuffer();
         int idsRow = ids.remaining() / Math.max(batch, 1);
         int maskRow = mask.remaining() / Math.max(batch, 1);
         String[] keys = new String[batch];
-        NDArray[] rows = new NDArray[batch];
-        List<Integer> missing = new ArrayList<>();
         for (int b = 0; b < batch; b++) {
             keys[b] = FeatureKey.builder().add(modelKey).add(computeType).add(digests[b])
                     .add(slice(ids, b, idsRow)).add(slice(mask, b, maskRow)).build();
-            Optional<NDArray> hit = cache.get(keys[b], manager);
-            if (hit.isPresent()) {
-                rows[b] = hit.get();
-            } else {
-                missing.add(b);
-            }
         }
-        if (missing.isEmpty()) {
-            return NDArrays.stack(new NDList(rows), 0);
-        }
-        NDArray computed;
-        try (Autograd.GradMode off = Autograd.gradMode(false)) {
-            if (missing.size() == batch) {
-                computed = compute.imageFeatures(pixelValues, digests, instructionIds, instructionMask);
-            } else {
-                String[] some = missing.stream().map(b -> digests[b]).toArray(String[]::new);
-                computed = compute.imageFeatures(VisionFeatureReuse.stackRows(pixelValues, missing), some,
-                        VisionFeatureReuse.stackRows(instructionIds, missing), VisionFeatureReuse.stackRows(instructionMask, missing));
-            }
-        }
-        if (missing.size() == batch) {
-            for (int b = 0; b < batch; b++) {
-                cache.put(keys[b], computed.get(b));
-            }
-            return computed;
-        }
-        for (int j = 0; j < missing.size(); j++) {
-            int b = missing.get(j);
-            rows[b] = computed.get(j);
-            cache.put(keys[b], rows[b]);
-        }
-        return NDArrays.stack(new NDList(rows), 0);
+        return CachedRows.of(cache, keys, pixelValues.getManager(), missing -> compute.imageFeatures(
+                CachedRows.select(pixelValues, missing), missing.stream().map(b -> digests[b]).toArray(String[]::new),
+                CachedRows.select(instructionIds, missing), CachedRows.select(instructionMask, missing)));
     }
 
     private static ByteBuffer slice(ByteBuffer all, int row, int rowBytes) {

@@ -1,15 +1,8 @@
 package dev.mmpeft.models.instructblip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import dev.mmpeft.core.cache.FeatureCache;
-import dev.mmpeft.core.train.Autograd;
 import dev.mmpeft.models.vision.InstructBlipVisionModel;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
 
 /**
  * The vision encoder of an InstructBLIP with its per-image outputs read from and written to a
@@ -57,45 +50,7 @@ final class VisionFeatureReuse {
 
     /** As {@link #forward(NDArray)} with the pixel rows' {@link VisionFeatureKeys#pixelDigests} known; only while {@link #exact()}. */
     NDArray forward(NDArray pixelValues, String[] pixelDigests) {
-        int batch = pixelDigests.length;
-        NDManager manager = pixelValues.getManager();
-        String[] rowKeys = keys.keys(pixelDigests);
-        NDArray[] rows = new NDArray[batch];
-        List<Integer> missing = new ArrayList<>();
-        for (int b = 0; b < batch; b++) {
-            Optional<NDArray> hit = cache.get(rowKeys[b], manager);
-            if (hit.isPresent()) {
-                rows[b] = hit.get();
-            } else {
-                missing.add(b);
-            }
-        }
-        if (!missing.isEmpty()) {
-            NDArray computed;
-            try (Autograd.GradMode off = Autograd.gradMode(false)) {
-                NDArray input = missing.size() == batch ? pixelValues : stackRows(pixelValues, missing);
-                computed = vision.forward(input);
-            }
-            if (missing.size() == batch) {
-                for (int b = 0; b < batch; b++) {
-                    cache.put(rowKeys[b], computed.get(b));
-                }
-                return computed;
-            }
-            for (int j = 0; j < missing.size(); j++) {
-                int b = missing.get(j);
-                rows[b] = computed.get(j);
-                cache.put(rowKeys[b], rows[b]);
-            }
-        }
-        return NDArrays.stack(new NDList(rows), 0);
-    }
-
-    static NDArray stackRows(NDArray batch, List<Integer> which) {
-        NDList rows = new NDList();
-        for (int b : which) {
-            rows.add(batch.get(b));
-        }
-        return NDArrays.stack(rows, 0);
+        return CachedRows.of(cache, keys.keys(pixelDigests), pixelValues.getManager(),
+                missing -> vision.forward(CachedRows.select(pixelValues, missing)));
     }
 }
