@@ -231,14 +231,9 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> implements d
 
     /** The uncached prefix; {@code pixelDigests} when the image-feature level has hashed the pixels already. */
     private NDArray imageFeatures(NDArray pixelValues, String @Nullable [] pixelDigests, NDArray qformerInputIds, NDArray textMask) {
-        NDArray image;
-        if (visionReuse == null) {
-            image = visionFeatures(pixelValues);
-        } else if (pixelDigests != null && visionReuse.exact()) {
-            image = visionReuse.forward(pixelValues, pixelDigests);
-        } else {
-            image = visionReuse.forward(pixelValues);
-        }
+        NDArray image = visionReuse != null && visionReuse.exact()
+                ? visionReuse.forward(pixelValues, pixelDigests != null ? pixelDigests : VisionFeatureKeys.pixelDigests(pixelValues))
+                : visionFeatures(pixelValues);
         long batch = image.getShape().get(0);
         int q = config().numQueryTokens();
         NDArray queries = Broadcasts.parameter(queryTokens(), image, new Shape(batch, q, config().qformerConfig().hiddenSize()));

@@ -43,12 +43,11 @@ final class VisionFeatureReuse {
         return keys.modelKey();
     }
 
-    /** The encoder's output {@code [batch, tokens, hidden]} for {@code pixelValues}, cached rows read back. */
-    NDArray forward(NDArray pixelValues) {
-        return exact() ? forward(pixelValues, VisionFeatureKeys.pixelDigests(pixelValues)) : vision.forward(pixelValues);
-    }
-
-    /** As {@link #forward(NDArray)} with the pixel rows' {@link VisionFeatureKeys#pixelDigests} known; only while {@link #exact()}. */
+    /**
+     * The encoder's output {@code [batch, tokens, hidden]} for {@code pixelValues}, whose rows'
+     * {@link VisionFeatureKeys#pixelDigests} are given, cached rows read back; only while
+     * {@link #exact()}.
+     */
     NDArray forward(NDArray pixelValues, String[] pixelDigests) {
         return CachedRows.of(cache, keys.keys(pixelDigests), pixelValues.getManager(),
                 missing -> vision.forward(CachedRows.select(pixelValues, missing)));
