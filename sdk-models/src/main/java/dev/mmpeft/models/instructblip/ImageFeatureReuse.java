@@ -2,6 +2,8 @@ package dev.mmpeft.models.instructblip;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
+import com.google.common.base.Supplier;
+import com.google.common.base.Suppliers;
 import dev.mmpeft.core.cache.FeatureCache;
 import dev.mmpeft.core.cache.FeatureKey;
 import dev.mmpeft.core.provenance.Hashes;
@@ -40,20 +42,27 @@ final class ImageFeatureReuse {
     }
 
     private final InstructBlip model;
+    private final VisionFeatureReuse vision;
     private final FeatureCache cache;
-    private final String modelKey;
+    private final Supplier<String> modelKey;
 
-    private ImageFeatureReuse(InstructBlip model, FeatureCache cache, String modelKey) {
+    private ImageFeatureReuse(InstructBlip model, VisionFeatureReuse vision, FeatureCache cache) {
         this.model = model;
+        this.vision = vision;
         this.cache = cache;
-        this.modelKey = modelKey;
+        // hashed on first use, not when attached: a run that adapts the Q-Former never needs it
+        this.modelKey = Suppliers.memoize(this::hashModel);
     }
 
     /**
-     * Reuse over {@code cache}, the Q-Former side's weights hashed now (the vision side's come with
-     * {@code vision}): the caller promises the frozen weights do not change while it is attached.
+     * Reuse over {@code cache} on top of {@code vision}'s, the Q-Former side's weights hashed when
+     * first needed: the caller promises the frozen weights do not change while it is attached.
      */
     static ImageFeatureReuse of(InstructBlip model, VisionFeatureReuse vision, FeatureCache cache) {
+        return new ImageFeatureReuse(model, vision, cache);
+    }
+
+    private String hashModel() {
         Map<String, NDArray> arrays = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
             String name = e.getKey();
@@ -63,13 +72,12 @@ final class ImageFeatureReuse {
                 arrays.put(name, e.getValue().getArray());
             }
         }
-        String key = FeatureKey.builder().add(NAMESPACE).add(vision.modelKey()).add(model.config().qformerConfig().toString())
+        return FeatureKey.builder().add(NAMESPACE).add(vision.modelKey()).add(model.config().qformerConfig().toString())
                 .add(Integer.toString(model.config().numQueryTokens())).add(Hashes.sha256(arrays)).build();
-        return new ImageFeatureReuse(model, cache, key);
     }
 
     /** Whether cached features are exactly what the prefix would compute now. */
-    boolean exact(VisionFeatureReuse vision) {
+    boolean exact() {
         var q = model.config().qformerConfig();
         boolean qformerDropout = model.qformer().isTraining() && (q.hiddenDropoutProb() > 0 || q.attentionProbsDropoutProb() > 0);
         Parameter queries = model.queryTokens();
@@ -96,7 +104,7 @@ final class ImageFeatureReuse {
         int maskRow = mask.remaining() / Math.max(batch, 1);
         String[] keys = new String[batch];
         for (int b = 0; b < batch; b++) {
-            keys[b] = FeatureKey.builder().add(modelKey).add(computeType).add(digests[b])
+            keys[b] = FeatureKey.builder().add(modelKey.get()).add(computeType).add(digests[b])
                     .add(slice(ids, b, idsRow)).add(slice(mask, b, maskRow)).build();
         }
         return CachedRows.of(cache, keys, pixelValues.getManager(), missing -> compute.imageFeatures(

@@ -196,8 +196,8 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> implements d
     /**
      * Reads and writes the frozen prefix's outputs through {@code cache} (null: stop): per image,
      * the vision encoder's output; per image and Q-Former instruction, the projected image features
-     * the language model reads. The frozen weights are hashed now, so the caller must not change
-     * them while the cache is attached (the trainer attaches it for one run, in which only
+     * the language model reads. The frozen weights are hashed when a level is first used, so the
+     * caller must not change them while the cache is attached (the trainer attaches it for one run, in which only
      * trainable tensors change). Each level is used only while it is exact: the vision level not
      * when a vision tensor requires a gradient or its attention dropout is active
      * ({@code VisionFeatureReuse}); the image-feature level also not when a Q-Former, query-token
@@ -223,7 +223,7 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> implements d
                 ? qformerInputIds.onesLike().toType(DataType.INT64, false)
                 : checkSameShape("qformer_attention_mask", qformerAttentionMask, qformerInputIds).toType(DataType.INT64, false);
         NDArray ids = qformerInputIds.toType(DataType.INT64, false);
-        if (imageReuse != null && visionReuse != null && queryFeatureHooks.active() == null && imageReuse.exact(visionReuse)) {
+        if (imageReuse != null && queryFeatureHooks.active() == null && imageReuse.exact()) {
             return imageReuse.forward(pixelValues, ids, textMask, this::imageFeatures);
         }
         return imageFeatures(pixelValues, null, ids, textMask);

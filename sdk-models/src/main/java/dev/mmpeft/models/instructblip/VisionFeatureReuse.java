@@ -1,6 +1,8 @@
 package dev.mmpeft.models.instructblip;
 
 import ai.djl.ndarray.NDArray;
+import com.google.common.base.Supplier;
+import com.google.common.base.Suppliers;
 import dev.mmpeft.core.cache.FeatureCache;
 import dev.mmpeft.models.vision.InstructBlipVisionModel;
 
@@ -17,20 +19,21 @@ import dev.mmpeft.models.vision.InstructBlipVisionModel;
 final class VisionFeatureReuse {
     private final InstructBlipVisionModel vision;
     private final FeatureCache cache;
-    private final VisionFeatureKeys keys;
+    private final Supplier<VisionFeatureKeys> keys;
 
-    private VisionFeatureReuse(InstructBlipVisionModel vision, FeatureCache cache, VisionFeatureKeys keys) {
+    private VisionFeatureReuse(InstructBlipVisionModel vision, FeatureCache cache) {
         this.vision = vision;
         this.cache = cache;
-        this.keys = keys;
+        // hashed on first use, not when attached: a run whose encoder trains never needs the keys
+        this.keys = Suppliers.memoize(() -> VisionFeatureKeys.of(vision));
     }
 
     /**
-     * Reuse over {@code cache}, with the weights hashed now: the caller (the trainer, for one run)
-     * promises the frozen weights do not change while it is attached.
+     * Reuse over {@code cache}, the weights hashed when first needed: the caller (the trainer, for
+     * one run) promises the frozen weights do not change while it is attached.
      */
     static VisionFeatureReuse of(InstructBlipVisionModel vision, FeatureCache cache) {
-        return new VisionFeatureReuse(vision, cache, VisionFeatureKeys.of(vision));
+        return new VisionFeatureReuse(vision, cache);
     }
 
     /** Whether cached features are exactly what the encoder would compute now. */
@@ -40,7 +43,7 @@ final class VisionFeatureReuse {
 
     /** The key part of every model-side input: namespace, config and weights (what {@link ImageFeatureReuse} builds on). */
     String modelKey() {
-        return keys.modelKey();
+        return keys.get().modelKey();
     }
 
     /**
@@ -49,7 +52,7 @@ final class VisionFeatureReuse {
      * {@link #exact()}.
      */
     NDArray forward(NDArray pixelValues, String[] pixelDigests) {
-        return CachedRows.of(cache, keys.keys(pixelDigests), pixelValues.getManager(),
+        return CachedRows.of(cache, keys.get().keys(pixelDigests), pixelValues.getManager(),
                 missing -> vision.forward(CachedRows.select(pixelValues, missing)));
     }
 }
