@@ -9,6 +9,7 @@ import dev.mmpeft.core.io.AtomicFiles;
 import dev.mmpeft.core.io.Json;
 import dev.mmpeft.core.io.OutputLock;
 import dev.mmpeft.core.train.EarlyStopping;
+import dev.mmpeft.core.train.FeatureReuse;
 import dev.mmpeft.core.train.Trainer;
 import dev.mmpeft.core.train.TrainingResult;
 import dev.mmpeft.core.train.optim.AdamW;
@@ -199,14 +200,9 @@ public final class Experiment {
         if (!execution.reuseFrozenFeatures()) {
             return evaluation.get();
         }
-        Path dir = execution.featureCacheDir().orElse(trainingDir.resolve(FeatureCache.DEFAULT_FOLDER));
-        try (FeatureCache cache = FeatureCache.open(dir, FeatureCache.DEFAULT_MEMORY_BYTES)) {
-            model.reuseFrozenFeatures(cache);
-            try {
-                return evaluation.get();
-            } finally {
-                model.reuseFrozenFeatures(null);
-            }
+        Path dir = execution.featureCacheDir().orElse(trainingDir.resolve(FeatureReuse.DEFAULT_DIR));
+        try (FeatureReuse reuse = FeatureReuse.attach(model, Optional.of(dir), FeatureCache.DEFAULT_MEMORY_BYTES)) {
+            return evaluation.get();
         }
     }
 

@@ -52,8 +52,6 @@ public final class FeatureCache implements AutoCloseable {
     public static final String VERSION = "1";
     /** The default in-memory bound: 512 MiB. */
     public static final long DEFAULT_MEMORY_BYTES = 512L << 20;
-    /** The cache folder's name inside a run's output folder when no folder is set. */
-    public static final String DEFAULT_FOLDER = "feature-cache";
     /** Pending entries are written as a shard once they reach this many bytes (and on flush/close). */
     static final long SHARD_BYTES = 64L << 20;
 

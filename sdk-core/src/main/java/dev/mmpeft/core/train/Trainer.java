@@ -5,7 +5,6 @@ import dev.mmpeft.core.MultimodalExample;
 import dev.mmpeft.core.Prompt;
 import dev.mmpeft.core.eval.Evaluator;
 import dev.mmpeft.core.eval.ExamplePredictor;
-import dev.mmpeft.core.train.internal.FeatureReuse;
 import dev.mmpeft.core.train.listener.TrainingListener;
 import java.io.PrintStream;
 import java.util.Arrays;

@@ -1,8 +1,6 @@
-package dev.mmpeft.core.train.internal;
+package dev.mmpeft.core.train;
 
 import dev.mmpeft.core.cache.FeatureCache;
-import dev.mmpeft.core.train.TrainableModel;
-import dev.mmpeft.core.train.TrainerConfig;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -10,14 +8,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The feature cache of one training run: opened from the trainer's settings, attached to the model
- * for the run, detached, flushed and reported at the end. Why its own class: the run's loop knows
- * nothing of it, the model decides what it may reuse.
+ * The feature cache of one training run, or of an evaluation that follows one: opened, attached to
+ * the model, detached, flushed and reported at the end. Why its own class: the run's loop knows
+ * nothing of it, the model decides what it may reuse; and an experiment's final evaluation
+ * attaches the same cache its training used.
  */
 public final class FeatureReuse implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FeatureReuse.class);
     /** The cache folder's name inside the output folder when no folder is set. */
-    public static final String DEFAULT_DIR = FeatureCache.DEFAULT_FOLDER;
+    public static final String DEFAULT_DIR = "feature-cache";
 
     private final TrainableModel<?> model;
     private final @Nullable FeatureCache cache;
@@ -33,9 +32,15 @@ public final class FeatureReuse implements AutoCloseable {
             return new FeatureReuse(model, null);
         }
         Optional<Path> dir = config.featureCacheDir().or(() -> config.outputDir().map(d -> d.resolve(DEFAULT_DIR)));
-        FeatureCache cache = dir.isPresent()
-                ? FeatureCache.open(dir.get(), config.featureCacheBytes())
-                : FeatureCache.inMemory(config.featureCacheBytes());
+        return attach(model, dir, config.featureCacheBytes());
+    }
+
+    /**
+     * Opens the cache in {@code directory} (in memory only when empty), holding at most
+     * {@code maxBytes} in memory, and attaches it to {@code model}.
+     */
+    public static FeatureReuse attach(TrainableModel<?> model, Optional<Path> directory, long maxBytes) {
+        FeatureCache cache = directory.isPresent() ? FeatureCache.open(directory.get(), maxBytes) : FeatureCache.inMemory(maxBytes);
         try {
             model.reuseFrozenFeatures(cache);
         } catch (RuntimeException e) {
