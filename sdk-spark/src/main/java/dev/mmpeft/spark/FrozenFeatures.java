@@ -9,7 +9,6 @@ import dev.mmpeft.core.io.Json;
 import dev.mmpeft.core.safetensors.Checkpoint;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -68,38 +67,41 @@ public final class FrozenFeatures implements Closeable {
     public static FrozenFeatures open(Path dir) {
         Path index = dir.getFileName() != null && dir.getFileName().toString().endsWith(".json") ? dir : dir.resolve(INDEX);
         Checkpoint c = Checkpoint.open(index);
-        String format = c.metadata().get(FORMAT_KEY);
-        if (!FORMAT.equals(format)) {
-            try {
-                c.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            throw new SparkJobException(index + ": metadata." + FORMAT_KEY + " is " + (format == null ? "missing" : "'" + format + "'")
-                    + "; expected '" + FORMAT + "'");
-        }
-        String version = c.metadata().get("version");
-        Map<String, String> keys = new HashMap<>();
         try {
-            JsonNode images = VERSION.equals(version) ? Json.mapper().readTree(index.toFile()).get(IMAGES_KEY) : null;
-            if (images == null || !images.isObject()) {
-                throw new SparkJobException(index + ": " + (VERSION.equals(version) ? "no '" + IMAGES_KEY + "' object"
-                        : "metadata.version is '" + version + "'") + "; expected version '" + VERSION + "' with an '" + IMAGES_KEY
-                        + "' object (extract the features again)");
+            String format = c.metadata().get(FORMAT_KEY);
+            if (!FORMAT.equals(format)) {
+                throw new SparkJobException(index + ": metadata." + FORMAT_KEY + " is " + (format == null ? "missing" : "'" + format + "'")
+                        + "; expected '" + FORMAT + "'");
             }
-            images.fields().forEachRemaining(e -> keys.put(e.getKey(), e.getValue().asText()));
-        } catch (IOException | RuntimeException e) {
+            return new FrozenFeatures(c, keysByImage(index, c.metadata().get("version")));
+        } catch (RuntimeException e) {
             try {
                 c.close();
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
-            if (e instanceof SparkJobException sje) {
-                throw sje;
-            }
+            throw e;
+        }
+    }
+
+    /** The index's {@value #IMAGES_KEY} object: image file hash to tensor name. */
+    private static Map<String, String> keysByImage(Path index, String version) {
+        String expected = "; expected version '" + VERSION + "' with an '" + IMAGES_KEY + "' object (extract the features again)";
+        if (!VERSION.equals(version)) {
+            throw new SparkJobException(index + ": metadata.version is '" + version + "'" + expected);
+        }
+        JsonNode images;
+        try {
+            images = Json.mapper().readTree(index.toFile()).get(IMAGES_KEY);
+        } catch (IOException e) {
             throw new SparkJobException(index + ": cannot be read (" + e.getMessage() + ")", e);
         }
-        return new FrozenFeatures(c, Map.copyOf(keys));
+        if (images == null || !images.isObject()) {
+            throw new SparkJobException(index + ": no '" + IMAGES_KEY + "' object" + expected);
+        }
+        Map<String, String> keys = new HashMap<>();
+        images.fields().forEachRemaining(e -> keys.put(e.getKey(), e.getValue().asText()));
+        return Map.copyOf(keys);
     }
 
     /** The SHA-256 (lower-case hex) of an image file's bytes: the name of its features. */
