@@ -23,11 +23,12 @@ import org.junit.jupiter.api.Test;
  * Reuse of the frozen prefix: training losses identical with the cache on and off through the
  * SDK's trainer, cache hits for repeated images, no reuse when the encoder trains, a new key when a
  * vision weight changes; the whole prefix's image features (vision, Q-Former, projection) reused
- * per image and instruction when only the language model is adapted and no dropout is active. On the tiny InstructBLIP, so it takes seconds.
+ * per image and instruction when only the language model is adapted and no dropout is active. On
+ * the tiny InstructBLIP, so it takes seconds.
  */
 class FrozenFeatureReuseTest {
     private static final InstructBlipConfig TINY = InstructBlipPresets.tiny(true, 40, 40, null);
-    private static final String LLM_TARGETS = "language_model\\.(encoder|decoder)\\.block\\.\\d+\\.layer\\.0\\.(SelfAttention)\\.(q|v)";
+    private static final String LLM_TARGETS = "language_model\\.(encoder|decoder)\\.block\\.\\d+\\.layer\\.0\\.SelfAttention\\.(q|v)";
     private static final BenchSettings SETTINGS = new BenchSettings(TINY, false, 2, 4, 1, 0, 2, 6, 3, 7, 256);
 
     @Test
