@@ -56,18 +56,23 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 by = {}
 for r in rows:
     by.setdefault(r["run"], {}).setdefault(r["side"], []).append(r["result"])
-print("| run | mmpeft train_step_s | PyTorch eager train_step_s | mmpeft / PyTorch | mmpeft peak_rss_mb | PyTorch peak_rss_mb | params_trainable (both) |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+print("| run | mmpeft train_step_s | PyTorch eager train_step_s | mmpeft / PyTorch | mmpeft peak_rss_mb | PyTorch peak_rss_mb "
+      "| fwd+bwd GFLOP/s / own matmul GFLOP/s, mmpeft | the same, PyTorch | params_trainable (both) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for run, s in by.items():
     j, t = s["mmpeft"], s["pytorch"]
     for a, b in zip(j, t):
         assert all(a[k] == b[k] for k in ("params_trainable", "params_total", "intra_op_threads", "omp_wait_policy")), (run, a, b)
+    # how close each side's forward+backward comes to its own 2048^2 matmul rate; the twin has the
+    # same model, so mmpeft's FLOP count (BenchFlops) is the twin's too
+    gflop = j[0]["forward_backward_gflop"]
+    to_matmul = lambda rs: statistics.median(gflop / r["forward_backward_s"] / r["matmul_gflops"] for r in rs)
     js = statistics.median(r["train_step_s"] for r in j)
     ts = statistics.median(r["train_step_s"] for r in t)
     span = lambda rs: f"{min(r['train_step_s'] for r in rs):.3f}-{max(r['train_step_s'] for r in rs):.3f}"
     print(f"| `{run}` | {js:.3f} ({span(j)}) | {ts:.3f} ({span(t)}) | {js / ts:.2f} "
           f"| {statistics.median(r['peak_rss_mb'] for r in j):.0f} | {statistics.median(r['peak_rss_mb'] for r in t):.0f} "
-          f"| {j[0]['params_trainable']:,} |")
+          f"| {to_matmul(j):.2f} | {to_matmul(t):.2f} | {j[0]['params_trainable']:,} |")
 print()
 print(f"Medians of {len(j)} alternating runs each (min-max in brackets), {j[0]['intra_op_threads']} intra-op threads "
       f"and OMP_WAIT_POLICY={j[0]['omp_wait_policy']} on both sides; PyTorch's BLAS kernels: "
