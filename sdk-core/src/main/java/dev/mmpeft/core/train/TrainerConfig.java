@@ -88,6 +88,19 @@ public abstract class TrainerConfig {
         return false;
     }
 
+    /**
+     * Activation checkpointing (transformers' {@code gradient_checkpointing_enable()}): the
+     * transformer layers of the model (those it runs layer by layer: T5's and LLaMA's blocks, the
+     * Q-Former's and vision encoders' layers) keep only their inputs for the backward pass and run
+     * again when it reaches them. Less memory for activations, one more forward pass of those layers per step; dropout
+     * masks are drawn per layer from their own seeds, so a run with it draws other masks than the
+     * same run without it (see {@link ActivationCheckpointing}).
+     */
+    @Value.Default
+    public boolean activationCheckpointing() {
+        return false;
+    }
+
     /** Drop the last incomplete effective batch of each epoch (as LAVIS's train loader does). */
     @Value.Default
     public boolean dropLast() {

@@ -116,7 +116,7 @@ final class TrainingRun<E> {
             MixedPrecision.enter(model, devices);
             inHalf = true;
         }
-        try (Replicas<E> replicas = Replicas.of(model, devices, inHalf);
+        try (Replicas<E> replicas = Replicas.of(model, devices, inHalf, config.activationCheckpointing());
                 NDManager loadManager = NDManager.newBaseManager(replicas.primaryManager().getDevice())) {
             Map<String, NDArray> params = replicas.primaryParameters();
             if (inHalf) {

@@ -59,7 +59,7 @@ public final class ClipVisionTransformer extends HfBlock {
             out.put(0, h);
         }
         for (int i = 1; i <= wanted.last(); i++) {
-            h = Scopes.perLayer(h, layers.get(i - 1)::forward);
+            h = Scopes.perLayer(h, layers.get(i - 1), layers.get(i - 1)::forward);
             if (wanted.contains(i)) {
                 out.put(i, h);
             }

@@ -15,6 +15,7 @@ import dev.mmpeft.core.config.LlamaConfig;
 import dev.mmpeft.core.config.T5Config;
 import dev.mmpeft.core.config.TextModelConfig;
 import dev.mmpeft.core.safetensors.Checkpoint;
+import dev.mmpeft.core.train.Autograd;
 import dev.mmpeft.models.LanguageModel;
 import dev.mmpeft.models.generation.CandidateScorer;
 import dev.mmpeft.models.generation.CandidateScores;
@@ -257,7 +258,11 @@ public final class InstructBlip extends HfModel<InstructBlipConfig> implements d
         if (pixelValues.hasGradient() || !visionModel.isFrozen()) {
             return visionModel.forward(pixelValues);
         }
-        return Scopes.inOwnScope(pixelValues, visionModel::forward);
+        // no grad mode either: nothing here records history anyway, and the trainer's activation
+        // checkpointing must not take these layers for ones to run again in the backward pass
+        try (Autograd.GradMode off = Autograd.gradMode(false)) {
+            return Scopes.inOwnScope(pixelValues, visionModel::forward);
+        }
     }
 
     /** The Q-Former's first {@code num_query_tokens} outputs for one instruction. */

@@ -149,7 +149,7 @@ public final class LlamaTransformer extends HfBlock implements PrefixableStack {
             int index = i;
             if (cache == null) {
                 // no cache to fill: free each layer's intermediates when it is done
-                h = Scopes.perLayer(h, x -> layer.forward(x, cosSin[0], cosSin[1], bias, null, index,
+                h = Scopes.perLayer(h, layer, x -> layer.forward(x, cosSin[0], cosSin[1], bias, null, index,
                         prefix == null ? null : prefix.keysAndValues(index, x, batch), leading));
             } else {
                 h = layer.forward(h, cosSin[0], cosSin[1], bias, cache, i,

@@ -3,6 +3,7 @@ package dev.mmpeft.models.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.mmpeft.core.train.ActivationCheckpointing;
 import java.util.function.UnaryOperator;
 
 /**
@@ -39,14 +40,20 @@ public final class Scopes {
     }
 
     /**
-     * Runs {@code layer} on {@code h} in a sub-manager of {@code h}'s manager and returns the output,
-     * attached to {@code h}'s manager; everything else the layer made is freed.
+     * Runs {@code layer} (the forward pass of {@code block}) on {@code h} in a sub-manager of
+     * {@code h}'s manager and returns the output, attached to {@code h}'s manager; everything else
+     * the layer made is freed. Inside a trainer step with activation checkpointing on, the layer is
+     * checkpointed instead ({@link ActivationCheckpointing#layer}) when there is a gradient to
+     * compute through it: {@code block} trains, or a layer before it was checkpointed (so its input
+     * carries history). Frozen layers before the first trained one (a frozen Q-Former in a run
+     * that adapts the language model) run as usual: running them again would buy nothing.
      */
-    public static NDArray perLayer(NDArray h, UnaryOperator<NDArray> layer) {
-        if (!inTraining && JniUtils.isGradMode()) {
-            return layer.apply(h);
+    public static NDArray perLayer(NDArray h, HfBlock block, UnaryOperator<NDArray> layer) {
+        UnaryOperator<NDArray> scoped = x -> !inTraining && JniUtils.isGradMode() ? layer.apply(x) : inOwnScope(x, layer);
+        if (ActivationCheckpointing.active() && (!block.isFrozen() || ActivationCheckpointing.hasCheckpoints())) {
+            return ActivationCheckpointing.layer(h, layer, scoped);
         }
-        return inOwnScope(h, layer);
+        return scoped.apply(h);
     }
 
     /**

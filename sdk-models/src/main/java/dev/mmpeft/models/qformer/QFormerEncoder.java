@@ -45,7 +45,7 @@ public final class QFormerEncoder extends HfBlock {
         int index = 0;
         for (QFormerLayer l : layer.items()) {
             int i = index++;
-            h = Scopes.perLayer(h, x -> l.forward(x, mask, encoderHidden, queryLength, adapter, i));
+            h = Scopes.perLayer(h, l, x -> l.forward(x, mask, encoderHidden, queryLength, adapter, i));
         }
         return h;
     }

@@ -135,7 +135,7 @@ public final class T5Stack extends HfBlock implements PrefixableStack {
             NDArray biasForBlock = bias;
             if (selfCache == null && crossCache == null) {
                 // no cache to fill: free each block's intermediates when it is done
-                h = Scopes.perLayer(h, x -> b.forward(x, biasForBlock, encoderHidden, crossBias, null, null, index,
+                h = Scopes.perLayer(h, b, x -> b.forward(x, biasForBlock, encoderHidden, crossBias, null, null, index,
                         prefix == null ? null : prefix.keysAndValues(index, x, batch)));
             } else {
                 h = b.forward(h, bias, encoderHidden, crossBias, selfCache, crossCache, i,

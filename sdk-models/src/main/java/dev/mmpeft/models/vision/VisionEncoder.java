@@ -21,7 +21,7 @@ public final class VisionEncoder extends HfBlock {
     public NDArray forward(NDArray x) {
         NDArray h = x;
         for (VisionEncoderLayer layer : layers.items()) {
-            h = Scopes.perLayer(h, layer::forward);
+            h = Scopes.perLayer(h, layer, layer::forward);
         }
         return h;
     }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import dev.mmpeft.core.Device;
 import dev.mmpeft.core.Devices;
+import dev.mmpeft.core.train.ActivationCheckpointing;
 import dev.mmpeft.core.train.Autograd;
 import dev.mmpeft.core.train.TrainableModel;
 import dev.mmpeft.core.train.TrainingException;
@@ -37,9 +38,12 @@ public final class Replicas<E> implements AutoCloseable {
     private final List<Map<String, NDArray>> parameters;
     private final List<NDManager> managers;
     private final ExecutorService pool;
+    private final boolean checkpointing;
 
-    private Replicas(TrainableModel<E> userModel, List<TrainableModel<E>> models, List<Device> devices, DataType type) {
+    private Replicas(TrainableModel<E> userModel, List<TrainableModel<E>> models, List<Device> devices, DataType type,
+            boolean checkpointing) {
         this.userModel = userModel;
+        this.checkpointing = checkpointing;
         this.models = models;
         this.parameters = new ArrayList<>();
         this.managers = new ArrayList<>();
@@ -68,6 +72,14 @@ public final class Replicas<E> implements AutoCloseable {
      * float16 (a mixed-precision run, whose float32 masters the trainer keeps).
      */
     public static <E> Replicas<E> of(TrainableModel<E> model, List<Device> devices, boolean half) {
+        return of(model, devices, half, false);
+    }
+
+    /**
+     * As {@link #of(TrainableModel, List, boolean)}; with {@code checkpointing}, every shard's
+     * forward and backward pass run in an {@link ActivationCheckpointing} session.
+     */
+    public static <E> Replicas<E> of(TrainableModel<E> model, List<Device> devices, boolean half, boolean checkpointing) {
         for (Device d : devices) {
             Devices.require(d);
         }
@@ -77,7 +89,7 @@ public final class Replicas<E> implements AutoCloseable {
             Device d = devices.get(i);
             models.add(i == 0 && d.equals(home) ? model : model.replicate(d));
         }
-        return new Replicas<>(model, models, devices, half ? DataType.FLOAT16 : DataType.FLOAT32);
+        return new Replicas<>(model, models, devices, half ? DataType.FLOAT16 : DataType.FLOAT32, checkpointing);
     }
 
     /** The device the model's trainable tensors live on. */
@@ -208,7 +220,8 @@ public final class Replicas<E> implements AutoCloseable {
 
     private double shard(int replica, List<E> items, double weight, double lossScale) {
         try (Autograd.GradMode on = Autograd.gradMode(true);
-                NDManager scope = managers.get(replica).newSubManager()) {
+                NDManager scope = managers.get(replica).newSubManager();
+                ActivationCheckpointing.Session checkpoints = checkpointing ? ActivationCheckpointing.open(scope) : null) {
             NDArray loss = models.get(replica).loss(items, scope);
             if (loss.size() != 1) {
                 throw new TrainingException("the model's loss must be a scalar, got shape " + loss.getShape());
@@ -222,6 +235,9 @@ public final class Replicas<E> implements AutoCloseable {
             double factor = weight * lossScale;
             NDArray scaled = factor == 1.0 ? wide : wide.mul(scope.create((float) factor).toDevice(loss.getDevice(), false));
             Autograd.backward(scaled);
+            if (checkpoints != null) {
+                checkpoints.backward();
+            }
             return value;
         }
     }

@@ -23,7 +23,8 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * A tiny real model for trainer tests: {@code logits = fc2(dropout(relu(fc1(x)) * norm.weight))},
+ * A tiny real model for trainer tests: {@code logits = fc2(dropout(relu(fc1(x)) * norm.weight))}
+ * (the part inside fc2 is one layer for activation checkpointing),
  * mean cross-entropy loss, with real DJL parameters that require gradients. Weights come from a
  * seeded java.util.Random, so every JVM builds the same model. A chosen subset of tensors is
  * trainable (the rest frozen), like a PEFT model.
@@ -109,11 +110,12 @@ public final class TinyClassifier implements TrainableModel<TinyClassifier.Sampl
             System.arraycopy(batch.get(i).x(), 0, flat, i * in, in);
         }
         NDArray x = scope.create(flat, new Shape(batch.size(), in)).toType(dtype, false);
-        NDArray h = Linear.linear(x, w("fc1.weight"), w("fc1.bias")).singletonOrThrow();
-        h = Activation.relu(h).mul(w("norm.weight"));
-        if (dropout > 0) {
-            h = Dropout.dropout(h, dropout, training).singletonOrThrow();
-        }
+        // the hidden layer is one layer for the trainer's activation checkpointing (run as is without it)
+        java.util.function.UnaryOperator<NDArray> hidden = in -> {
+            NDArray h = Activation.relu(Linear.linear(in, w("fc1.weight"), w("fc1.bias")).singletonOrThrow()).mul(w("norm.weight"));
+            return dropout > 0 ? Dropout.dropout(h, dropout, training).singletonOrThrow() : h;
+        };
+        NDArray h = dev.mmpeft.core.train.ActivationCheckpointing.layer(x, hidden, hidden);
         return Linear.linear(h, w("fc2.weight"), w("fc2.bias")).singletonOrThrow();
     }
 
