@@ -43,6 +43,16 @@ public abstract class ExecutionOptions {
     }
 
     /**
+     * Activation checkpointing (the trainer's {@code activationCheckpointing}): less memory for
+     * activations, one more forward pass of the checkpointed layers per step. Off by default. With dropout, a run with it draws
+     * other masks than the same run without it, so its numbers differ the way another seed's do.
+     */
+    @Value.Default
+    public boolean activationCheckpointing() {
+        return false;
+    }
+
+    /**
      * The feature cache folder shared by every setting that runs with these options; unset: each
      * run's own {@code feature-cache} folder ({@link Sweep} sets one for all its cells).
      */

@@ -220,6 +220,7 @@ public final class Experiment {
                 .resume(resume)
                 .devices(execution.devices()).mixedPrecision(execution.precision()).checkpointEvery(execution.checkpointEvery())
                 .reuseFrozenFeatures(execution.reuseFrozenFeatures()).featureCacheDir(execution.featureCacheDir())
+                .activationCheckpointing(execution.activationCheckpointing())
                 .outputDir(dir)
                 .model(modelId, null).dataset(data.format() + ":" + data.root())
                 .console(console).listeners("progress", "metrics", "loss-plot");

@@ -6,6 +6,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.mmpeft.core.Component;
 import dev.mmpeft.core.config.InstructBlipConfig;
+import dev.mmpeft.core.train.ActivationCheckpointing;
 import dev.mmpeft.core.train.Autograd;
 import dev.mmpeft.core.train.MemoryStats;
 import dev.mmpeft.core.train.Trainer;
@@ -146,7 +147,8 @@ public final class Bench {
                     s.device().toString(),
                     s.precision().toString(),
                     peakGpu[0],
-                    lastLoss[0]);
+                    lastLoss[0],
+                    s.activationCheckpointing());
         }
     }
 
@@ -182,9 +184,13 @@ public final class Bench {
         double forwardBackward = median(s.warmup(), s.steps(), () -> {
             try (NDManager scope = NDManager.newBaseManager(s.device().toDjl())) {
                 NDArray loss;
-                try (Autograd.GradMode on = Autograd.gradMode(true)) {
+                try (Autograd.GradMode on = Autograd.gradMode(true);
+                        ActivationCheckpointing.Session checkpoints = s.activationCheckpointing() ? ActivationCheckpointing.open(scope) : null) {
                     loss = model.loss(s.batch(), scope);
                     Autograd.backward(loss);
+                    if (checkpoints != null) {
+                        checkpoints.backward();
+                    }
                 }
                 loss.getFloat();
             }
@@ -221,7 +227,8 @@ public final class Bench {
                 .batchSize(s.batch())
                 .clipGradNorm(1.0)
                 .seed(s.seed())
-                .devices(s.device());
+                .devices(s.device())
+                .activationCheckpointing(s.activationCheckpointing());
     }
 
     /** The bench's trainer (AdamW, clipping, per-step scopes) for {@code steps} steps, each reported to {@code onStep}. */

@@ -43,7 +43,8 @@ public record BenchResult(
         String device,
         String precision,
         long peakGpuMb,
-        double finalLoss) {
+        double finalLoss,
+        boolean activationCheckpointing) {
 
     /** The one JSON line {@code ./mmpeft bench} prints. */
     public String toJsonLine() {
@@ -80,6 +81,9 @@ public record BenchResult(
         n.put("omp_wait_policy", ompWaitPolicy);
         n.put("device", device);
         n.put("precision", precision);
+        if (activationCheckpointing) {
+            n.put("activation_checkpointing", true);
+        }
         if (peakGpuMb >= 0) {
             n.put("peak_gpu_mb", peakGpuMb);
         }

@@ -11,7 +11,7 @@ import java.util.Optional;
  * What {@code ./mmpeft bench} runs: a PEFT method ({@code adapter}: LoRA r = rank, alpha on the
  * benchmark's targets by default, or IA3, a bottleneck adapter, prefix tuning, ...) or full
  * fine-tuning ({@code full}), timed steps after warm-up, batch size, prompt and answer lengths, seed,
- * and the device and precision it trains in.
+ * the device and precision it trains in, and whether the trainer checkpoints activations.
  *
  * @param method the method's name in the JSON line ({@code lora}, {@code ia3}, ...; {@code full} with {@code full})
  * @param size the method's size as its tables write it ({@code s=8}, {@code vt=10}); empty for LoRA (rank and alpha say it) and IA3
@@ -20,7 +20,15 @@ import java.util.Optional;
 public record BenchSettings(
         InstructBlipConfig config, boolean full, int rank, double alpha, int steps, int warmup, int batch,
         int promptTokens, int answerTokens, long seed, int matmulSize, String method, String size, Optional<PeftConfig> adapter,
-        Device device, Precision precision) {
+        Device device, Precision precision, boolean activationCheckpointing) {
+    /** A run on {@code device} in {@code precision}, without activation checkpointing. */
+    public BenchSettings(InstructBlipConfig config, boolean full, int rank, double alpha, int steps, int warmup, int batch,
+            int promptTokens, int answerTokens, long seed, int matmulSize, String method, String size, Optional<PeftConfig> adapter,
+            Device device, Precision precision) {
+        this(config, full, rank, alpha, steps, warmup, batch, promptTokens, answerTokens, seed, matmulSize, method, size, adapter,
+                device, precision, false);
+    }
+
     /** LoRA (rank, alpha on {@link Bench#LORA_TARGETS}) or, with {@code full}, full fine-tuning; on the CPU in float32. */
     public BenchSettings(InstructBlipConfig config, boolean full, int rank, double alpha, int steps, int warmup, int batch,
             int promptTokens, int answerTokens, long seed, int matmulSize) {
@@ -38,7 +46,13 @@ public record BenchSettings(
     /** The same run on {@code on} in {@code compute}. */
     public BenchSettings on(Device on, Precision compute) {
         return new BenchSettings(config, full, rank, alpha, steps, warmup, batch, promptTokens, answerTokens, seed, matmulSize, method, size,
-                adapter, on, compute);
+                adapter, on, compute, activationCheckpointing);
+    }
+
+    /** The same run with activation checkpointing on or off (the trainer's {@code activationCheckpointing}). */
+    public BenchSettings withActivationCheckpointing(boolean on) {
+        return new BenchSettings(config, full, rank, alpha, steps, warmup, batch, promptTokens, answerTokens, seed, matmulSize, method, size,
+                adapter, device, precision, on);
     }
 
     /**

@@ -77,6 +77,11 @@ final class BenchCommand implements Callable<Integer> {
                     + " activations, ..., and what no operator covers: Java, JNI, allocation) as a Markdown table")
     java.nio.file.Path profile;
 
+    @Option(names = "--activation-checkpointing",
+            description = "train with activation checkpointing: each transformer layer keeps only its input and runs again in"
+                    + " the backward pass (less memory, more compute; the trainer's activationCheckpointing)")
+    boolean activationCheckpointing;
+
     @CommandLine.Mixin DeviceOption device;
 
     @CommandLine.Mixin PrecisionOption precision;
@@ -102,7 +107,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--examples " + perEpoch + " is fewer than one batch (--batch " + batch + ")");
         }
-        BenchSettings s = settings(r).on(on, compute);
+        BenchSettings s = settings(r).on(on, compute).withActivationCheckpointing(activationCheckpointing);
         if (profile != null) {
             if (epochs > 0) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--profile profiles the step benchmark; it takes no --epochs");

@@ -125,6 +125,11 @@ public final class SweepCommand implements Callable<Integer> {
             + " instead of reusing them across epochs and cells from OUTPUT/feature-cache (same numbers, slower).")
     boolean noFeatureCache;
 
+    @Option(names = "--activation-checkpointing", description = "Keep only each transformer layer's input for the backward"
+            + " pass and run the layer again there: less memory for activations, one more forward pass of those layers; with"
+            + " dropout, other (equally random) masks than without it.")
+    boolean activationCheckpointing;
+
     @Mixin DeviceOption device;
 
     @Mixin PrecisionOption precision;
@@ -133,7 +138,7 @@ public final class SweepCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Device> devices = device.devices();
         ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(precision.on(devices))
-                .reuseFrozenFeatures(!noFeatureCache).build();
+                .reuseFrozenFeatures(!noFeatureCache).activationCheckpointing(activationCheckpointing).build();
         CommandLine cl = spec.commandLine();
         java.io.PrintStream console = Consoles.of(cl.getOut());
         if (ablation != null || methodNames().contains("dma")) {

@@ -70,6 +70,11 @@ public final class TrainCommand implements Callable<Integer> {
             + " instead of reusing them from OUTPUT/training/feature-cache (same numbers, slower).")
     boolean noFeatureCache;
 
+    @Option(names = "--activation-checkpointing", description = "Keep only each transformer layer's input for the backward"
+            + " pass and run the layer again there: less memory for activations, one more forward pass of those layers; with"
+            + " dropout, other (equally random) masks than without it.")
+    boolean activationCheckpointing;
+
     @Mixin DeviceOption device;
 
     @Mixin PrecisionOption precision;
@@ -84,7 +89,8 @@ public final class TrainCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint-every must be >= 0, got " + checkpointEvery);
         }
         ExecutionOptions execution = ExecutionOptions.builder().devices(devices).precision(compute)
-                .checkpointEvery(checkpointEvery).reuseFrozenFeatures(!noFeatureCache).build();
+                .checkpointEvery(checkpointEvery).reuseFrozenFeatures(!noFeatureCache)
+                .activationCheckpointing(activationCheckpointing).build();
         String f = CliArgs.format(spec.commandLine(), format);
         Path modelDir = model.directory();
         TemplateOption.Chosen chosen = template.choose(f, modelDir);

@@ -55,6 +55,19 @@ class BenchCommandTest {
         assertEquals(null, j.get("plain_forward_s"), "full fine-tuning has no adapter to disable");
     }
 
+    @Test
+    void activationCheckpointingRunSaysSoAndTrainsTheSameParameters() throws Exception {
+        InstructBlipConfig tiny = InstructBlipPresets.tiny(true, 40, 40, null);
+        BenchSettings lora = new BenchSettings(tiny, false, 2, 4, 1, 0, 2, 6, 3, 0, 256);
+        JsonNode plain = new ObjectMapper().readTree(Bench.run(lora).toJsonLine());
+        JsonNode checkpointed = new ObjectMapper().readTree(Bench.run(lora.withActivationCheckpointing(true)).toJsonLine());
+        assertEquals(null, plain.get("activation_checkpointing"));
+        assertTrue(checkpointed.get("activation_checkpointing").asBoolean(), checkpointed.toString());
+        assertEquals(plain.get("params_trainable").asLong(), checkpointed.get("params_trainable").asLong());
+        assertTrue(Double.isFinite(checkpointed.get("final_loss").asDouble()) && checkpointed.get("forward_backward_s").asDouble() > 0,
+                checkpointed.toString());
+    }
+
     /** One timed step of {@code method} on the tiny InstructBLIP-T5, as {@code ./mmpeft bench --method} builds it. */
     static JsonNode runMethod(FineTuning setting) throws Exception {
         InstructBlipConfig tiny = InstructBlipPresets.tiny(true, 40, 40, null);
