@@ -187,9 +187,10 @@ public final class Bench {
                 try (Autograd.GradMode on = Autograd.gradMode(true);
                         ActivationCheckpointing.Session checkpoints = s.activationCheckpointing() ? ActivationCheckpointing.open(scope) : null) {
                     loss = model.loss(s.batch(), scope);
-                    Autograd.backward(loss);
-                    if (checkpoints != null) {
-                        checkpoints.backward();
+                    if (checkpoints == null) {
+                        Autograd.backward(loss);
+                    } else {
+                        checkpoints.backward(loss);
                     }
                 }
                 loss.getFloat();

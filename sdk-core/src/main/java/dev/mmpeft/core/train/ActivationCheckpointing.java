@@ -146,6 +146,12 @@ public final class ActivationCheckpointing {
             return out;
         }
 
+        /** Back-propagates {@code loss} ({@link Autograd#backward}), then through every checkpointed layer. */
+        public void backward(NDArray loss) {
+            Autograd.backward(loss);
+            backward();
+        }
+
         /**
          * Back-propagates through every checkpointed layer, last first. Call it right after the
          * loss's backward pass, with the step's arrays still open.

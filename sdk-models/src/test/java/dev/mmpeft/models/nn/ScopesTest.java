@@ -25,6 +25,20 @@ import org.junit.jupiter.api.Test;
  * corrupts gradients when a saved tensor's Java buffer is freed early).
  */
 class ScopesTest {
+    /** Two labelled examples for {@code InstructBlipPresets.tiny(t5, 40, 40, null)}, with sine-wave pixels. */
+    static InstructBlipInputs tinyInputs(NDManager s, boolean t5) {
+        float[] px = new float[2 * 3 * 28 * 28];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = (float) Math.sin(i * 0.37);
+        }
+        return InstructBlipInputs.builder()
+                .pixelValues(s.create(px, new Shape(2, 3, 28, 28)))
+                .qformerInputIds(s.create(new long[] {2, 5, 6, 3, 2, 7, 3, 9}, new Shape(2, 4)))
+                .inputIds(s.create(new long[] {3, 4, 5, 1, 9, 10, 1, 7}, new Shape(2, 4)))
+                .labels(s.create(t5 ? new long[] {9, 10, 1, 12, 1, 3} : new long[] {4, 5, 1, 10, 1, 7}, new Shape(2, 3)))
+                .build();
+    }
+
     private static Map<String, float[]> gradients(boolean t5, boolean scopes) {
         boolean before = Scopes.inTraining();
         Scopes.setInTraining(scopes);
@@ -32,16 +46,7 @@ class ScopesTest {
                 NDManager s = NDManager.newBaseManager()) {
             m.setTraining(false);
             m.namedParameters().values().forEach(p -> p.getArray().setRequiresGradient(true));
-            float[] px = new float[2 * 3 * 28 * 28];
-            for (int i = 0; i < px.length; i++) {
-                px[i] = (float) Math.sin(i * 0.37);
-            }
-            InstructBlipInputs in = InstructBlipInputs.builder()
-                    .pixelValues(s.create(px, new Shape(2, 3, 28, 28)))
-                    .qformerInputIds(s.create(new long[] {2, 5, 6, 3, 2, 7, 3, 9}, new Shape(2, 4)))
-                    .inputIds(s.create(new long[] {3, 4, 5, 1, 9, 10, 1, 7}, new Shape(2, 4)))
-                    .labels(s.create(t5 ? new long[] {9, 10, 1, 12, 1, 3} : new long[] {4, 5, 1, 10, 1, 7}, new Shape(2, 3)))
-                    .build();
+            InstructBlipInputs in = tinyInputs(s, t5);
             boolean grad = JniUtils.isGradMode();
             JniUtils.setGradMode(true);
             try {

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.mmpeft.core.Component;
 import dev.mmpeft.core.train.ActivationCheckpointing;
 import dev.mmpeft.core.train.Autograd;
@@ -35,14 +33,11 @@ class LoraActivationCheckpointingTest {
             peft.setTraining(false);
             try (ActivationCheckpointing.Session session = checkpointing ? ActivationCheckpointing.open(scope) : null) {
                 NDArray loss = peft.loss(TinyBlips.prompts(), scope);
-                if (session != null) {
+                if (session == null) {
+                    Autograd.backward(loss);
+                } else {
                     checkpointed[0] = session.pending();
-                }
-                try (NDArray ones = loss.onesLike()) {
-                    JniUtils.backward((PtNDArray) loss, (PtNDArray) ones, false, false);
-                }
-                if (session != null) {
-                    session.backward();
+                    session.backward(loss);
                 }
             }
             Map<String, float[]> out = new TreeMap<>();

@@ -234,9 +234,10 @@ public final class Replicas<E> implements AutoCloseable {
             NDArray wide = Autograd.toFloat32(loss);
             double factor = weight * lossScale;
             NDArray scaled = factor == 1.0 ? wide : wide.mul(scope.create((float) factor).toDevice(loss.getDevice(), false));
-            Autograd.backward(scaled);
-            if (checkpoints != null) {
-                checkpoints.backward();
+            if (checkpoints == null) {
+                Autograd.backward(scaled);
+            } else {
+                checkpoints.backward(scaled);
             }
             return value;
         }
