@@ -21,14 +21,6 @@ public record BenchSettings(
         InstructBlipConfig config, boolean full, int rank, double alpha, int steps, int warmup, int batch,
         int promptTokens, int answerTokens, long seed, int matmulSize, String method, String size, Optional<PeftConfig> adapter,
         Device device, Precision precision, boolean activationCheckpointing) {
-    /** A run on {@code device} in {@code precision}, without activation checkpointing. */
-    public BenchSettings(InstructBlipConfig config, boolean full, int rank, double alpha, int steps, int warmup, int batch,
-            int promptTokens, int answerTokens, long seed, int matmulSize, String method, String size, Optional<PeftConfig> adapter,
-            Device device, Precision precision) {
-        this(config, full, rank, alpha, steps, warmup, batch, promptTokens, answerTokens, seed, matmulSize, method, size, adapter,
-                device, precision, false);
-    }
-
     /** LoRA (rank, alpha on {@link Bench#LORA_TARGETS}) or, with {@code full}, full fine-tuning; on the CPU in float32. */
     public BenchSettings(InstructBlipConfig config, boolean full, int rank, double alpha, int steps, int warmup, int batch,
             int promptTokens, int answerTokens, long seed, int matmulSize) {
@@ -36,11 +28,11 @@ public record BenchSettings(
                 full ? Optional.empty() : Optional.of(Bench.lora(rank, alpha, false, false)));
     }
 
-    /** A PEFT method's run (or full fine-tuning with an empty {@code adapter}) on the CPU in float32. */
+    /** A PEFT method's run (or full fine-tuning with an empty {@code adapter}) on the CPU in float32, without activation checkpointing. */
     public BenchSettings(InstructBlipConfig config, boolean full, int rank, double alpha, int steps, int warmup, int batch,
             int promptTokens, int answerTokens, long seed, int matmulSize, String method, String size, Optional<PeftConfig> adapter) {
         this(config, full, rank, alpha, steps, warmup, batch, promptTokens, answerTokens, seed, matmulSize, method, size, adapter,
-                Device.cpu(), Precision.FP32);
+                Device.cpu(), Precision.FP32, false);
     }
 
     /** The same run on {@code on} in {@code compute}. */

@@ -102,12 +102,8 @@ public final class ActivationCheckpointing {
      * but its output: it runs once more, later, in the backward pass.
      */
     public static NDArray layer(NDArray input, UnaryOperator<NDArray> layer, UnaryOperator<NDArray> fallback) {
-        Session s = SESSION.get();
-        if (s == null || s.replaying || !JniUtils.isGradMode()) {
-            // a layer inside a layer that is being run again runs as usual, within it
-            return fallback.apply(input);
-        }
-        return s.forward(input, layer);
+        // inactive also while the session runs layers again: a layer inside one runs as usual, within it
+        return active() ? SESSION.get().forward(input, layer) : fallback.apply(input);
     }
 
     /** One step's checkpointed layers, last first; close it after {@link #backward()} (or on failure). */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.mmpeft.core.cache.FeatureCache;
 import dev.mmpeft.core.train.Autograd;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -54,6 +55,19 @@ final class CachedRows {
             cache.put(keys[b], rows[b]);
         }
         return NDArrays.stack(new NDList(rows), 0);
+    }
+
+    /** The bytes of each row (first dimension) of {@code batch}, as views of one copy out of the engine. */
+    static ByteBuffer[] byteRows(NDArray batch) {
+        int rows = Math.toIntExact(batch.getShape().get(0));
+        ByteBuffer all = batch.toByteBuffer();
+        int rowBytes = all.remaining() / Math.max(rows, 1);
+        ByteBuffer[] out = new ByteBuffer[rows];
+        for (int b = 0; b < rows; b++) {
+            out[b] = all.duplicate();
+            out[b].position(b * rowBytes).limit((b + 1) * rowBytes);
+        }
+        return out;
     }
 
     /** {@code batch} itself when {@code which} is every row, else those rows stacked. */

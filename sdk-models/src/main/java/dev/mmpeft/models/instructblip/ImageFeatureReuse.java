@@ -7,6 +7,7 @@ import com.google.common.base.Suppliers;
 import dev.mmpeft.core.cache.FeatureCache;
 import dev.mmpeft.core.cache.FeatureKey;
 import dev.mmpeft.core.provenance.Hashes;
+import dev.mmpeft.models.nn.HfBlock;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -80,9 +81,7 @@ final class ImageFeatureReuse {
     boolean exact() {
         var q = model.config().qformerConfig();
         boolean qformerDropout = model.qformer().isTraining() && (q.hiddenDropoutProb() > 0 || q.attentionProbsDropoutProb() > 0);
-        Parameter queries = model.queryTokens();
-        boolean queriesFrozen = !queries.requiresGradient() && !(queries.isInitialized() && queries.getArray().hasGradient());
-        return vision.exact() && !qformerDropout && queriesFrozen && model.qformer().isFrozen()
+        return vision.exact() && !qformerDropout && !HfBlock.takesGradient(model.queryTokens()) && model.qformer().isFrozen()
                 && model.languageProjection().isFrozen();
     }
 
@@ -98,23 +97,14 @@ final class ImageFeatureReuse {
         String[] digests = VisionFeatureKeys.pixelDigests(pixelValues);
         int batch = digests.length;
         String computeType = VisionFeatureKeys.computeType(model.languageProjection());
-        ByteBuffer ids = instructionIds.toByteBuffer();
-        ByteBuffer mask = instructionMask.toByteBuffer();
-        int idsRow = ids.remaining() / Math.max(batch, 1);
-        int maskRow = mask.remaining() / Math.max(batch, 1);
+        ByteBuffer[] ids = CachedRows.byteRows(instructionIds);
+        ByteBuffer[] mask = CachedRows.byteRows(instructionMask);
         String[] keys = new String[batch];
         for (int b = 0; b < batch; b++) {
-            keys[b] = FeatureKey.builder().add(modelKey.get()).add(computeType).add(digests[b])
-                    .add(slice(ids, b, idsRow)).add(slice(mask, b, maskRow)).build();
+            keys[b] = FeatureKey.builder().add(modelKey.get()).add(computeType).add(digests[b]).add(ids[b]).add(mask[b]).build();
         }
         return CachedRows.of(cache, keys, pixelValues.getManager(), missing -> compute.imageFeatures(
                 CachedRows.select(pixelValues, missing), missing.stream().map(b -> digests[b]).toArray(String[]::new),
                 CachedRows.select(instructionIds, missing), CachedRows.select(instructionMask, missing)));
-    }
-
-    private static ByteBuffer slice(ByteBuffer all, int row, int rowBytes) {
-        ByteBuffer r = all.duplicate();
-        r.position(row * rowBytes).limit((row + 1) * rowBytes);
-        return r;
     }
 }

@@ -85,16 +85,12 @@ public final class VisionFeatureKeys {
      * ones: share a cache folder only among people whose images you would train on anyway.
      */
     static String[] pixelDigests(NDArray pixelValues) {
-        int batch = Math.toIntExact(pixelValues.getShape().get(0));
-        ByteBuffer all = pixelValues.toByteBuffer();
-        int rowBytes = all.remaining() / Math.max(batch, 1);
+        ByteBuffer[] rows = CachedRows.byteRows(pixelValues);
         byte[] rowShape = (pixelValues.getShape().slice(1).toString() + pixelValues.getDataType()).getBytes(StandardCharsets.UTF_8);
-        String[] digests = new String[batch];
-        for (int b = 0; b < batch; b++) {
-            ByteBuffer row = all.duplicate();
-            row.position(b * rowBytes).limit((b + 1) * rowBytes);
-            digests[b] = Hashing.murmur3_128().newHasher(rowBytes + rowShape.length + 1)
-                    .putBytes(rowShape).putByte((byte) 0x1f).putBytes(row).hash().toString();
+        String[] digests = new String[rows.length];
+        for (int b = 0; b < rows.length; b++) {
+            digests[b] = Hashing.murmur3_128().newHasher(rows[b].remaining() + rowShape.length + 1)
+                    .putBytes(rowShape).putByte((byte) 0x1f).putBytes(rows[b]).hash().toString();
         }
         return digests;
     }

@@ -156,11 +156,16 @@ public abstract class HfBlock extends AbstractBlock {
      */
     public final boolean isFrozen() {
         for (Parameter p : namedParameters().values()) {
-            if (p.requiresGradient() || (p.isInitialized() && p.getArray().hasGradient())) {
+            if (takesGradient(p)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Whether {@code p} takes a gradient: marked trainable, or holding an array that records one. */
+    public static boolean takesGradient(Parameter p) {
+        return p.requiresGradient() || (p.isInitialized() && p.getArray().hasGradient());
     }
 
     private void collectParameters(String prefix, Map<String, Parameter> out) {

@@ -61,23 +61,10 @@ public final class Replicas<E> implements AutoCloseable {
 
     /**
      * The replicas of {@code model} on {@code devices}: the model itself where it already lives on
-     * the first device, copies ({@link TrainableModel#replicate}) elsewhere.
-     */
-    public static <E> Replicas<E> of(TrainableModel<E> model, List<Device> devices) {
-        return of(model, devices, false);
-    }
-
-    /**
-     * As {@link #of(TrainableModel, List)}; with {@code half}, the trainable tensors must be
-     * float16 (a mixed-precision run, whose float32 masters the trainer keeps).
-     */
-    public static <E> Replicas<E> of(TrainableModel<E> model, List<Device> devices, boolean half) {
-        return of(model, devices, half, false);
-    }
-
-    /**
-     * As {@link #of(TrainableModel, List, boolean)}; with {@code checkpointing}, every shard's
-     * forward and backward pass run in an {@link ActivationCheckpointing} session.
+     * the first device, copies ({@link TrainableModel#replicate}) elsewhere. With {@code half}, the
+     * trainable tensors must be float16 (a mixed-precision run, whose float32 masters the trainer
+     * keeps); with {@code checkpointing}, every shard's forward and backward pass run in an
+     * {@link ActivationCheckpointing} session.
      */
     public static <E> Replicas<E> of(TrainableModel<E> model, List<Device> devices, boolean half, boolean checkpointing) {
         for (Device d : devices) {
